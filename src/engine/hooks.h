@@ -1,0 +1,26 @@
+// Interventions are data: a list of edits the engine applies to a tap before
+// the rest of the forward pass uses it. Every backend applies the same list.
+#pragma once
+#include <vector>
+
+namespace ss {
+
+enum class HookKind {
+  ZeroHead,           // head `head` of layer `layer`: its z (and so head_out) := 0
+  RemoveKey,          // attention of head `head` (-1 = all heads) to key `position` := 0, rows renormalised
+  ZeroValue,          // v at `position` for kv head of `head` (-1 = all) := 0 (ablate what a sink writes)
+  SubtractDirection,  // resid_post of `layer` at `position` (-1 = all) -= (x . u) u, u = normalised `vec`
+  ReplaceValue,       // v at `position` for head `head` := `vec` (length dh)
+};
+
+struct Hook {
+  HookKind kind = HookKind::ZeroHead;
+  int layer = 0;
+  int head = -1;
+  int position = -1;
+  std::vector<float> vec;
+};
+
+using Hooks = std::vector<Hook>;
+
+}  // namespace ss

@@ -1,0 +1,50 @@
+// Taps: every intermediate of the forward pass kept as a named tensor, with
+// TransformerLens-style names. Shapes (T = tokens, H = heads, Hkv = kv heads,
+// dh = head dim, d = model dim, dm = mlp dim, V = vocab):
+//   blocks.{l}.resid_pre    [T, d]
+//   blocks.{l}.ln1          [T, d]
+//   blocks.{l}.q            [T, H, dh]     (after RoPE)
+//   blocks.{l}.k            [T, Hkv, dh]   (after RoPE)
+//   blocks.{l}.v            [T, Hkv, dh]
+//   blocks.{l}.attn_scores  [H, T, T]      (scaled, causal mask = -inf)
+//   blocks.{l}.attn_pattern [H, T, T]      (rows = queries, sum to 1)
+//   blocks.{l}.z            [T, H, dh]
+//   blocks.{l}.head_out     [H, T, d]      (z_h W_O^h: where a tag lives; no bias)
+//   blocks.{l}.attn_out     [T, d]         (sum of head_out + b_O)
+//   blocks.{l}.resid_mid    [T, d]
+//   blocks.{l}.ln2          [T, d]
+//   blocks.{l}.mlp_pre      [T, dm]        (gated: the gate pre-activation)
+//   blocks.{l}.mlp_post     [T, dm]        (act(gate) * up, or act(fc_in))
+//   blocks.{l}.mlp_out      [T, d]
+//   blocks.{l}.resid_post   [T, d]
+//   ln_final                [T, d]
+//   logits                  [T, V]
+#pragma once
+#include <map>
+#include <set>
+#include <string>
+
+#include "core/tensor.h"
+
+namespace ss {
+
+std::string tap_name(int layer, const char* what);  // "blocks.{layer}.{what}"
+
+struct Taps {
+  std::map<std::string, Tensor> named;
+  const Tensor* get(const std::string& name) const {
+    auto it = named.find(name);
+    return it == named.end() ? nullptr : &it->second;
+  }
+  const Tensor* get(int layer, const char* what) const { return get(tap_name(layer, what)); }
+};
+
+// Which taps to keep. Empty `names` with all=true keeps everything; a backend
+// may skip computing what nobody wants (ORT can only return what it exports).
+struct TapFilter {
+  bool all = true;
+  std::set<std::string> names;  // full names, or suffixes like "attn_pattern" meaning every layer
+  bool wants(const std::string& full_name) const;
+};
+
+}  // namespace ss

@@ -1,0 +1,46 @@
+// ModelConfig: the one description of an architecture the engine needs, read
+// from a Hugging Face config.json (gpt2, llama, gpt_neox) or from our own
+// averaging models (model_type "sinkscope_averaging").
+#pragma once
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace ss {
+
+enum class Family { GPT2, Llama, NeoX, Averaging };
+enum class NormKind { LayerNorm, RMSNorm };
+enum class Activation { GeluNew /*tanh approx*/, Gelu /*erf*/, Silu, ReLU };
+
+struct ModelConfig {
+  Family family = Family::Llama;
+  std::string model_type;      // as in config.json
+  int vocab_size = 0;
+  int d_model = 0;             // hidden_size / n_embd
+  int n_layers = 0;
+  int n_heads = 0;
+  int n_kv_heads = 0;          // == n_heads unless GQA
+  int d_head = 0;              // d_model / n_heads unless head_dim given
+  int d_mlp = 0;               // intermediate_size / n_inner (4*d for gpt2 default)
+  int max_positions = 0;       // n_positions / max_position_embeddings
+  NormKind norm = NormKind::RMSNorm;
+  float norm_eps = 1e-5f;
+  Activation act = Activation::Silu;
+  bool gated_mlp = true;       // SwiGLU (llama) vs fc_in/fc_out
+  bool learned_pos = false;    // gpt2 wpe
+  bool rotary = true;
+  float rope_theta = 10000.0f;
+  int rotary_dim = 0;          // partial rotary (neox rotary_pct * d_head); == d_head when full
+  bool parallel_residual = false;  // neox use_parallel_residual
+  bool tied_embeddings = false;
+  bool attn_bias = false, mlp_bias = false;  // llama: attention_bias / mlp_bias
+  int bos_token_id = -1, eos_token_id = -1;
+  // Averaging models: inputs are vectors in R^d_input plus a [SEP] flag.
+  int d_input = 0;
+};
+
+// Parses config.json text. Errors name the missing or invalid field.
+Expected<ModelConfig> parse_config(std::string_view json_text);
+
+}  // namespace ss
