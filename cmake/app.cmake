@@ -1,0 +1,68 @@
+# The app: Dear ImGui 1.86 (third_party/imgui, from scripts/setup.sh) over GLFW.
+# Natively: GLFW 3 + OpenGL 3.3 core -> sinkscope-app.
+# Browser:  Emscripten's GLFW + WebGL2 -> sinkscope.js + sinkscope.wasm, and a
+#           `dist` target that assembles what the dev server serves.
+if(NOT EXISTS ${PROJECT_SOURCE_DIR}/src/app/frame.cpp)
+  return()  # no app sources in this checkout
+endif()
+set(IMGUI_DIR ${PROJECT_SOURCE_DIR}/third_party/imgui)
+if(NOT EXISTS ${IMGUI_DIR}/imgui.cpp)
+  message(FATAL_ERROR "third_party/imgui is missing: run bash scripts/setup.sh")
+endif()
+add_library(imgui STATIC
+  ${IMGUI_DIR}/imgui.cpp ${IMGUI_DIR}/imgui_draw.cpp ${IMGUI_DIR}/imgui_tables.cpp
+  ${IMGUI_DIR}/imgui_widgets.cpp ${IMGUI_DIR}/imgui_demo.cpp
+  ${IMGUI_DIR}/backends/imgui_impl_glfw.cpp ${IMGUI_DIR}/backends/imgui_impl_opengl3.cpp
+  ${IMGUI_DIR}/misc/cpp/imgui_stdlib.cpp)
+target_include_directories(imgui SYSTEM PUBLIC ${IMGUI_DIR} ${IMGUI_DIR}/backends ${IMGUI_DIR}/misc/cpp)
+# Our own asserts stay on; ImGui's are for ImGui developers.
+target_compile_definitions(imgui PUBLIC IMGUI_DISABLE_OBSOLETE_FUNCTIONS)
+if(EMSCRIPTEN)
+  target_compile_definitions(imgui PUBLIC IMGUI_IMPL_OPENGL_ES3)
+  target_compile_options(imgui PRIVATE -sUSE_GLFW=3)
+  target_link_options(imgui INTERFACE -sUSE_GLFW=3 -sMIN_WEBGL_VERSION=2 -sMAX_WEBGL_VERSION=2)
+else()
+  find_package(glfw3 3.3 REQUIRED)
+  find_package(OpenGL REQUIRED)
+  target_link_libraries(imgui PUBLIC glfw OpenGL::GL ${CMAKE_DL_LIBS})
+endif()
+
+file(GLOB_RECURSE SINKSCOPE_UI_SRC CONFIGURE_DEPENDS src/ui/*.cpp)
+file(GLOB SINKSCOPE_APP_SRC CONFIGURE_DEPENDS src/app/*.cpp)
+list(FILTER SINKSCOPE_APP_SRC EXCLUDE REGEX "platform_(native|web)\\.cpp$|webapi\\.cpp$")
+if(EMSCRIPTEN)
+  list(APPEND SINKSCOPE_APP_SRC src/app/platform_web.cpp src/app/webapi.cpp)
+  set(APP_TARGET sinkscope_web)
+else()
+  list(APPEND SINKSCOPE_APP_SRC src/app/platform_native.cpp)
+  set(APP_TARGET sinkscope-app)
+endif()
+add_executable(${APP_TARGET} ${SINKSCOPE_APP_SRC} ${SINKSCOPE_UI_SRC})
+target_link_libraries(${APP_TARGET} PRIVATE sinkscope imgui)
+target_include_directories(${APP_TARGET} PRIVATE src)
+target_compile_definitions(${APP_TARGET} PRIVATE SINKSCOPE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+# DejaVu Sans (fonts-dejavu-core): Latin, Greek, Cyrillic in one readable face.
+set(SINKSCOPE_FONT /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf CACHE FILEPATH "UI font (TTF)")
+sinkscope_embed(${APP_TARGET} ${SINKSCOPE_FONT} sinkscope_font_ttf)
+
+if(EMSCRIPTEN)
+  set_target_properties(${APP_TARGET} PROPERTIES OUTPUT_NAME sinkscope SUFFIX ".js")
+  target_link_options(${APP_TARGET} PRIVATE
+    -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=64MB -sSTACK_SIZE=2MB
+    -sEXPORTED_FUNCTIONS=_main,_malloc,_free
+    -sEXPORTED_RUNTIME_METHODS=ccall,cwrap,UTF8ToString,stringToUTF8,lengthBytesUTF8,HEAPU8
+    -sENVIRONMENT=web --closure=0)
+  target_compile_options(${APP_TARGET} PRIVATE -sUSE_GLFW=3)
+
+  # dist/: exactly what a static host (or web/serve.mjs) serves.
+  set(DIST ${CMAKE_BINARY_DIR}/dist)
+  add_custom_target(dist ALL
+    COMMAND ${CMAKE_COMMAND} -DSRC=${PROJECT_SOURCE_DIR} -DBIN=$<TARGET_FILE_DIR:${APP_TARGET}>
+            -DDIST=${DIST} -P ${PROJECT_SOURCE_DIR}/cmake/assemble_dist.cmake
+    DEPENDS ${APP_TARGET}
+    COMMENT "Assembling ${DIST}"
+    VERBATIM)
+else()
+  target_link_libraries(${APP_TARGET} PRIVATE glfw OpenGL::GL)
+endif()
+

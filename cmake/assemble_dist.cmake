@@ -1,0 +1,28 @@
+# cmake -DSRC=<repo> -DBIN=<dir with sinkscope.js/.wasm> -DDIST=<out> -P assemble_dist.cmake
+# dist/ = web page + built module + every model folder under models/ that has
+# the three files the page fetches. Copies only what changed.
+file(MAKE_DIRECTORY ${DIST} ${DIST}/models)
+file(GLOB web_files ${SRC}/web/*.html ${SRC}/web/*.js ${SRC}/web/*.css ${SRC}/web/*.mjs)
+list(FILTER web_files EXCLUDE REGEX "serve\\.mjs$")
+foreach(f ${web_files} ${BIN}/sinkscope.js ${BIN}/sinkscope.wasm)
+  file(COPY ${f} DESTINATION ${DIST})
+endforeach()
+file(GLOB model_dirs LIST_DIRECTORIES true ${SRC}/models/*)
+foreach(d ${model_dirs})
+  if(EXISTS ${d}/config.json AND EXISTS ${d}/tokenizer.json AND EXISTS ${d}/model.safetensors)
+    get_filename_component(name ${d} NAME)
+    foreach(f config.json tokenizer.json model.safetensors)
+      file(COPY ${d}/${f} DESTINATION ${DIST}/models/${name})
+    endforeach()
+  endif()
+endforeach()
+# Small test models (tests/data/tiny/<family>) are served as models/tiny-<family>.
+file(GLOB tiny_dirs LIST_DIRECTORIES true ${SRC}/tests/data/tiny/*)
+foreach(d ${tiny_dirs})
+  if(EXISTS ${d}/config.json AND EXISTS ${d}/tokenizer.json AND EXISTS ${d}/model.safetensors)
+    get_filename_component(name ${d} NAME)
+    foreach(f config.json tokenizer.json model.safetensors)
+      file(COPY ${d}/${f} DESTINATION ${DIST}/models/tiny-${name})
+    endforeach()
+  endif()
+endforeach()
