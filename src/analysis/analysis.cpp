@@ -1,0 +1,137 @@
+// analyze(): walks the layers once and fills Analysis (metrics defined in
+// analysis.h and shared/paper.md).
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "analysis/detail.h"
+
+namespace ss {
+using namespace analysis_detail;
+
+namespace {
+
+void fill_tag(const Model& model, const Taps& taps, Sink& s) {
+  const ModelConfig& c = model.config;
+  const Tensor* v = layer_tap(taps, s.layer, "v");            // [T, Hkv, dh]
+  const Tensor* ho = layer_tap(taps, s.layer, "head_out");    // [H, T, d]
+  if (!v || model.weights.layers.size() <= size_t(s.layer) || model.weights.layers[s.layer].wo.data.empty()) return;
+  s.tag = tag_vector(c, model.weights.layers[s.layer], *v, s.head, s.key);
+  double nn = 0;
+  for (float e : s.tag) nn += double(e) * e;
+  s.tag_norm = float(std::sqrt(nn));
+  const int d = c.d_model;
+  if (ho) {
+    const int T = int(ho->dim(1));
+    s.tag_alignment.resize(T);  // [T]
+    for (int i = 0; i < T; ++i) s.tag_alignment[i] = cosine(ho->ptr() + (size_t(s.head) * T + i) * d, s.tag.data(), d);
+  }
+  // The tag's path through the residual stream, caught tokens vs the others.
+  if (s.tag_norm <= 0) return;
+  for (int l = s.layer; l < c.n_layers; ++l) {
+    const Tensor* r = layer_tap(taps, l, "resid_post");  // [T, d]
+    if (!r) break;
+    const int T = int(r->dim(0));
+    std::vector<char> is_caught(T, 0);
+    for (int i : s.caught) is_caught[i] = 1;
+    double pc = 0, po = 0;
+    int nc = 0, no = 0;
+    for (int i = 0; i < T; ++i) {
+      double p = 0;
+      for (int j = 0; j < d; ++j) p += double(r->data[size_t(i) * d + j]) * s.tag[j];
+      p /= s.tag_norm;
+      if (is_caught[i]) pc += p, ++nc;
+      else po += p, ++no;
+    }
+    s.tag_projection.push_back(nc ? float(pc / nc) : 0.f);
+    s.tag_projection_others.push_back(no ? float(po / no) : 0.f);
+  }
+}
+
+}  // namespace
+
+Analysis analyze(const Model& model, const Taps& taps, const AnalysisSettings& st,
+                 const std::vector<std::string>* texts) {
+  const ModelConfig& c = model.config;
+  Analysis an;
+  an.n_layers = c.n_layers, an.n_heads = c.n_heads;
+  const Tensor* A0 = layer_tap(taps, 0, "attn_pattern");
+  an.T = A0 ? int(A0->dim(1)) : 0;
+  const int L = an.n_layers, H = an.n_heads, T = an.T;
+  an.sink_score.assign(size_t(L) * H * T, 0.f);
+  an.sink1_share_per_layer.assign(L, 0.f);
+  int with_sink0 = 0;
+  for (int l = 0; l < L; ++l) {
+    const Tensor* A = layer_tap(taps, l, "attn_pattern");  // [H, T, T]
+    if (!A) continue;
+    int layer_sink0 = 0;
+    for (int h = 0; h < H; ++h) {
+      const float* Ah = A->ptr() + size_t(h) * T * T;
+      std::vector<float> sc = sink_scores(Ah, T);
+      std::copy(sc.begin(), sc.end(), an.sink_score.begin() + (size_t(l) * H + h) * T);
+      if (T > 0 && sc[0] > st.sink_eps) ++layer_sink0;
+      for (int k = 0; k < T; ++k) {
+        if (!(sc[k] > st.sink_eps)) continue;
+        Sink s;
+        s.layer = l, s.head = h, s.key = k, s.score = sc[k];
+        s.kind = classify_sink(k, texts && size_t(k) < texts->size() ? &(*texts)[k] : nullptr);
+        s.caught = caught_queries(Ah, T, k, st.catch_tau);
+        auto [b, e] = longest_run(s.caught);
+        s.span_begin = b, s.span_end = e;
+        fill_tag(model, taps, s);
+        an.sinks.push_back(std::move(s));
+      }
+    }
+    an.sink1_share_per_layer[l] = H ? float(layer_sink0) / H : 0.f;
+    with_sink0 += layer_sink0;
+  }
+  an.sink1_share = L * H ? float(with_sink0) / float(L * H) : 0.f;
+
+  // tag_variance: one PCA per head that has a sink, shared by its sinks.
+  if (st.tag_variance) {
+    int last_l = -1, last_h = -1;
+    HeadDetail hd;
+    for (Sink& s : an.sinks) {
+      const Tensor* ho = layer_tap(taps, s.layer, "head_out");
+      if (!ho || s.tag.empty()) continue;
+      if (s.layer != last_l || s.head != last_h) hd = head_pca(*ho, s.layer, s.head), last_l = s.layer, last_h = s.head;
+      if (hd.pc1.empty()) continue;
+      s.has_variance = true;
+      s.var_top1 = hd.var_top1, s.var_top2 = hd.var_top2;
+      s.cos_top_pc_tag = std::fabs(cosine(hd.pc1.data(), s.tag.data(), c.d_model));
+    }
+  }
+
+  // release for the strongest sinks (ties: earlier layer/head/key first).
+  std::vector<size_t> order(an.sinks.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return an.sinks[a].score > an.sinks[b].score; });
+  size_t n_rel = st.release_max_sinks < 0 ? order.size() : std::min(order.size(), size_t(st.release_max_sinks));
+  for (size_t r = 0; r < n_rel; ++r) analyze_release(model, taps, st, an.sinks[order[r]]);
+
+  an.massive.resize(L);
+  for (int l = 0; l < L; ++l)
+    if (const Tensor* r = layer_tap(taps, l, "resid_post")) an.massive[l] = massive_activations(*r, l, st);
+  return an;
+}
+
+HeadDetail analyze_head(const Model& model, const Taps& taps, int layer, int head, const AnalysisSettings& st) {
+  const Tensor* ho = layer_tap(taps, layer, "head_out");  // [H, T, d]
+  if (!ho) return HeadDetail{layer, head};
+  HeadDetail hd = head_pca(*ho, layer, head);
+  const Tensor* A = layer_tap(taps, layer, "attn_pattern");
+  const Tensor* v = layer_tap(taps, layer, "v");
+  if (A && v) {
+    const int T = int(A->dim(1));
+    std::vector<float> sc = sink_scores(A->ptr() + size_t(head) * T * T, T);
+    int best = int(std::max_element(sc.begin(), sc.end()) - sc.begin());
+    if (T > 0 && sc[best] > st.sink_eps) {
+      hd.sink_key = best;
+      hd.tag = tag_vector(model.config, model.weights.layers[layer], *v, head, best);
+      if (!hd.pc1.empty()) hd.cos_top_pc_tag = std::fabs(cosine(hd.pc1.data(), hd.tag.data(), model.config.d_model));
+    }
+  }
+  return hd;
+}
+
+}  // namespace ss
