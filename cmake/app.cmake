@@ -2,8 +2,9 @@
 # Natively: GLFW 3 + OpenGL 3.3 core -> sinkscope-app.
 # Browser:  Emscripten's GLFW + WebGL2 -> sinkscope.js + sinkscope.wasm, and a
 #           `dist` target that assembles what the dev server serves.
-if(NOT EXISTS ${PROJECT_SOURCE_DIR}/src/app/frame.cpp)
-  return()  # no app sources in this checkout
+if(NOT EXISTS ${PROJECT_SOURCE_DIR}/src/app/frame.cpp OR NOT EXISTS ${PROJECT_SOURCE_DIR}/src/ui/panels/panels.h)
+  message(STATUS "sinkscope: app sources not all here yet (src/app, src/ui/panels): app not built")
+  return()
 endif()
 set(IMGUI_DIR ${PROJECT_SOURCE_DIR}/third_party/imgui)
 if(NOT EXISTS ${IMGUI_DIR}/imgui.cpp)

@@ -1,0 +1,60 @@
+// AppState: the only mutable state the UI touches. Panels read it (and the
+// model's results) and write only the selection and the settings; the session
+// (session.h) turns a changed prompt into new tokens and a new forward pass.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ss::app {
+
+struct LoadedModel;   // session.h: model + tokenizer + engine
+struct Results;       // session.h: tokens and taps of the current prompt
+
+struct Selection {
+  int layer = 0;
+  int head = 0;
+  int token = -1;     // hovered/selected token, -1 = none
+};
+
+// Defaults follow ../shared/paper.md.
+struct Settings {
+  float sink_eps = 0.2f;      // a head has a sink at k when sink_score(k) > sink_eps
+  float catch_tau = 0.5f;     // query i is caught by s when A[i, s] >= catch_tau
+  float massive_abs = 100.0f; // massive activation: |h| > massive_abs ...
+  float massive_rel = 1000.0f;//   ... and > massive_rel * median |h|
+  bool add_bos = true;        // prepend BOS when the tokenizer has one
+  float font_px = 16.0f;      // logical pixels (times devicePixelRatio)
+};
+
+struct AppState {
+  std::string prompt = "The cat sat on the mat. The dog slept by the door.\nA new line starts a new span.";
+  uint64_t prompt_version = 1;      // bumped on every edit; the session compares it
+  std::string model_name = "demo-lm";
+  std::shared_ptr<const LoadedModel> model;  // null until a model is loaded
+  std::shared_ptr<const Results> results;    // null until the prompt ran once
+  Selection sel;
+  Settings settings;
+  std::string backend = "cpu";      // which Backend runs the forward pass
+  double last_forward_ms = -1.0;    // wall time of the last forward pass, -1 = none yet
+  double last_tokenize_ms = -1.0;
+  int token_count = 0;              // tokens of the current prompt (incl. BOS)
+  std::string last_error;           // shown in the status bar; empty = fine
+  std::string loading;              // what is being loaded, empty = nothing
+  bool ready = false;               // model loaded and the prompt processed once
+  float dpr = 1.0f;                 // device pixels per logical pixel
+  int frame = 0;
+
+  void set_prompt(std::string p) {
+    if (p == prompt) return;
+    prompt = std::move(p);
+    ++prompt_version;
+  }
+};
+
+// One process-wide state: the platform loop, the C API (webapi) and the frame
+// function all refer to the same object.
+AppState& state();
+
+}  // namespace ss::app

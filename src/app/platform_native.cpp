@@ -1,0 +1,108 @@
+// Native main loop: GLFW window + OpenGL 3.3 core, the model read from
+// models/<name>/ on disk. Usage:
+//   sinkscope-app [--model NAME | --model-dir DIR] [--prompt TEXT] [--quit-after SECONDS]
+// --quit-after lets the Xvfb smoke test (tests/native/) run it unattended.
+#include <GLFW/glfw3.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "app/frame.h"
+#include "app/session.h"
+#if __has_include("app/explorer_url.h")
+#include "app/explorer_url.h"  // ?model=&prompt=&layer=&head=&panel=&embed=
+#define SINKSCOPE_URL_PARAMS 1
+#endif
+#include "imgui.h"
+#include "imgui_impl_glfw.h"
+#include "imgui_impl_opengl3.h"
+
+using namespace ss::app;
+
+int main(int argc, char** argv) {
+  AppState& s = state();
+  std::string model_dir;
+  double quit_after = -1;
+  for (int i = 1; i < argc; ++i) {
+    auto arg = [&](const char* name) { return !std::strcmp(argv[i], name) && i + 1 < argc; };
+    if (arg("--model")) s.model_name = argv[++i];
+    else if (arg("--model-dir")) model_dir = argv[++i];
+    else if (arg("--prompt")) s.set_prompt(argv[++i]);
+    else if (arg("--quit-after")) quit_after = std::atof(argv[++i]);
+    else {
+      std::fprintf(stderr,
+                   "usage: sinkscope-app [--model NAME | --model-dir DIR] [--prompt TEXT] "
+                   "[--quit-after SECONDS]\n");
+      return 2;
+    }
+  }
+#if SINKSCOPE_URL_PARAMS
+  load_url_params(s);  // browser: the page address; native: $SINKSCOPE_PARAMS
+#endif
+  if (model_dir.empty()) model_dir = std::string(SINKSCOPE_SOURCE_DIR) + "/models/" + s.model_name;
+
+  if (!glfwInit()) {
+    std::fprintf(stderr, "sinkscope-app: cannot initialise GLFW (no display?)\n");
+    return 1;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+  GLFWwindow* win = glfwCreateWindow(1400, 860, "sinkscope", nullptr, nullptr);
+  if (!win) {
+    std::fprintf(stderr, "sinkscope-app: cannot create an OpenGL 3.3 window\n");
+    glfwTerminate();
+    return 1;
+  }
+  glfwMakeContextCurrent(win);
+  glfwSwapInterval(1);
+
+  float sx = 1, sy = 1;
+  glfwGetWindowContentScale(win, &sx, &sy);
+  init_ui(s, sx);
+  ImGui_ImplGlfw_InitForOpenGL(win, true);
+  ImGui_ImplOpenGL3_Init("#version 330 core");
+
+  s.loading = s.model_name;
+  install_model(s, load_model_dir(s.model_name, model_dir));
+  if (!s.last_error.empty()) std::fprintf(stderr, "sinkscope-app: %s\n", s.last_error.c_str());
+
+  auto start = std::chrono::steady_clock::now();
+  while (!glfwWindowShouldClose(win)) {
+    glfwPollEvents();
+    glfwGetWindowContentScale(win, &sx, &sy);
+    if (update_dpr(s, sx)) {
+      ImGui_ImplOpenGL3_DestroyFontsTexture();
+      ImGui_ImplOpenGL3_CreateFontsTexture();
+    }
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    ImGui::NewFrame();
+    // Lay out in framebuffer pixels (the same units as the browser build).
+    ImGuiIO& io = ImGui::GetIO();
+    frame(s, io.DisplaySize.x, io.DisplaySize.y);
+    ImGui::Render();
+    int fw, fh;
+    glfwGetFramebufferSize(win, &fw, &fh);
+    glViewport(0, 0, fw, fh);
+    glClearColor(0.08f, 0.08f, 0.10f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    glfwSwapBuffers(win);
+    if (quit_after >= 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > quit_after)
+      break;
+  }
+  std::printf("sinkscope-app: %d frames, %d tokens, ready=%d%s%s\n", s.frame, s.token_count,
+              s.ready ? 1 : 0, s.last_error.empty() ? "" : ", error: ", s.last_error.c_str());
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(win);
+  glfwTerminate();
+  return 0;
+}

@@ -1,0 +1,102 @@
+// Browser main loop: Emscripten's GLFW on a WebGL2 canvas that fills the
+// window. The canvas's backing store follows the CSS size times
+// devicePixelRatio every frame, and ImGui works in those physical pixels (the
+// browser reports mouse positions in them too), with the font rasterised at
+// font_px * dpr. The model arrives later: web/index.html fetches its files and
+// calls ss_load_model (webapi.cpp); until then the panels say "no model".
+#include <GLFW/glfw3.h>
+#include <emscripten/emscripten.h>
+#include <emscripten/html5.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "app/frame.h"
+#include "app/session.h"
+#if __has_include("app/explorer_url.h")
+#include "app/explorer_url.h"  // ?model=&prompt=&layer=&head=&panel=&embed=
+#define SINKSCOPE_URL_PARAMS 1
+#endif
+#include "imgui.h"
+#include "imgui_impl_glfw.h"
+#include "imgui_impl_opengl3.h"
+
+using namespace ss::app;
+
+namespace {
+
+GLFWwindow* g_window = nullptr;
+
+// Reports a start-up failure to the page's error overlay (web/index.html).
+EM_JS(void, report_fatal, (const char* msg), {
+  if (Module.sinkscopeFatal) Module.sinkscopeFatal(UTF8ToString(msg));
+});
+
+void resize_to_window(AppState& s) {
+  double css_w = 0, css_h = 0;
+  emscripten_get_element_css_size("#canvas", &css_w, &css_h);
+  float dpr = static_cast<float>(emscripten_get_device_pixel_ratio());
+  int w = std::max(1, static_cast<int>(std::lround(css_w * dpr)));
+  int h = std::max(1, static_cast<int>(std::lround(css_h * dpr)));
+  int cw = 0, ch = 0;
+  glfwGetWindowSize(g_window, &cw, &ch);
+  if (cw != w || ch != h) glfwSetWindowSize(g_window, w, h);
+  if (update_dpr(s, dpr)) {
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+  }
+}
+
+void main_loop(void* arg) {
+  AppState& s = *static_cast<AppState*>(arg);
+  resize_to_window(s);
+  glfwPollEvents();
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGui::NewFrame();
+  ImGuiIO& io = ImGui::GetIO();
+  frame(s, io.DisplaySize.x, io.DisplaySize.y);
+  ImGui::Render();
+  int fw, fh;
+  glfwGetFramebufferSize(g_window, &fw, &fh);
+  glViewport(0, 0, fw, fh);
+  glClearColor(0.08f, 0.08f, 0.10f, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
+}  // namespace
+
+int main() {
+  AppState& s = state();
+  if (!glfwInit()) {
+    report_fatal("GLFW could not start in this browser.");
+    return 1;
+  }
+  glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  double css_w = 0, css_h = 0;
+  emscripten_get_element_css_size("#canvas", &css_w, &css_h);
+  float dpr = static_cast<float>(emscripten_get_device_pixel_ratio());
+  g_window = glfwCreateWindow(std::max(1, static_cast<int>(css_w * dpr)),
+                              std::max(1, static_cast<int>(css_h * dpr)), "sinkscope", nullptr, nullptr);
+  if (!g_window) {
+    report_fatal(
+        "This browser could not create a WebGL2 context. sinkscope needs WebGL2 "
+        "(enable hardware acceleration, or try a current Chrome, Firefox or Safari).");
+    return 1;
+  }
+  glfwMakeContextCurrent(g_window);
+  init_ui(s, dpr);
+  ImGui_ImplGlfw_InitForOpenGL(g_window, true);
+  ImGui_ImplOpenGL3_Init("#version 300 es");
+#if SINKSCOPE_URL_PARAMS
+  load_url_params(s);  // browser: the page address; native: $SINKSCOPE_PARAMS
+#endif
+  s.loading = s.model_name;
+  // 0 fps = requestAnimationFrame; simulate_infinite_loop=false so main returns
+  // and the page can call into the module (ss_load_model) right away.
+  emscripten_set_main_loop_arg(main_loop, &s, 0, false);
+  return 0;
+}

@@ -1,0 +1,124 @@
+#include "app/session.h"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "engine/engine.h"
+#include "model/loader.h"
+
+namespace ss::app {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// One engine for the app's live prompt: its cache makes typing at the end of
+// the prompt cost only the new tokens.
+Engine& live_engine() {
+  static Engine e;
+  return e;
+}
+
+Expected<std::string> read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return make_error("cannot open " + path + " (missing file?)");
+  std::ostringstream os;
+  os << f.rdbuf();
+  return os.str();
+}
+
+}  // namespace
+
+std::string describe(const LoadedModel& m) {
+  const ModelConfig& c = m.model.config;
+  std::ostringstream os;
+  os << m.name << ": " << c.model_type << ", " << c.n_layers << " layers x " << c.n_heads
+     << " heads, d=" << c.d_model;
+  return os.str();
+}
+int model_layers(const LoadedModel& m) { return m.model.config.n_layers; }
+int model_heads(const LoadedModel& m) { return m.model.config.n_heads; }
+
+Expected<std::shared_ptr<const LoadedModel>> load_model_bytes(
+    const std::string& name, std::string_view config_json, std::string_view tokenizer_json,
+    std::span<const uint8_t> safetensors) {
+  auto m = std::make_shared<LoadedModel>();
+  m->name = name;
+  auto model = load_model(config_json, safetensors, name);
+  if (!model) return make_error("model '" + name + "': " + model.error().message);
+  m->model = std::move(model.value());
+  auto tok = Tokenizer::from_json(tokenizer_json);
+  if (!tok) return make_error("tokenizer.json of model '" + name + "': " + tok.error().message);
+  m->tokenizer = std::move(tok.value());
+  // GPT-2 style tokenizers name no BOS; config.json does.
+  if (m->tokenizer.bos_id() < 0 && m->model.config.bos_token_id >= 0)
+    m->tokenizer.set_bos_id(m->model.config.bos_token_id);
+  return std::shared_ptr<const LoadedModel>(std::move(m));
+}
+
+Expected<std::shared_ptr<const LoadedModel>> load_model_dir(const std::string& name,
+                                                            const std::string& dir) {
+  auto cfg = read_file(dir + "/config.json");
+  if (!cfg) return cfg.error();
+  auto tok = read_file(dir + "/tokenizer.json");
+  if (!tok) return tok.error();
+  auto st = read_file(dir + "/model.safetensors");
+  if (!st) return st.error();
+  const std::string& b = st.value();
+  return load_model_bytes(name, cfg.value(), tok.value(),
+                          {reinterpret_cast<const uint8_t*>(b.data()), b.size()});
+}
+
+void install_model(AppState& s, Expected<std::shared_ptr<const LoadedModel>> m) {
+  s.loading.clear();
+  if (!m) {
+    s.last_error = m.error().message;
+    s.ready = false;
+    return;
+  }
+  live_engine().invalidate();
+  s.model = std::move(m.value());
+  s.model_name = s.model->name;
+  s.backend = live_engine().backend().name();
+  s.results.reset();
+  s.last_error.clear();
+  s.sel = Selection{};
+}
+
+void update(AppState& s) {
+  if (!s.model) return;
+  if (s.results && s.results->prompt_version == s.prompt_version) return;
+  auto r = std::make_shared<Results>();
+  r->prompt_version = s.prompt_version;
+
+  auto t0 = Clock::now();
+  Tokens t = s.model->tokenizer.encode(s.prompt, s.settings.add_bos);
+  r->tokens.ids = std::move(t.ids);
+  r->tokens.ranges = std::move(t.ranges);
+  for (int32_t id : r->tokens.ids) r->tokens.texts.push_back(s.model->tokenizer.token_text(id));
+  r->tokenize_ms = ms_since(t0);
+
+  s.last_error.clear();
+  if (!r->tokens.ids.empty()) {
+    auto t1 = Clock::now();
+    auto taps = live_engine().run(s.model->model, r->tokens.ids);
+    r->forward_ms = ms_since(t1);
+    if (taps) {
+      r->taps = *taps.value();  // a copy: the engine's buffer changes on the next run
+      r->has_taps = true;
+    } else {
+      s.last_error = taps.error().message;
+    }
+  }
+  s.last_tokenize_ms = r->tokenize_ms;
+  s.last_forward_ms = r->forward_ms;
+  s.token_count = static_cast<int>(r->tokens.ids.size());
+  s.results = std::move(r);
+  s.ready = true;
+}
+
+}  // namespace ss::app

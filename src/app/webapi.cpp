@@ -1,0 +1,70 @@
+#include "app/webapi.h"
+
+#include <emscripten/emscripten.h>
+
+#include <string>
+#include <string_view>
+
+#include "app/app_state.h"
+#include "app/session.h"
+#include "imgui.h"
+#include "imgui_internal.h"  // FindWindowByName: where a test should click
+
+using ss::app::state;
+
+extern "C" {
+
+EMSCRIPTEN_KEEPALIVE int ss_ready() { return state().ready ? 1 : 0; }
+EMSCRIPTEN_KEEPALIVE const char* ss_prompt() { return state().prompt.c_str(); }
+EMSCRIPTEN_KEEPALIVE int ss_token_count() { return state().token_count; }
+EMSCRIPTEN_KEEPALIVE const char* ss_backend() { return state().backend.c_str(); }
+EMSCRIPTEN_KEEPALIVE double ss_last_forward_ms() { return state().last_forward_ms; }
+EMSCRIPTEN_KEEPALIVE int ss_layer() { return state().sel.layer; }
+EMSCRIPTEN_KEEPALIVE int ss_head() { return state().sel.head; }
+EMSCRIPTEN_KEEPALIVE const char* ss_last_error() { return state().last_error.c_str(); }
+EMSCRIPTEN_KEEPALIVE const char* ss_model_name() { return state().model_name.c_str(); }
+EMSCRIPTEN_KEEPALIVE int ss_frame_count() { return state().frame; }
+
+EMSCRIPTEN_KEEPALIVE double ss_window_rect(const char* title, int which) {
+  if (!ImGui::GetCurrentContext() || !title) return -1;
+  ImGuiWindow* w = ImGui::FindWindowByName(title);
+  if (!w || !w->WasActive) return -1;
+  const float v[4] = {w->Pos.x, w->Pos.y, w->Size.x, w->Size.y};
+  return which >= 0 && which < 4 ? v[which] : -1;
+}
+
+EMSCRIPTEN_KEEPALIVE void ss_set_prompt(const char* text) { state().set_prompt(text ? text : ""); }
+
+EMSCRIPTEN_KEEPALIVE int ss_select_head(int layer, int head) {
+  auto& s = state();
+  if (!s.model) return 0;
+  if (layer < 0 || layer >= ss::app::model_layers(*s.model)) return 0;
+  if (head < 0 || head >= ss::app::model_heads(*s.model)) return 0;
+  s.sel.layer = layer;
+  s.sel.head = head;
+  return 1;
+}
+
+EMSCRIPTEN_KEEPALIVE void ss_set_model_name(const char* name) {
+  auto& s = state();
+  s.model_name = name ? name : "";
+  s.loading = s.model_name;
+}
+
+EMSCRIPTEN_KEEPALIVE const char* ss_load_model(const char* name, const uint8_t* config,
+                                               int config_len, const uint8_t* tokenizer,
+                                               int tokenizer_len, const uint8_t* safetensors,
+                                               int safetensors_len) {
+  static std::string result;  // returned to JS; copied by ccall
+  auto& s = state();
+  auto m = ss::app::load_model_bytes(
+      name ? name : "model", std::string_view(reinterpret_cast<const char*>(config), config_len),
+      std::string_view(reinterpret_cast<const char*>(tokenizer), tokenizer_len),
+      {safetensors, static_cast<size_t>(safetensors_len)});
+  ss::app::install_model(s, std::move(m));
+  result = s.model ? std::string() : s.last_error;
+  if (!s.model && result.empty()) result = "model could not be loaded";
+  return result.c_str();
+}
+
+}  // extern "C"

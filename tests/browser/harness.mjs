@@ -1,0 +1,103 @@
+// Shared helpers for the browser suite: serve a dist folder with web/serve.mjs,
+// drive Debian's chromium through playwright-core, read app state through the
+// C API (src/app/webapi.h) rather than from pixels.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const dist = process.env.SINKSCOPE_DIST || path.join(root, 'build', 'wasm', 'dist');
+export const results = path.join(root, 'test-results');
+fs.mkdirSync(results, { recursive: true });
+
+// The model the suite loads: SINKSCOPE_TEST_MODEL, else the default demo-lm
+// when the build shipped it, else the small tiny-chars test model.
+export function testModel() {
+  if (process.env.SINKSCOPE_TEST_MODEL) return process.env.SINKSCOPE_TEST_MODEL;
+  return fs.existsSync(path.join(dist, 'models', 'demo-lm', 'model.safetensors')) ? 'demo-lm' : 'tiny-chars';
+}
+
+// Starts web/serve.mjs on a free port; resolves to {url, stop}.
+export function serve(dir) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'web', 'serve.mjs'), dir, '--port', '0'],
+                        { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('serve.mjs printed no URL:\n' + out)), 15000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/open (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (m) { clearTimeout(timer); resolve({ url: m[1], stop: () => child.kill() }); }
+    });
+    child.stderr.on('data', (d) => { out += d; });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`serve.mjs exited ${code}:\n${out}`)); });
+  });
+}
+
+// Headless chromium with SwiftShader WebGL2 (toolchain.md) and a fresh profile.
+export async function launch() {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sinkscope-chromium-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    deviceScaleFactor: 1,
+    args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
+           '--disable-sync', '--no-first-run', '--disable-quic', '--use-angle=swiftshader',
+           '--enable-unsafe-swiftshader', '--enable-unsafe-webgpu'],
+  });
+  const close = async () => { await ctx.close(); fs.rmSync(profile, { recursive: true, force: true }); };
+  return { ctx, close };
+}
+
+// A new page that records console output (printed when a test fails).
+export async function openPage(ctx, url) {
+  const page = await ctx.newPage();
+  const log = [];
+  page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
+  page.consoleLog = log;
+  await page.goto(url);
+  return page;
+}
+
+// Calls a C API function: api(page, 'ss_token_count') or api(page, 'ss_select_head', 'number', [1, 2]).
+export function api(page, name, ret = 'number', args = []) {
+  const types = args.map((a) => (typeof a === 'string' ? 'string' : 'number'));
+  return page.evaluate(([n, r, t, a]) => window.Module.ccall(n, r, t, a), [name, ret, types, args]);
+}
+
+// Waits until the module answers ss_ready() == 1, or the error overlay shows.
+export async function waitReady(page, timeoutMs = 120000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const st = await page.evaluate(() => ({
+      err: window.sinkscopeError || null,
+      ready: !!(window.Module && window.Module.calledRun && window.Module.ccall('ss_ready', 'number', [], [])),
+    }));
+    if (st.err) throw new Error('start-up failed: ' + JSON.stringify(st.err) + '\n' + page.consoleLog.join('\n'));
+    if (st.ready) return;
+    if (Date.now() > end) throw new Error('not ready after ' + timeoutMs + ' ms\n' + page.consoleLog.join('\n'));
+    await page.waitForTimeout(200);
+  }
+}
+
+// ImGui 1.86 polls key state once a frame: a special key must stay down for
+// a few frames or the press is lost (toolchain.md).
+export async function holdKey(page, key, ms = 60) {
+  await page.keyboard.down(key);
+  await page.waitForTimeout(ms);
+  await page.keyboard.up(key);
+  await page.waitForTimeout(ms);
+}
+
+// Copies dist without one file (for the error-overlay tests).
+export function distWithout(relFile) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sinkscope-dist-'));
+  fs.cpSync(dist, dir, { recursive: true, filter: (src) => path.relative(dist, src) !== relFile });
+  if (fs.existsSync(path.join(dir, relFile))) throw new Error('could not leave out ' + relFile);
+  return dir;
+}

@@ -1,0 +1,155 @@
+// Starts sinkscope in the page: fetches the wasm module and the model's three
+// files with a progress bar, hands the model bytes to the module through its C
+// API (src/app/webapi.h), and turns any start-up failure into an overlay that
+// says in words what went wrong and names the file. Text is only ever set
+// with textContent (file names and messages may come from the URL).
+'use strict';
+(function () {
+  const params = new URLSearchParams(location.search);
+  const modelParam = params.get('model') || 'demo-lm';
+  const $ = (id) => document.getElementById(id);
+
+  let failed = false;
+  function fail(title, text, file, hint) {
+    if (failed) return;
+    failed = true;
+    $('loader').style.display = 'none';
+    $('error-title').textContent = title;
+    $('error-text').textContent = text;
+    $('error-file').textContent = file || '(none)';
+    $('error-hint').textContent = hint || '';
+    $('error-overlay').style.display = 'flex';
+    window.sinkscopeError = { title, text, file: file || '' };  // for tests and embedders
+    console.error('sinkscope:', title, text, file || '');
+  }
+  window.addEventListener('error', (e) => fail('sinkscope stopped', String(e.message || e.error), ''));
+  window.addEventListener('unhandledrejection', (e) =>
+    fail('sinkscope stopped', String((e.reason && e.reason.message) || e.reason), ''));
+
+  if (!/^[A-Za-z0-9._-]+$/.test(modelParam) || modelParam.startsWith('.')) {
+    fail('Unknown model name', 'The address asks for the model "' + modelParam +
+         '", which is not a valid model folder name (letters, digits, ".", "_" and "-" only).',
+         '', 'Open the page without ?model= to get the default model.');
+    return;
+  }
+  const modelDir = 'models/' + modelParam + '/';
+  const modelFiles = ['config.json', 'tokenizer.json', 'model.safetensors'];
+
+  // Progress: bytes received over bytes expected, across every file in flight.
+  const progress = new Map();  // url -> {got, total}
+  function showProgress() {
+    let got = 0, total = 0;
+    for (const p of progress.values()) { got += p.got; total += p.total || p.got; }
+    const mb = (n) => (n / 1048576).toFixed(1);
+    $('loader-fill').style.width = (total ? Math.min(100, 100 * got / total) : 0).toFixed(1) + '%';
+    $('loader-detail').textContent = mb(got) + ' / ' + mb(total) + ' MB (module and model "' + modelParam + '")';
+  }
+
+  async function fetchBytes(url, what) {
+    let resp;
+    try {
+      resp = await fetch(url);
+    } catch (err) {
+      throw Object.assign(new Error('The network request for ' + url + ' failed (' + err.message +
+        '). Is the server still running?'), { file: url, hint: what });
+    }
+    if (!resp.ok) {
+      throw Object.assign(new Error('The server answered ' + resp.status + ' ' + resp.statusText +
+        ' for ' + url + '.'), { file: url, hint: what });
+    }
+    const total = Number(resp.headers.get('content-length')) || 0;
+    const entry = { got: 0, total };
+    progress.set(url, entry);
+    if (!resp.body || !resp.body.getReader) {
+      const buf = new Uint8Array(await resp.arrayBuffer());
+      entry.got = buf.length; showProgress();
+      return buf;
+    }
+    const reader = resp.body.getReader();
+    const chunks = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      entry.got += value.length;
+      showProgress();
+    }
+    const out = new Uint8Array(entry.got);
+    let off = 0;
+    for (const c of chunks) { out.set(c, off); off += c.length; }
+    return out;
+  }
+
+  // WebGL2 is required; say so before downloading anything.
+  if (!document.createElement('canvas').getContext('webgl2')) {
+    fail('WebGL2 is not available', 'sinkscope draws with WebGL2, which this browser or this ' +
+         'machine does not provide.', '', 'Enable hardware acceleration, or use a current Chrome, Firefox or Safari.');
+    return;
+  }
+
+  const modelBytes = Promise.all(modelFiles.map((f) => fetchBytes(modelDir + f,
+    'The model "' + modelParam + '" needs ' + modelFiles.join(', ') + ' in ' + modelDir +
+    ' next to index.html. Check the model name in the address (?model=NAME) or rebuild dist with scripts/demo.sh.')));
+  modelBytes.catch(() => {});  // reported where awaited
+
+  let runtimeReady;
+  const runtime = new Promise((resolve) => { runtimeReady = resolve; });
+  const wasmHint = 'The page needs sinkscope.js and sinkscope.wasm next to index.html: rebuild with bash scripts/demo.sh.';
+
+  window.Module = {
+    canvas: $('canvas'),
+    print: (t) => console.log(t),
+    printErr: (t) => console.warn(t),
+    // Fetch the module ourselves for the progress bar and a precise error.
+    instantiateWasm(imports, receive) {
+      fetchBytes('sinkscope.wasm', wasmHint)
+        .then((bytes) => WebAssembly.instantiate(bytes, imports))
+        .then((r) => receive(r.instance, r.module))
+        .catch((err) => fail('sinkscope could not start', err.file ? err.message :
+          'The WebAssembly module sinkscope.wasm could not be compiled: ' + err.message,
+          err.file || 'sinkscope.wasm', err.hint || wasmHint));
+      return {};
+    },
+    onRuntimeInitialized: () => runtimeReady(),
+    onAbort: (what) => fail('sinkscope stopped', 'The WebAssembly module aborted: ' + what, ''),
+    sinkscopeFatal: (msg) => fail('sinkscope could not start', msg, ''),
+  };
+
+  const script = document.createElement('script');
+  script.src = 'sinkscope.js';
+  script.onerror = () => fail('sinkscope could not start', 'The script sinkscope.js could not be loaded.',
+                              'sinkscope.js', wasmHint);
+  document.body.appendChild(script);
+
+  (async () => {
+    let bytes;
+    try {
+      bytes = await modelBytes;
+    } catch (err) {
+      fail('The model could not be loaded', err.message, err.file || modelDir, err.hint);
+      return;
+    }
+    await runtime;
+    if (failed) return;
+    $('loader-title').textContent = 'Reading model "' + modelParam + '"...';
+    const M = window.Module;
+    M.ccall('ss_set_model_name', null, ['string'], [modelParam]);
+    // Copy each file into wasm memory (freed right after: the model keeps its own copy).
+    const ptrs = bytes.map((b) => { const p = M._malloc(Math.max(1, b.length)); M.HEAPU8.set(b, p); return p; });
+    let err;
+    try {
+      err = M.ccall('ss_load_model', 'string',
+        ['string', 'number', 'number', 'number', 'number', 'number', 'number'],
+        [modelParam, ptrs[0], bytes[0].length, ptrs[1], bytes[1].length, ptrs[2], bytes[2].length]);
+    } finally {
+      ptrs.forEach((p) => M._free(p));
+    }
+    if (err) {
+      fail('The model could not be read', err, modelDir,
+           'The files were downloaded but are not a model sinkscope can read.');
+      return;
+    }
+    $('loader').style.display = 'none';
+    $('canvas').focus();
+  })();
+})();
