@@ -4,6 +4,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -32,6 +33,10 @@ struct ModelConfig {
   bool rotary = true;
   float rope_theta = 10000.0f;
   int rotary_dim = 0;          // partial rotary (neox rotary_pct * d_head); == d_head when full
+  // Explicit RoPE inverse frequencies [rotary_dim / 2]; empty = theta^(-2i/rotary_dim).
+  // For rope variants that rescale frequencies, and for reproducing a
+  // reference that rounded them (see tests/data/tiny/README.md).
+  std::vector<float> rope_inv_freq;
   bool parallel_residual = false;  // neox use_parallel_residual
   bool tied_embeddings = false;
   bool attn_bias = false, mlp_bias = false;  // llama: attention_bias / mlp_bias

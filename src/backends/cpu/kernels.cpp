@@ -1,0 +1,135 @@
+#include "backends/cpu/kernels.h"
+
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#define SS_LINEAR_SIMD128 1
+#elif !defined(__EMSCRIPTEN__) && !defined(SS_PLAIN_KERNELS)
+#include <Eigen/Core>
+#define SS_LINEAR_EIGEN 1
+#endif
+
+namespace ss::cpu {
+
+void linear_plain(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float* xi = x + i * in;
+    for (int64_t o = 0; o < out; ++o) {
+      const float* wo = W + o * in;
+      float acc = 0.0f;
+      for (int64_t k = 0; k < in; ++k) acc += xi[k] * wo[k];
+      y[i * out + o] = acc + (b ? b[o] : 0.0f);
+    }
+  }
+}
+
+#if defined(SS_LINEAR_SIMD128)
+namespace {
+inline float hsum(v128_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) +
+         wasm_f32x4_extract_lane(v, 3);
+}
+}  // namespace
+
+// Both x's rows and W's rows run along `in`, so every output is a contiguous
+// dot product. A 2-row x 4-output tile keeps 8 accumulators in registers and
+// loads each x and W vector once per tile.
+void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) {
+  const int64_t in4 = in & ~int64_t{3};
+  int64_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const float* x0 = x + i * in;
+    const float* x1 = x0 + in;
+    int64_t o = 0;
+    for (; o + 4 <= out; o += 4) {
+      const float* w0 = W + o * in;
+      const float* w1 = w0 + in;
+      const float* w2 = w1 + in;
+      const float* w3 = w2 + in;
+      v128_t a00 = wasm_f32x4_splat(0), a01 = a00, a02 = a00, a03 = a00;
+      v128_t a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+      for (int64_t k = 0; k < in4; k += 4) {
+        v128_t vx0 = wasm_v128_load(x0 + k), vx1 = wasm_v128_load(x1 + k);
+        v128_t v0 = wasm_v128_load(w0 + k), v1 = wasm_v128_load(w1 + k);
+        v128_t v2 = wasm_v128_load(w2 + k), v3 = wasm_v128_load(w3 + k);
+        a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(vx0, v0));
+        a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(vx0, v1));
+        a02 = wasm_f32x4_add(a02, wasm_f32x4_mul(vx0, v2));
+        a03 = wasm_f32x4_add(a03, wasm_f32x4_mul(vx0, v3));
+        a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(vx1, v0));
+        a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(vx1, v1));
+        a12 = wasm_f32x4_add(a12, wasm_f32x4_mul(vx1, v2));
+        a13 = wasm_f32x4_add(a13, wasm_f32x4_mul(vx1, v3));
+      }
+      float r[2][4] = {{hsum(a00), hsum(a01), hsum(a02), hsum(a03)}, {hsum(a10), hsum(a11), hsum(a12), hsum(a13)}};
+      for (int64_t k = in4; k < in; ++k)
+        for (int j = 0; j < 4; ++j) {
+          r[0][j] += x0[k] * W[(o + j) * in + k];
+          r[1][j] += x1[k] * W[(o + j) * in + k];
+        }
+      for (int j = 0; j < 4; ++j) {
+        const float bj = b ? b[o + j] : 0.0f;
+        y[i * out + o + j] = r[0][j] + bj;
+        y[(i + 1) * out + o + j] = r[1][j] + bj;
+      }
+    }
+    if (o < out) {  // leftover outputs: one dot product each
+      for (int r = 0; r < 2; ++r) {
+        const float* xr = r ? x1 : x0;
+        for (int64_t oo = o; oo < out; ++oo) {
+          const float* wo = W + oo * in;
+          v128_t acc = wasm_f32x4_splat(0);
+          for (int64_t k = 0; k < in4; k += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(xr + k), wasm_v128_load(wo + k)));
+          float s = hsum(acc);
+          for (int64_t k = in4; k < in; ++k) s += xr[k] * wo[k];
+          y[(i + r) * out + oo] = s + (b ? b[oo] : 0.0f);
+        }
+      }
+    }
+  }
+  for (; i < n; ++i) {  // odd last row (and the common n == 1 of generation)
+    const float* xi = x + i * in;
+    int64_t o = 0;
+    for (; o + 4 <= out; o += 4) {
+      const float* w0 = W + o * in;
+      v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+      for (int64_t k = 0; k < in4; k += 4) {
+        v128_t vx = wasm_v128_load(xi + k);
+        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(vx, wasm_v128_load(w0 + k)));
+        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(vx, wasm_v128_load(w0 + in + k)));
+        a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(vx, wasm_v128_load(w0 + 2 * in + k)));
+        a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(vx, wasm_v128_load(w0 + 3 * in + k)));
+      }
+      float r[4] = {hsum(a0), hsum(a1), hsum(a2), hsum(a3)};
+      for (int64_t k = in4; k < in; ++k)
+        for (int j = 0; j < 4; ++j) r[j] += xi[k] * W[(o + j) * in + k];
+      for (int j = 0; j < 4; ++j) y[i * out + o + j] = r[j] + (b ? b[o + j] : 0.0f);
+    }
+    for (; o < out; ++o) {
+      const float* wo = W + o * in;
+      float s = 0.0f;
+      for (int64_t k = 0; k < in; ++k) s += xi[k] * wo[k];
+      y[i * out + o] = s + (b ? b[o] : 0.0f);
+    }
+  }
+}
+const char* linear_path() { return "simd128"; }
+
+#elif defined(SS_LINEAR_EIGEN)
+void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) {
+  using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  Eigen::Map<const Mat> X(x, n, in);
+  Eigen::Map<const Mat> Wm(W, out, in);
+  Eigen::Map<Mat> Y(y, n, out);
+  Y.noalias() = X * Wm.transpose();
+  if (b) Y.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(b, out);
+}
+const char* linear_path() { return "eigen"; }
+
+#else
+void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) {
+  linear_plain(x, n, in, W, out, b, y);
+}
+const char* linear_path() { return "plain"; }
+#endif
+
+}  // namespace ss::cpu

@@ -1,0 +1,19 @@
+// The CPU backend's hot loops. linear() is where most of the time goes
+// (every projection and the unembedding), so it has three paths chosen at
+// compile time: Eigen natively (SSE/AVX), hand-written SIMD128 in wasm built
+// with -msimd128 (Eigen has no wasm SIMD path), plain loops otherwise.
+#pragma once
+#include <cstdint>
+
+namespace ss::cpu {
+
+// y[n, out] = x[n, in] · W[out, in]^T (+ b[out] when b != nullptr)
+void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y);
+
+// The plain reference path, always compiled (tests compare the fast path to it).
+void linear_plain(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y);
+
+// Which path linear() uses: "eigen", "simd128" or "plain".
+const char* linear_path();
+
+}  // namespace ss::cpu

@@ -1,0 +1,59 @@
+// Engine: the forward pass with a cache in front, for callers (the live
+// explorer, the CLI, analysis) that ask again and again with small changes.
+//   same (model, weights version, ids, hooks, filter) -> no work
+//   ids that share a prefix with the last ids        -> the KV cache and the
+//       prefix rows of every tap are kept; only the new rows are computed
+//   anything else                                    -> a full pass
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "engine/backend.h"
+
+namespace ss {
+
+class Engine {
+ public:
+  explicit Engine(std::unique_ptr<Backend> backend = nullptr);  // nullptr = cpu
+  Backend& backend() { return *backend_; }
+
+  // Taps for `ids` (used exactly as given). The pointer stays valid until the
+  // next call on this Engine.
+  Expected<const Taps*> run(const Model& model, std::span<const int32_t> ids, const Hooks& hooks = {},
+                            const TapFilter& filter = {});
+  // Averaging models: inputs [T, d_input + 1] (last column = [SEP] flag).
+  Expected<const Taps*> run_inputs(const Model& model, const Tensor& inputs, const Hooks& hooks = {},
+                                   const TapFilter& filter = {});
+
+  struct Stats {
+    int64_t full_passes = 0, incremental_passes = 0, cache_hits = 0;
+    int64_t rows_computed = 0;  // token rows pushed through the layers, all passes
+  };
+  const Stats& stats() const { return stats_; }
+  void invalidate();  // forget the cache (e.g. after editing weights in place without bumping version)
+
+ private:
+  Expected<const Taps*> run_any(const Model& model, const ForwardInput& input, const Hooks& hooks, const TapFilter& filter);
+
+  std::unique_ptr<Backend> backend_;
+  Taps taps_;
+  KvCache cache_;
+  Stats stats_;
+  // What taps_ and cache_ were computed from.
+  bool valid_ = false;
+  const Model* model_ = nullptr;
+  uint64_t version_ = 0;
+  std::string model_name_;
+  Hooks hooks_;
+  TapFilter filter_;
+  std::vector<int32_t> ids_;
+  std::vector<float> inputs_;  // averaging inputs, row-major [T, d_input + 1]
+  bool vectors_ = false;
+  int64_t length_ = 0;  // rows T of the cached pass
+};
+
+}  // namespace ss

@@ -1,0 +1,175 @@
+// Each family's Hugging Face tensor names -> canonical Weights ([out, in]).
+// GPT-2 stores Conv1D weights [in, out] with q, k, v fused in c_attn; NeoX
+// fuses q, k, v per head ([H, 3, dh] rows); Llama is already canonical.
+#include <algorithm>
+#include <string>
+
+#include "model/loader.h"
+#include "model/tensor_source.h"
+
+namespace ss {
+
+namespace {
+
+// Assigns `dst` from an Expected or returns its error from the enclosing function.
+#define SS_TRY_ASSIGN(dst, expr)          \
+  do {                                    \
+    auto ss_tmp_ = (expr);                \
+    if (!ss_tmp_) return ss_tmp_.error(); \
+    (dst) = std::move(*ss_tmp_);          \
+  } while (0)
+
+std::string L(const char* prefix, int l, const char* rest) { return std::string(prefix) + std::to_string(l) + "." + rest; }
+
+Expected<Weights> map_gpt2(const ModelConfig& c, const TensorSource& src) {
+  const int64_t d = c.d_model, V = c.vocab_size, dm = c.d_mlp;
+  Weights w;
+  SS_TRY_ASSIGN(w.tok_emb, src.get("transformer.wte.weight", {V, d}));
+  SS_TRY_ASSIGN(w.pos_emb, src.get("transformer.wpe.weight", {c.max_positions, d}));
+  for (int l = 0; l < c.n_layers; ++l) {
+    LayerWeights lw;
+    const char* p = "transformer.h.";
+    SS_TRY_ASSIGN(lw.ln1_w, src.get(L(p, l, "ln_1.weight"), {d}));
+    SS_TRY_ASSIGN(lw.ln1_b, src.get(L(p, l, "ln_1.bias"), {d}));
+    Tensor qkv, qkv_b;
+    SS_TRY_ASSIGN(qkv, src.get(L(p, l, "attn.c_attn.weight"), {d, 3 * d}));
+    SS_TRY_ASSIGN(qkv_b, src.get(L(p, l, "attn.c_attn.bias"), {3 * d}));
+    qkv = transpose2d(qkv);  // [3d, d]
+    lw.wq = slice_rows(qkv, 0, d), lw.wk = slice_rows(qkv, d, d), lw.wv = slice_rows(qkv, 2 * d, d);
+    lw.bq = slice_rows(qkv_b, 0, d), lw.bk = slice_rows(qkv_b, d, d), lw.bv = slice_rows(qkv_b, 2 * d, d);
+    SS_TRY_ASSIGN(lw.wo, src.get(L(p, l, "attn.c_proj.weight"), {d, d}));
+    lw.wo = transpose2d(lw.wo);
+    SS_TRY_ASSIGN(lw.bo, src.get(L(p, l, "attn.c_proj.bias"), {d}));
+    SS_TRY_ASSIGN(lw.ln2_w, src.get(L(p, l, "ln_2.weight"), {d}));
+    SS_TRY_ASSIGN(lw.ln2_b, src.get(L(p, l, "ln_2.bias"), {d}));
+    SS_TRY_ASSIGN(lw.w_up, src.get(L(p, l, "mlp.c_fc.weight"), {d, dm}));
+    lw.w_up = transpose2d(lw.w_up);
+    SS_TRY_ASSIGN(lw.b_up, src.get(L(p, l, "mlp.c_fc.bias"), {dm}));
+    SS_TRY_ASSIGN(lw.w_down, src.get(L(p, l, "mlp.c_proj.weight"), {dm, d}));
+    lw.w_down = transpose2d(lw.w_down);
+    SS_TRY_ASSIGN(lw.b_down, src.get(L(p, l, "mlp.c_proj.bias"), {d}));
+    w.layers.push_back(std::move(lw));
+  }
+  SS_TRY_ASSIGN(w.lnf_w, src.get("transformer.ln_f.weight", {d}));
+  SS_TRY_ASSIGN(w.lnf_b, src.get("transformer.ln_f.bias", {d}));
+  if (c.tied_embeddings)
+    w.lm_head = w.tok_emb;
+  else
+    SS_TRY_ASSIGN(w.lm_head, src.get("lm_head.weight", {V, d}));
+  return w;
+}
+
+Expected<Weights> map_llama(const ModelConfig& c, const TensorSource& src) {
+  const int64_t d = c.d_model, V = c.vocab_size, dm = c.d_mlp;
+  const int64_t qd = int64_t{c.n_heads} * c.d_head, kvd = int64_t{c.n_kv_heads} * c.d_head;
+  Weights w;
+  SS_TRY_ASSIGN(w.tok_emb, src.get("model.embed_tokens.weight", {V, d}));
+  for (int l = 0; l < c.n_layers; ++l) {
+    LayerWeights lw;
+    const char* p = "model.layers.";
+    SS_TRY_ASSIGN(lw.ln1_w, src.get(L(p, l, "input_layernorm.weight"), {d}));
+    SS_TRY_ASSIGN(lw.wq, src.get(L(p, l, "self_attn.q_proj.weight"), {qd, d}));
+    SS_TRY_ASSIGN(lw.wk, src.get(L(p, l, "self_attn.k_proj.weight"), {kvd, d}));
+    SS_TRY_ASSIGN(lw.wv, src.get(L(p, l, "self_attn.v_proj.weight"), {kvd, d}));
+    SS_TRY_ASSIGN(lw.wo, src.get(L(p, l, "self_attn.o_proj.weight"), {d, qd}));
+    if (c.attn_bias) {
+      SS_TRY_ASSIGN(lw.bq, src.get(L(p, l, "self_attn.q_proj.bias"), {qd}));
+      SS_TRY_ASSIGN(lw.bk, src.get(L(p, l, "self_attn.k_proj.bias"), {kvd}));
+      SS_TRY_ASSIGN(lw.bv, src.get(L(p, l, "self_attn.v_proj.bias"), {kvd}));
+      SS_TRY_ASSIGN(lw.bo, src.get(L(p, l, "self_attn.o_proj.bias"), {d}));
+    }
+    SS_TRY_ASSIGN(lw.ln2_w, src.get(L(p, l, "post_attention_layernorm.weight"), {d}));
+    SS_TRY_ASSIGN(lw.w_gate, src.get(L(p, l, "mlp.gate_proj.weight"), {dm, d}));
+    SS_TRY_ASSIGN(lw.w_up, src.get(L(p, l, "mlp.up_proj.weight"), {dm, d}));
+    SS_TRY_ASSIGN(lw.w_down, src.get(L(p, l, "mlp.down_proj.weight"), {d, dm}));
+    if (c.mlp_bias) {
+      // gate bias has no canonical slot: refuse rather than run a wrong model
+      if (src.has(L(p, l, "mlp.gate_proj.bias"))) return make_error("tensor '" + L(p, l, "mlp.gate_proj.bias") + "': MLP gate biases are not supported");
+      SS_TRY_ASSIGN(lw.b_up, src.get(L(p, l, "mlp.up_proj.bias"), {dm}));
+      SS_TRY_ASSIGN(lw.b_down, src.get(L(p, l, "mlp.down_proj.bias"), {d}));
+    }
+    w.layers.push_back(std::move(lw));
+  }
+  SS_TRY_ASSIGN(w.lnf_w, src.get("model.norm.weight", {d}));
+  if (c.tied_embeddings)
+    w.lm_head = w.tok_emb;
+  else
+    SS_TRY_ASSIGN(w.lm_head, src.get("lm_head.weight", {V, d}));
+  return w;
+}
+
+Expected<Weights> map_neox(const ModelConfig& c, const TensorSource& src) {
+  const int64_t d = c.d_model, V = c.vocab_size, dm = c.d_mlp, H = c.n_heads, dh = c.d_head;
+  Weights w;
+  SS_TRY_ASSIGN(w.tok_emb, src.get("gpt_neox.embed_in.weight", {V, d}));
+  for (int l = 0; l < c.n_layers; ++l) {
+    LayerWeights lw;
+    const char* p = "gpt_neox.layers.";
+    SS_TRY_ASSIGN(lw.ln1_w, src.get(L(p, l, "input_layernorm.weight"), {d}));
+    SS_TRY_ASSIGN(lw.ln1_b, src.get(L(p, l, "input_layernorm.bias"), {d}));
+    Tensor qkv, qkv_b;
+    SS_TRY_ASSIGN(qkv, src.get(L(p, l, "attention.query_key_value.weight"), {3 * H * dh, d}));
+    if (c.attn_bias) SS_TRY_ASSIGN(qkv_b, src.get(L(p, l, "attention.query_key_value.bias"), {3 * H * dh}));
+    // Fused rows are [H, 3, dh]: head h's q, k, v are consecutive blocks.
+    lw.wq = Tensor({H * dh, d}), lw.wk = Tensor({H * dh, d}), lw.wv = Tensor({H * dh, d});
+    if (c.attn_bias) lw.bq = Tensor({H * dh}), lw.bk = Tensor({H * dh}), lw.bv = Tensor({H * dh});
+    Tensor* dst[3] = {&lw.wq, &lw.wk, &lw.wv};
+    Tensor* dstb[3] = {&lw.bq, &lw.bk, &lw.bv};
+    for (int64_t h = 0; h < H; ++h)
+      for (int part = 0; part < 3; ++part)
+        for (int64_t r = 0; r < dh; ++r) {
+          const int64_t from = (h * 3 + part) * dh + r, to = h * dh + r;
+          std::copy_n(qkv.ptr() + from * d, d, dst[part]->ptr() + to * d);
+          if (c.attn_bias) dstb[part]->data[to] = qkv_b.data[from];
+        }
+    SS_TRY_ASSIGN(lw.wo, src.get(L(p, l, "attention.dense.weight"), {d, H * dh}));
+    if (c.attn_bias) SS_TRY_ASSIGN(lw.bo, src.get(L(p, l, "attention.dense.bias"), {d}));
+    SS_TRY_ASSIGN(lw.ln2_w, src.get(L(p, l, "post_attention_layernorm.weight"), {d}));
+    SS_TRY_ASSIGN(lw.ln2_b, src.get(L(p, l, "post_attention_layernorm.bias"), {d}));
+    SS_TRY_ASSIGN(lw.w_up, src.get(L(p, l, "mlp.dense_h_to_4h.weight"), {dm, d}));
+    SS_TRY_ASSIGN(lw.b_up, src.get(L(p, l, "mlp.dense_h_to_4h.bias"), {dm}));
+    SS_TRY_ASSIGN(lw.w_down, src.get(L(p, l, "mlp.dense_4h_to_h.weight"), {d, dm}));
+    SS_TRY_ASSIGN(lw.b_down, src.get(L(p, l, "mlp.dense_4h_to_h.bias"), {d}));
+    w.layers.push_back(std::move(lw));
+  }
+  SS_TRY_ASSIGN(w.lnf_w, src.get("gpt_neox.final_layer_norm.weight", {d}));
+  SS_TRY_ASSIGN(w.lnf_b, src.get("gpt_neox.final_layer_norm.bias", {d}));
+  if (c.tied_embeddings)
+    w.lm_head = w.tok_emb;
+  else
+    SS_TRY_ASSIGN(w.lm_head, src.get("embed_out.weight", {V, d}));
+  return w;
+}
+
+Expected<Weights> map_averaging(const ModelConfig& c, const TensorSource& src) {
+  const int64_t d = c.d_model, din = c.d_input, hd = int64_t{c.n_heads} * c.d_head;
+  Weights w;
+  SS_TRY_ASSIGN(w.tok_emb, src.get("embed_in.weight", {d, din + 1}));
+  w.tok_emb = transpose2d(w.tok_emb);  // [din+1, d] so that e = x @ tok_emb
+  for (int l = 0; l < c.n_layers; ++l) {
+    LayerWeights lw;
+    const char* p = "layers.";
+    SS_TRY_ASSIGN(lw.wq, src.get(L(p, l, "self_attn.q_proj.weight"), {hd, d}));
+    SS_TRY_ASSIGN(lw.wk, src.get(L(p, l, "self_attn.k_proj.weight"), {hd, d}));
+    SS_TRY_ASSIGN(lw.wv, src.get(L(p, l, "self_attn.v_proj.weight"), {hd, d}));
+    SS_TRY_ASSIGN(lw.wo, src.get(L(p, l, "self_attn.o_proj.weight"), {d, hd}));
+    w.layers.push_back(std::move(lw));
+  }
+  SS_TRY_ASSIGN(w.lm_head, src.get("readout.weight", {din, d}));
+  return w;
+}
+
+}  // namespace
+
+Expected<Weights> map_weights(const ModelConfig& c, const SafeTensors& file) {
+  TensorSource src(file);
+  switch (c.family) {
+    case Family::GPT2: return map_gpt2(c, src);
+    case Family::Llama: return map_llama(c, src);
+    case Family::NeoX: return map_neox(c, src);
+    case Family::Averaging: return map_averaging(c, src);
+  }
+  return make_error("unknown model family");
+}
+
+}  // namespace ss

@@ -1,0 +1,145 @@
+// Parity with Hugging Face transformers (tests/data/tiny, made by
+// training/make_tiny_golden.py): logits, attention patterns and hidden states
+// to 1e-4 for every family, GQA, partial rotary, parallel residual, tied
+// embeddings and F16/BF16 storage.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+
+#include "engine/backend.h"
+#include "test_engine_util.h"
+
+using namespace ss;
+using namespace ss::testing;
+
+// The committed goldens of the two half-precision checkpoints were made by a
+// first version of make_tiny_golden.py that cast the whole module, so HF's
+// RoPE inv_freq buffer was rounded to F16/BF16 too (the script now rounds only
+// the parameters). Reproduce that rounding here; without it the error is
+// 2e-4 (BF16) to 9e-3 (F16), with it 1e-4 holds. Rerunning the script makes
+// these overrides wrong, and these tests then fail loudly.
+enum class FreqRound { None, F16, BF16 };
+
+static float round_bits(float f, FreqRound r) {
+  uint32_t b;
+  std::memcpy(&b, &f, 4);
+  if (r == FreqRound::BF16) b = (b + 0x7fffu + ((b >> 16) & 1u)) & 0xffff0000u;
+  if (r == FreqRound::F16) b = (b + 0xfffu + ((b >> 13) & 1u)) & ~0x1fffu;  // normal range only
+  std::memcpy(&f, &b, 4);
+  return f;
+}
+
+static void check_family(const std::string& family, FreqRound round = FreqRound::None) {
+  auto model = load_model_dir(tiny_dir(family));
+  INFO("loading " << family << ": " << (model ? "ok" : model.error().message));
+  REQUIRE(model.ok());
+  if (round != FreqRound::None) {
+    auto& c = model->config;
+    for (int i = 0; i < c.rotary_dim / 2; ++i)
+      c.rope_inv_freq.push_back(round_bits(1.0f / std::pow(c.rope_theta, 2.0f * i / c.rotary_dim), round));
+  }
+  Golden g = load_golden(family);
+  REQUIRE(g.st.entries().size() > 0);
+  const int L = model->config.n_layers;
+  auto backend = make_cpu_backend();
+  for (int s = 0; s < 3; ++s) {
+    const std::string p = "seq" + std::to_string(s) + ".";
+    Taps taps;
+    Tensor inputs;
+    std::vector<int32_t> ids;
+    if (model->config.family == Family::Averaging) {
+      inputs = g.get(p + "inputs");
+      REQUIRE(inputs.rank() == 2);
+      auto r = backend->forward_inputs(*model, inputs, {}, {}, taps);
+      INFO(family << " seq " << s << ": " << (r ? "" : r.error().message));
+      REQUIRE(r.ok());
+    } else {
+      ids = as_ids(g.get(p + "ids"));
+      REQUIRE(!ids.empty());
+      auto r = backend->forward(*model, ids, {}, {}, taps);
+      INFO(family << " seq " << s << ": " << (r ? "" : r.error().message));
+      REQUIRE(r.ok());
+    }
+    INFO(family << " seq " << s);
+    CHECK(max_abs_diff(*taps.get("logits"), g.get(p + "logits")) <= 1e-4);
+    for (int l = 0; l < L; ++l) {
+      INFO("layer " << l);
+      CHECK(max_abs_diff(*taps.get(l, "attn_pattern"), g.get(p + "attn." + std::to_string(l))) <= 1e-4);
+      CHECK(max_abs_diff(*taps.get(l, "resid_pre"), g.get(p + "hidden." + std::to_string(l))) <= 1e-4);
+    }
+    // HF's last hidden state is after the final norm.
+    CHECK(max_abs_diff(*taps.get("ln_final"), g.get(p + "hidden." + std::to_string(L))) <= 1e-4);
+  }
+}
+
+TEST_CASE("engine matches HF: gpt2 (tied, learned positions, gelu_new)", "[engine][golden]") { check_family("gpt2"); }
+TEST_CASE("engine matches HF: llama (GQA 4/2, untied)", "[engine][golden]") { check_family("llama"); }
+TEST_CASE("engine matches HF: llama tied, F16 weights, rope theta 500", "[engine][golden]") { check_family("llama_tied_f16", FreqRound::F16); }
+TEST_CASE("engine matches HF: gpt_neox (parallel residual, rotary 0.5, BF16)", "[engine][golden]") { check_family("neox", FreqRound::BF16); }
+TEST_CASE("engine matches HF: gpt_neox (sequential residual, rotary 0.25)", "[engine][golden]") { check_family("neox_seq"); }
+TEST_CASE("engine matches torch reference: averaging model", "[engine][golden]") { check_family("averaging"); }
+
+TEST_CASE("tap shapes follow taps.h", "[engine]") {
+  auto model = load_model_dir(tiny_dir("llama"));
+  REQUIRE(model.ok());
+  const auto& c = model->config;
+  std::vector<int32_t> ids = {1, 5, 9, 13, 17};
+  const int64_t T = 5;
+  Taps taps;
+  REQUIRE(make_cpu_backend()->forward(*model, ids, {}, {}, taps).ok());
+  using S = std::vector<int64_t>;
+  CHECK(taps.get(0, "resid_pre")->shape == S{T, c.d_model});
+  CHECK(taps.get(0, "q")->shape == S{T, c.n_heads, c.d_head});
+  CHECK(taps.get(0, "k")->shape == S{T, c.n_kv_heads, c.d_head});
+  CHECK(taps.get(0, "attn_scores")->shape == S{c.n_heads, T, T});
+  CHECK(taps.get(0, "z")->shape == S{T, c.n_heads, c.d_head});
+  CHECK(taps.get(1, "head_out")->shape == S{c.n_heads, T, c.d_model});
+  CHECK(taps.get(1, "mlp_post")->shape == S{T, c.d_mlp});
+  CHECK(taps.get("logits")->shape == S{T, c.vocab_size});
+  // Masked scores are -inf; the sum of head_out is attn_out (no bias in llama).
+  CHECK(std::isinf(taps.get(0, "attn_scores")->at(0, 0, 1)));
+  const Tensor& ho = *taps.get(1, "head_out");
+  const Tensor& ao = *taps.get(1, "attn_out");
+  double err = 0;
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t j = 0; j < c.d_model; ++j) {
+      double sum = 0;
+      for (int64_t h = 0; h < c.n_heads; ++h) sum += ho.at(h, t, j);
+      err = std::max(err, std::fabs(sum - ao.at(t, j)));
+    }
+  CHECK(err < 1e-4);
+}
+
+TEST_CASE("TapFilter keeps only what is asked (plus logits)", "[engine]") {
+  auto model = load_model_dir(tiny_dir("gpt2"));
+  REQUIRE(model.ok());
+  TapFilter f;
+  f.all = false;
+  f.names = {"attn_pattern", "blocks.1.resid_post"};
+  Taps taps;
+  std::vector<int32_t> ids = {1, 2, 3};
+  REQUIRE(make_cpu_backend()->forward(*model, ids, {}, f, taps).ok());
+  CHECK(taps.get(0, "attn_pattern") != nullptr);
+  CHECK(taps.get(1, "attn_pattern") != nullptr);
+  CHECK(taps.get(1, "resid_post") != nullptr);
+  CHECK(taps.get(0, "resid_post") == nullptr);
+  CHECK(taps.get(0, "head_out") == nullptr);
+  CHECK(taps.get("logits") != nullptr);
+  CHECK(taps.named.size() == 4);
+}
+
+TEST_CASE("forward rejects bad ids with a message", "[engine]") {
+  auto model = load_model_dir(tiny_dir("gpt2"));
+  REQUIRE(model.ok());
+  Taps taps;
+  std::vector<int32_t> ids = {1, 96};
+  auto r = make_cpu_backend()->forward(*model, ids, {}, {}, taps);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.error().message, Catch::Contains("outside the vocabulary"));
+  std::vector<int32_t> too_long(65, 3);  // gpt2 tiny has 64 learned positions
+  r = make_cpu_backend()->forward(*model, too_long, {}, {}, taps);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.error().message, Catch::Contains("positions"));
+  std::vector<int32_t> none;
+  CHECK_FALSE(make_cpu_backend()->forward(*model, none, {}, {}, taps).ok());
+}
