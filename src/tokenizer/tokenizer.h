@@ -21,12 +21,20 @@ struct Tokens {
 class Tokenizer {
  public:
   static Expected<Tokenizer> from_json(std::string_view json_text);
-  // add_bos: prepend the BOS token when the tokenizer defines one.
+  // add_bos: prepend the BOS token when the tokenizer defines one (the
+  // special tokens of a TemplateProcessing post-processor, or set_bos_id's).
+  // Invalid UTF-8 is encoded as U+FFFD per invalid subpart (as a Python str
+  // made with errors="replace"); ranges still point at the input's bytes.
   Tokens encode(std::string_view text, bool add_bos) const;
-  std::string decode(const std::vector<int32_t>& ids) const;
+  std::string decode(const std::vector<int32_t>& ids) const;  // as `tokenizers` decode, specials kept
   std::string token_text(int32_t id) const;  // readable text of one token (for chips)
   int vocab_size() const;
   int32_t bos_id() const;  // -1 when none
+  // GPT-2 style tokenizer.json files name no BOS; the model's config.json does
+  // (bos_token_id). Ignored when id is outside the vocabulary.
+  void set_bos_id(int32_t id);
+  int32_t token_to_id(std::string_view token) const;  // -1 when absent
+  std::string token_string(int32_t id) const;         // the raw vocabulary string
   Tokenizer();
   ~Tokenizer();
   Tokenizer(Tokenizer&&) noexcept;
