@@ -12,6 +12,9 @@
 
 #include "app/frame.h"
 #include "app/session.h"
+#if __has_include("app/explorer_export.h")
+#include "app/explorer_export.h"  // PNG export reads the finished frame
+#endif
 #if __has_include("app/explorer_url.h")
 #include "app/explorer_url.h"  // ?model=&prompt=&layer=&head=&panel=&embed=
 #define SINKSCOPE_URL_PARAMS 1
@@ -92,6 +95,12 @@ int main(int argc, char** argv) {
     glClearColor(0.08f, 0.08f, 0.10f, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+#if __has_include("app/explorer_export.h")
+    explorer_after_render(fw, fh);
+#endif
+#if __has_include("app/explorer_export.h")
+  explorer_after_render(fw, fh);
+#endif
     glfwSwapBuffers(win);
     if (quit_after >= 0 &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > quit_after)

@@ -13,6 +13,9 @@
 
 #include "app/frame.h"
 #include "app/session.h"
+#if __has_include("app/explorer_export.h")
+#include "app/explorer_export.h"  // PNG export reads the finished frame
+#endif
 #if __has_include("app/explorer_url.h")
 #include "app/explorer_url.h"  // ?model=&prompt=&layer=&head=&panel=&embed=
 #define SINKSCOPE_URL_PARAMS 1
@@ -63,6 +66,9 @@ void main_loop(void* arg) {
   glClearColor(0.08f, 0.08f, 0.10f, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+#if __has_include("app/explorer_export.h")
+  explorer_after_render(fw, fh);
+#endif
 }
 
 }  // namespace

@@ -16,16 +16,17 @@ std::string fit_text(const std::string& s, float max_w) {
 }
 
 void add_text_vertical(ImDrawList* dl, ImVec2 center, ImU32 col, const char* text) {
+  // Draw unrotated where the text lies inside the clip rect (glyphs outside it
+  // are culled before we could rotate them), then rotate each vertex by -90
+  // degrees about the text's own centre and move it to `center`.
   const int start = dl->VtxBuffer.Size;
   ImVec2 ts = ImGui::CalcTextSize(text);
-  // A huge fine clip rect: the glyphs are culled against the clip rect before
-  // rotation, which would drop the ones that lie outside only while unrotated.
-  const ImVec4 no_clip(-1e6f, -1e6f, 1e6f, 1e6f);
-  dl->AddText(ImGui::GetFont(), ImGui::GetFontSize(), ImVec2(center.x - ts.x * 0.5f, center.y - ts.y * 0.5f), col,
-              text, nullptr, 0.0f, &no_clip);
-  for (int i = start; i < dl->VtxBuffer.Size; ++i) {  // rotate the glyph quads by -90 degrees
+  ImVec2 pos(dl->GetClipRectMin().x + 1.0f, center.y - ts.y * 0.5f);
+  dl->AddText(pos, col, text);
+  ImVec2 c0(pos.x + ts.x * 0.5f, pos.y + ts.y * 0.5f);
+  for (int i = start; i < dl->VtxBuffer.Size; ++i) {
     ImVec2& p = dl->VtxBuffer[i].pos;
-    float dx = p.x - center.x, dy = p.y - center.y;
+    float dx = p.x - c0.x, dy = p.y - c0.y;
     p = ImVec2(center.x + dy, center.y - dx);
   }
 }

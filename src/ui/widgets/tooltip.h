@@ -16,8 +16,8 @@ void tooltip_for_last_item(const char* text);
 void metric_value(const char* label, const char* value, const char* help);
 void metric_float(const char* label, float v, const char* fmt, const char* help);
 
-// Token text as a person should read it: newline -> "\n", tab -> "\t", a
-// leading space -> a middle dot, control bytes -> <0x..>.
+// Token text as a person should read it: newline -> an arrow, tab -> "\t", a
+// space -> a middle dot, control bytes -> <0x..>.
 std::string display_token(std::string_view raw);
 
 }  // namespace ss::ui

@@ -1,0 +1,28 @@
+// Sharing: URL parameters model, prompt, layer, head, panel, embed=1 are read
+// into the state at start, and "copy link" writes the current state back.
+#pragma once
+#include <string>
+#include <string_view>
+
+#include "app/app_state.h"
+
+namespace ss::app {
+
+// Applies a query string ("?a=1&b=2" or "a=1&b=2"); unknown keys are ignored,
+// bad values leave the field as it was. Returns how many parameters applied.
+int apply_url_params(AppState& s, std::string_view query);
+
+// The query string for the current state (no leading '?').
+std::string build_url_params(const AppState& s);
+
+// Reads the page's query (browser) or $SINKSCOPE_PARAMS (native) into the state.
+void load_url_params(AppState& s);
+
+// Writes the link into the address bar and clipboard (browser) or the clipboard
+// and stdout (native); returns a one-line message for the toast.
+std::string copy_link(const AppState& s);
+
+std::string url_decode(std::string_view in);
+std::string url_encode(std::string_view in);
+
+}  // namespace ss::app

@@ -1,0 +1,108 @@
+#include "ui/panels/guide_text.h"
+
+#include "app/explorer_state.h"
+
+namespace ss::ui::guide {
+
+const char* const kSink =
+    "Attention sink: a key position that receives most of the attention of many queries in a head, "
+    "although its content has little to do with the text. The first token (BOS) is a sink whatever "
+    "the prompt says; punctuation, newlines and separators can start a new sink for the span that "
+    "follows them.";
+const char* const kOutlier =
+    "Outlier features (massive activations): a few residual-stream dimensions whose values on a few "
+    "tokens, usually the sink tokens, are far larger than the rest. They act like a bias and make the "
+    "sink's key attract queries. In a model this small they stay far below the |a| > 100 of large "
+    "LLMs, so the ratio to the layer's median is what to read.";
+const char* const kCatch =
+    "Catch: a head puts almost all the attention of a contiguous run of queries on one sink token. "
+    "In the heatmap a catch is a bright vertical bar in the sink's column; the outline marks the "
+    "caught span.";
+const char* const kTag =
+    "Tag: for every caught token the head's output is almost the sink's value vector passed through "
+    "the output projection, tag = v_sink W_O. So every caught token gets the same direction added to "
+    "its residual stream: it is tagged as belonging to the sink's span.";
+const char* const kRelease =
+    "Release: the tagged tokens go back into the residual stream, and later heads can find them by "
+    "their tag, for example a head that attends only to (or averages) the tokens with a given tag.";
+const char* const kAveraging =
+    "The minimal problem: a two-layer model must output the mean of the inputs since the last [SEP]. "
+    "Catch, tag and release solve it: layer 1 catches each span at its [SEP] and tags it, layer 2 "
+    "averages only the tokens with the current tag. Training finds this in some seeds, not all.";
+const char* const kCompression =
+    "Compression: a best low-rank approximation of W_Q, W_K, W_V, W_O keeps the structure that "
+    "creates sinks; magnitude pruning (sparsity) at the same parameter budget tends to break sinks "
+    "and with them the loss.";
+
+const char* const kSinkScore =
+    "sink_score(k): the mean attention key k receives from the queries that can see it, "
+    "(1 / (T - k)) * sum over i >= k of A[i, k]. A head has a sink at k when it exceeds sink_eps.";
+const char* const kSinkEps =
+    "sink_eps: the sink_score above which a key counts as a sink (0.2 by default; Gu et al. use 0.3).";
+const char* const kCatchTau =
+    "catch_tau: a query i is caught by sink s when A[i, s] >= catch_tau (0.5 by default).";
+const char* const kCatchSpan =
+    "catch_span: the longest contiguous run of caught queries, drawn as the outlined bar in the heatmap.";
+const char* const kTagAlignment =
+    "tag_alignment(i): cosine between the head's output at token i and the tag; near 1 on caught tokens.";
+const char* const kTagVariance =
+    "tag_variance: share of the variance of the head's outputs (over tokens) explained by the top "
+    "principal direction (top-2 in brackets). The paper reports 20-40% (up to 70%) in sink heads.";
+const char* const kCosTopPcTag =
+    "|cos(PC1, tag)|: how well the head's top principal direction lines up with the tag. Near 1 means "
+    "the main thing the head writes is the tag.";
+const char* const kTagProjection =
+    "tag projection: mean of resid_post[i] . tag/|tag| over the caught tokens (solid) and over the "
+    "other tokens (dashed), layer by layer from the sink's layer on. A gap that persists means the tag "
+    "travels with the tokens.";
+const char* const kLift =
+    "lift: attention mass a later head's caught queries put on caught keys, divided by what uniform "
+    "attention would give. Above 1 the head prefers tagged tokens: it reads the tag.";
+const char* const kTagScoreShare =
+    "tag_score_share: share of the head's query-key score on caught pairs that comes from the tag "
+    "direction of the keys (1 = all of it).";
+const char* const kMassive =
+    "massive activation: |h[i, d]| > massive_abs and > massive_rel x the layer's median |h| "
+    "(Sun et al.: 100 and 1000). Lower the thresholds in Settings to see small models' outliers.";
+const char* const kRatioToMedian =
+    "ratio to median: max over dims of |h[i, d]| divided by the median |h| of that layer's residual "
+    "stream. Sink tokens (BOS, punctuation) stand out here.";
+const char* const kSink1Share =
+    "Sink_1 share: the share of (layer, head) pairs with sink_score(0) > sink_eps, the number Gu et al. publish.";
+const char* const kLoss = "loss: mean next-token cross-entropy over the prompt, in nats (lower is better).";
+const char* const kNextToken = "next token: the model's most likely continuations of the prompt, with probabilities.";
+
+const char* panel_blurb(int panel) {
+  switch (static_cast<app::Panel>(panel)) {
+    case app::Panel::Attention:
+      return "Left: the attention pattern of the selected head, queries as rows, keys as columns. Bright "
+             "vertical bars are sinks catching spans (triangles mark sinks, outlines the caught span). "
+             "Right: the sink score of every head, the map of where sinks live; click a cell or use the "
+             "arrow keys to select a head.";
+    case app::Panel::Residual:
+      return "The residual stream after each layer: for every token, how far its largest dimension sticks "
+             "out above the layer's median. BOS and punctuation carry the outlier features that make them "
+             "sinks; the table names the dimensions.";
+    case app::Panel::Tag:
+      return "The selected head's outputs, one dot per token, projected on their two principal directions. "
+             "Tokens caught by the same sink get the same tag and bunch together; the arrow is the tag "
+             "direction v_sink W_O.";
+    case app::Panel::Release:
+      return "Where the tag goes: its projection on the caught tokens' residual stream, layer by layer, and "
+             "the later heads that prefer tagged tokens (lift > 1). Click a head to open it.";
+    case app::Panel::Interventions:
+      return "Edit the forward pass and compare: remove the attention to a sink, project its tag out, or "
+             "knock out the head; loss, next token and the attention map before and after.";
+    case app::Panel::Averaging:
+      return "The minimal problem from the paper: average the inputs since the last [SEP]. The shipped "
+             "two-layer models show catch at [SEP], tag on the span, release in layer 2.";
+    case app::Panel::Guide:
+      return "The ideas behind the panels, in short.";
+    case app::Panel::Settings:
+      return "Thresholds of the metrics, model, backend and theme.";
+    default:
+      return "";
+  }
+}
+
+}  // namespace ss::ui::guide

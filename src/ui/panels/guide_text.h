@@ -1,0 +1,36 @@
+// The words the explorer uses to explain itself: one entry per phenomenon and
+// per metric, written from ../shared/paper.md. Tooltips and the guide panel
+// read the same strings so they never disagree.
+#pragma once
+
+namespace ss::ui::guide {
+
+extern const char* const kSink;
+extern const char* const kOutlier;
+extern const char* const kCatch;
+extern const char* const kTag;
+extern const char* const kRelease;
+extern const char* const kAveraging;
+extern const char* const kCompression;
+
+// Metrics (names as in src/analysis).
+extern const char* const kSinkScore;
+extern const char* const kSinkEps;
+extern const char* const kCatchTau;
+extern const char* const kCatchSpan;
+extern const char* const kTagAlignment;
+extern const char* const kTagVariance;
+extern const char* const kCosTopPcTag;
+extern const char* const kTagProjection;
+extern const char* const kLift;
+extern const char* const kTagScoreShare;
+extern const char* const kMassive;
+extern const char* const kRatioToMedian;
+extern const char* const kSink1Share;
+extern const char* const kLoss;
+extern const char* const kNextToken;
+
+// Per panel: "what am I looking at", two or three sentences.
+const char* panel_blurb(int panel);
+
+}  // namespace ss::ui::guide

@@ -1,0 +1,47 @@
+#include "imgui.h"
+#include "ui/panels/common.h"
+#include "ui/panels/guide_text.h"
+#include "ui/panels/panels.h"
+#include "ui/widgets/tooltip.h"
+
+namespace ss::ui {
+namespace {
+void section(const char* title) {
+  ImGui::Spacing();
+  ImGui::TextUnformatted(title);
+  ImGui::Separator();
+}
+}  // namespace
+
+void draw_settings(app::AppState& s) {
+  auto& ui = app::explorer_ui();
+  ImGui::PushItemWidth(ImGui::GetFontSize() * 10);
+  section("Metrics");
+  ImGui::SliderFloat("sink_eps", &s.settings.sink_eps, 0.01f, 1.0f, "%.2f");
+  tooltip_for_last_item(guide::kSinkEps);
+  ImGui::SliderFloat("catch_tau", &s.settings.catch_tau, 0.05f, 1.0f, "%.2f");
+  tooltip_for_last_item(guide::kCatchTau);
+  ImGui::InputFloat("massive_abs", &s.settings.massive_abs, 1.0f, 10.0f, "%.1f");
+  tooltip_for_last_item(guide::kMassive);
+  ImGui::InputFloat("massive_rel", &s.settings.massive_rel, 10.0f, 100.0f, "%.0f");
+  tooltip_for_last_item(guide::kMassive);
+  if (ImGui::Button("paper defaults")) {
+    s.settings.sink_eps = 0.2f, s.settings.catch_tau = 0.5f;
+    s.settings.massive_abs = 100.0f, s.settings.massive_rel = 1000.0f;
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("small-model thresholds")) s.settings.massive_abs = 5.0f, s.settings.massive_rel = 20.0f;
+  tooltip_for_last_item("Massive activations in small models stay far below 100: these thresholds make their outliers visible.");
+  if (ImGui::Checkbox("prepend BOS", &s.settings.add_bos)) ++s.prompt_version;
+  section("Model and backend");
+  ImGui::Text("model: %s", s.model_name.c_str());
+  ImGui::Text("backend: %s", s.backend.c_str());
+  ImGui::TextDisabled("CPU now; WebGPU and ONNX Runtime Web when they exist.");
+  section("Look");
+  int theme = ui.dark ? 0 : 1;
+  if (ImGui::RadioButton("dark", &theme, 0) | ImGui::RadioButton("light", &theme, 1)) ui.dark = theme == 0;
+  ImGui::Checkbox("show the first-run overlay", &ui.show_overlay);
+  ImGui::PopItemWidth();
+}
+
+}  // namespace ss::ui

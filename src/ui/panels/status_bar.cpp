@@ -1,0 +1,26 @@
+#include "app/session.h"
+#include "imgui.h"
+#include "ui/panels/panels.h"
+
+namespace ss::ui {
+
+void draw_status_bar(app::AppState& s) {
+  if (!s.loading.empty()) {
+    ImGui::Text("Loading %s ...", s.loading.c_str());
+  } else if (s.model) {
+    ImGui::Text("%s", app::describe(*s.model).c_str());
+  } else {
+    ImGui::TextDisabled("no model");
+  }
+  ImGui::SameLine(0, ImGui::GetFontSize() * 2);
+  ImGui::Text("backend %s | %d tokens", s.backend.c_str(), s.token_count);
+  ImGui::SameLine(0, ImGui::GetFontSize() * 2);
+  if (s.last_forward_ms >= 0) ImGui::Text("forward %.1f ms", s.last_forward_ms);
+  else ImGui::TextDisabled("forward: no engine yet");
+  if (!s.last_error.empty()) {
+    ImGui::SameLine(0, ImGui::GetFontSize() * 2);
+    ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", s.last_error.c_str());
+  }
+}
+
+}  // namespace ss::ui

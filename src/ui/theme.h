@@ -1,0 +1,10 @@
+// Dark and light color themes. fonts.cpp's apply_theme sets sizes (and resets
+// colors), so the explorer re-applies its colors every frame: a copy of a few
+// dozen colors, and the theme survives any size or DPI change.
+#pragma once
+
+namespace ss::ui {
+
+void apply_colors(bool dark);
+
+}  // namespace ss::ui
