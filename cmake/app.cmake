@@ -20,7 +20,6 @@ target_include_directories(imgui SYSTEM PUBLIC ${IMGUI_DIR} ${IMGUI_DIR}/backend
 target_compile_definitions(imgui PUBLIC IMGUI_DISABLE_OBSOLETE_FUNCTIONS)
 if(EMSCRIPTEN)
   target_compile_definitions(imgui PUBLIC IMGUI_IMPL_OPENGL_ES3)
-  target_compile_options(imgui PRIVATE -sUSE_GLFW=3)
   target_link_options(imgui INTERFACE -sUSE_GLFW=3 -sMIN_WEBGL_VERSION=2 -sMAX_WEBGL_VERSION=2)
 else()
   find_package(glfw3 3.3 REQUIRED)
@@ -49,11 +48,10 @@ sinkscope_embed(${APP_TARGET} ${SINKSCOPE_FONT} sinkscope_font_ttf)
 if(EMSCRIPTEN)
   set_target_properties(${APP_TARGET} PROPERTIES OUTPUT_NAME sinkscope SUFFIX ".js")
   target_link_options(${APP_TARGET} PRIVATE
-    -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=64MB -sSTACK_SIZE=2MB
+    -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=64MB
     -sEXPORTED_FUNCTIONS=_main,_malloc,_free
     -sEXPORTED_RUNTIME_METHODS=ccall,cwrap,UTF8ToString,stringToUTF8,lengthBytesUTF8,HEAPU8
     -sENVIRONMENT=web --closure=0)
-  target_compile_options(${APP_TARGET} PRIVATE -sUSE_GLFW=3)
 
   # dist/: exactly what a static host (or web/serve.mjs) serves.
   set(DIST ${CMAKE_BINARY_DIR}/dist)

@@ -9,7 +9,7 @@ if(EMSCRIPTEN)
   # lets the tests read tests/data and models/ from the real disk.
   target_link_libraries(unit_tests PRIVATE sinkscope)
   target_link_options(unit_tests PRIVATE -sNODERAWFS=1 -sALLOW_MEMORY_GROWTH=1
-    -sSTACK_SIZE=8MB -sEXIT_RUNTIME=1)
+    -sTOTAL_STACK=8MB -sEXIT_RUNTIME=1)
   list(APPEND CMAKE_MODULE_PATH /usr/lib/cmake/Catch2)
   include(/usr/lib/cmake/Catch2/Catch.cmake)
 else()
