@@ -1,11 +1,13 @@
 #include "app/explorer_layout.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "app/explorer_controller.h"
 #include "app/explorer_export.h"
 #include "app/explorer_state.h"
 #include "app/explorer_url.h"
+#include "app/session.h"
 #include "imgui.h"
 #include "ui/panels/guide_text.h"
 #include "ui/panels/panels.h"
@@ -87,8 +89,9 @@ PixelRect current_panel_rect() { return g_panel_rect; }
 
 void explorer_keys(AppState& s) {
   ImGuiIO& io = ImGui::GetIO();
-  if (io.WantTextInput) return;  // typing in the prompt: keys belong to the text
   ExplorerUi& ui = explorer_ui();
+  if (ui.show_overlay && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) ui.show_overlay = false;
+  if (io.WantTextInput) return;  // typing in the prompt: keys belong to the text
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Tab))) {
     int step = io.KeyShift ? kPanelCount - 1 : 1;
     ui.panel = static_cast<Panel>((static_cast<int>(ui.panel) + step) % kPanelCount);
@@ -101,7 +104,22 @@ void explorer_keys(AppState& s) {
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_DownArrow))) s.sel.layer = std::min(v->L - 1, s.sel.layer + 1);
 }
 
+void draw_explorer_body(AppState& s, float width, float height);
+
 void draw_explorer(AppState& s, float width, float height) {
+  auto t0 = std::chrono::steady_clock::now();
+  draw_explorer_body(s, width, height);
+  ExplorerUi& ui = explorer_ui();
+  const ExplorerView* v = explorer_view();
+  if (v && v->in.prompt_version != ui.timed_version && s.results &&
+      s.results->prompt_version == v->in.prompt_version) {
+    ui.timed_version = v->in.prompt_version;
+    ui.explorer_frame_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    ui.edit_to_frame_ms = std::max(0.0, s.last_tokenize_ms) + std::max(0.0, s.last_forward_ms) + ui.explorer_frame_ms;
+  }
+}
+
+void draw_explorer_body(AppState& s, float width, float height) {
   ExplorerUi& ui = explorer_ui();
   ui::apply_colors(ui.dark);
   ui.highlight = ui.next_highlight;  // hovered last frame, drawn this frame

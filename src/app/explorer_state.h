@@ -38,6 +38,11 @@ struct ExplorerUi {
   // Averaging lab.
   int averaging_seed_index = 0;
   int averaging_sequence_seed = 1;
+  // Edit-to-frame: tokenize + forward (session) + analysis + panel drawing, in
+  // ms, for the first frame that showed a new prompt's results.
+  double edit_to_frame_ms = -1;
+  double explorer_frame_ms = -1;  // analysis + drawing of that frame alone
+  uint64_t timed_version = 0;
   // One-line feedback ("link copied", "saved attention.png").
   std::string toast;
   double toast_until = 0;

@@ -1,5 +1,12 @@
 // Sharing: URL parameters model, prompt, layer, head, panel, embed=1 are read
 // into the state at start, and "copy link" writes the current state back.
+//
+// Embedding one panel in a course page (the panel sizes itself to the iframe):
+//   <iframe src="https://HOST/sinkscope/?model=demo-lm&panel=attention&layer=2&head=1
+//                &prompt=The%20sky%20is%20blue.%20Grass%20is%20green.&embed=1"
+//           width="900" height="560" style="border:0" loading="lazy"></iframe>
+// panel: attention | residual | tag | release | interventions | averaging | guide | settings
+// Optional: theme=light. Natively the same string goes in $SINKSCOPE_PARAMS.
 #pragma once
 #include <string>
 #include <string_view>

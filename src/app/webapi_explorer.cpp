@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/explorer_controller.h"
+#include "app/session.h"
 #include "app/explorer_export.h"
 #include "app/explorer_state.h"
 #include "app/explorer_url.h"
@@ -67,6 +68,8 @@ EMSCRIPTEN_KEEPALIVE void ss_explorer_set_panel(int p) {
 }
 EMSCRIPTEN_KEEPALIVE const char* ss_explorer_prompt() { return state().prompt.c_str(); }
 EMSCRIPTEN_KEEPALIVE float ss_explorer_loss() { return view() ? view()->base.loss : -1.0f; }
+EMSCRIPTEN_KEEPALIVE double ss_explorer_edit_to_frame_ms() { return explorer_ui().edit_to_frame_ms; }
+EMSCRIPTEN_KEEPALIVE double ss_explorer_frame_ms() { return explorer_ui().explorer_frame_ms; }
 EMSCRIPTEN_KEEPALIVE float ss_explorer_analyze_ms() { return view() ? static_cast<float>(view()->analyze_ms) : -1.0f; }
 
 // The query string "copy link" would write.

@@ -94,8 +94,9 @@ const char* panel_blurb(int panel) {
       return "Edit the forward pass and compare: remove the attention to a sink, project its tag out, or "
              "knock out the head; loss, next token and the attention map before and after.";
     case app::Panel::Averaging:
-      return "The minimal problem from the paper: average the inputs since the last [SEP]. The shipped "
-             "two-layer models show catch at [SEP], tag on the span, release in layer 2.";
+      return "The minimal problem from the paper: average the inputs since the last [SEP]. Each shipped seed "
+             "runs on the same random sequence: compare their loss and whether layer 0 catches the [SEP] spans "
+             "(the mechanism forms in some training runs only; the models' MODEL.md says which).";
     case app::Panel::Guide:
       return "The ideas behind the panels, in short.";
     case app::Panel::Settings:

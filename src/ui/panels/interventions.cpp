@@ -71,12 +71,4 @@ void draw_interventions(app::AppState& s) {
   }
 }
 
-void draw_averaging_lab(app::AppState& s) {
-  (void)s;
-  ImGui::TextWrapped("%s", guide::kAveraging);
-  ImGui::Spacing();
-  ImGui::TextDisabled("Not available in this build: the explorer does not load the averaging models yet "
-                      "(the CLI's averaging commands do).");
-}
-
 }  // namespace ss::ui

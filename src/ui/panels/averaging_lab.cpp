@@ -1,0 +1,104 @@
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "app/explorer_averaging.h"
+#include "imgui.h"
+#include "ui/panels/common.h"
+#include "ui/panels/guide_text.h"
+#include "ui/panels/panels.h"
+#include "ui/widgets/colormap.h"
+#include "ui/widgets/heatmap.h"
+#include "ui/widgets/token_chips.h"
+#include "ui/widgets/tooltip.h"
+
+namespace ss::ui {
+
+void draw_averaging_lab(app::AppState& s) {
+  auto& ui = app::explorer_ui();
+  app::AveragingLab& lab = app::averaging_lab(s, static_cast<uint64_t>(ui.averaging_sequence_seed));
+  ImGui::TextUnformatted("The minimal problem: output the mean of the inputs since the last [SEP]");
+  ImGui::SameLine();
+  help_marker(guide::kAveraging);
+  // Seeds side by side: loss on this sequence and where layer 0 puts its sinks.
+  if (ImGui::Button("new random sequence")) ++ui.averaging_sequence_seed;
+  ImGui::SameLine();
+  ImGui::TextDisabled("sequence #%d, T = %d, [SEP] at", ui.averaging_sequence_seed, lab.T);
+  for (int p : lab.sep_positions) {
+    ImGui::SameLine(0, 4);
+    ImGui::TextDisabled("%d", p);
+  }
+  if (ImGui::BeginTable("##seeds", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH)) {
+    ImGui::TableSetupColumn("model");
+    ImGui::TableSetupColumn("loss (MSE)");
+    ImGui::TableSetupColumn("sinks on [SEP] / all sinks");
+    ImGui::TableSetupColumn("layer-0 catches of [SEP] spans");
+    ImGui::TableHeadersRow();
+    for (size_t i = 0; i < lab.runs.size(); ++i) {
+      const app::AveragingRun& r = lab.runs[i];
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      bool sel = ui.averaging_seed_index == static_cast<int>(i);
+      if (ImGui::Selectable(r.name.c_str(), sel, ImGuiSelectableFlags_SpanAllColumns)) ui.averaging_seed_index = static_cast<int>(i);
+      ImGui::TableNextColumn();
+      if (!r.status.empty()) {
+        ImGui::TextDisabled("%s", r.status.c_str());
+        continue;
+      }
+      ImGui::Text("%.4f", r.loss);
+      ImGui::TableNextColumn();
+      int on_sep = 0, catches = 0;
+      for (const Sink& sk : r.analysis.sinks) {
+        bool sep = std::binary_search(lab.sep_positions.begin(), lab.sep_positions.end(), sk.key);
+        on_sep += sep;
+        if (sep && sk.layer == 0 && sk.span_end - sk.span_begin > 1) ++catches;
+      }
+      ImGui::Text("%d / %d", on_sep, static_cast<int>(r.analysis.sinks.size()));
+      ImGui::TableNextColumn();
+      ImGui::Text("%d", catches);
+    }
+    ImGui::EndTable();
+  }
+  ui.averaging_seed_index = std::clamp(ui.averaging_seed_index, 0, std::max(0, int(lab.runs.size()) - 1));
+  if (lab.runs.empty() || !lab.runs[ui.averaging_seed_index].model || !lab.runs[ui.averaging_seed_index].status.empty())
+    return;
+  const app::AveragingRun& r = lab.runs[ui.averaging_seed_index];
+  // Catch, tag, release on this sequence: every head's attention, [SEP] keys marked.
+  const int L = r.model->config.n_layers, H = r.model->config.n_heads, T = lab.T;
+  ImGui::TextDisabled("%s: attention of every head (rows = queries); triangles mark sinks, outlines their caught spans",
+                      r.name.c_str());
+  ImVec2 avail = ImGui::GetContentRegionAvail();
+  float cell_w = avail.x / std::max(1, H) - 6.0f, cell_h = avail.y / std::max(1, L) - 24.0f;
+  static std::vector<std::string> short_labels;
+  short_labels.clear();
+  for (auto& l : lab.labels) short_labels.push_back(l == "[SEP]" ? "SEP" : l.substr(1));
+  for (int l = 0; l < L; ++l) {
+    for (int h = 0; h < H; ++h) {
+      if (h) ImGui::SameLine();
+      ImGui::BeginGroup();
+      const Tensor* a = r.taps.get(l, "attn_pattern");  // [H, T, T]
+      ImGui::Text("layer %d head %d%s", l, h, l == 0 ? " (catch + tag)" : " (release)");
+      HeatmapSpec hs;
+      if (a) hs.values = a->ptr() + size_t(h) * T * T;
+      hs.rows = hs.cols = a ? T : 0;
+      hs.causal = true;
+      hs.row_labels = &short_labels;
+      hs.col_labels = &short_labels;
+      hs.legend_width = (h == H - 1) ? 60.0f : 0.0f;
+      hs.legend_title = "attention";
+      int k = 0;
+      for (const Sink& sk : r.analysis.sinks)
+        if (sk.layer == l && sk.head == h) {
+          hs.marked_cols.push_back(sk.key);
+          if (sk.span_end > sk.span_begin) hs.spans.push_back({sk.key, sk.span_begin, sk.span_end - 1, 0, k});
+          ++k;
+        }
+      std::string id = "##avg" + std::to_string(l) + "_" + std::to_string(h);
+      heatmap(id.c_str(), hs, ImVec2(cell_w, cell_h));
+      ImGui::EndGroup();
+    }
+  }
+}
+
+}  // namespace ss::ui
