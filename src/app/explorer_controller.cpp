@@ -121,6 +121,10 @@ void fill_head(ExplorerView& v, const AnalysisSettings& st, int sink_index) {
       }
     }
   }
+  // analyze() computes release only for the strongest sinks; the selected
+  // head's sinks get theirs on demand (the Release panel reads them).
+  for (int idx : v.head_sinks)
+    if (!v.analysis.sinks[idx].has_release) analyze_release(*v.in.model, *v.in.taps, st, v.analysis.sinks[idx]);
   v.detail = analyze_head(*v.in.model, *v.in.taps, v.layer, v.head, st);
   const Sink* s = v.head_sink(sink_index);
   v.tag_variance = s && s->has_variance ? s->var_top1 : (v.head_sinks.empty() ? 0.0f : v.detail.var_top1);

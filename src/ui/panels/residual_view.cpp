@@ -42,7 +42,7 @@ void draw_residual_view(app::AppState& s) {
   hs.col_labels = &v->chips;
   hs.row_title = "layer";
   hs.col_title = "token";
-  hs.legend_title = "log10 ratio to median";
+  hs.legend_title = "log10(x median)";
   hs.legend_width = 110.0f;
   hs.square = false;
   hs.max_cell = 40.0f;

@@ -76,7 +76,8 @@ HeatmapResult heatmap(const char* id, const HeatmapSpec& s, ImVec2 size) {
     for (int r = 0; r < s.rows; ++r)
       for (int c = 0; c < (s.causal ? std::min(s.cols, r + 1) : s.cols); ++c) {
         float t = (s.values[static_cast<size_t>(r) * s.cols + c] - s.vmin) / range;
-        if (t > 0.004f) continue;
+        bool drawn = s.cmap == ColorMap::Diverging ? std::fabs(t - 0.5f) >= 0.004f : t > 0.004f;
+        if (drawn) continue;  // printed with its cell above
         char buf[16];
         std::snprintf(buf, sizeof buf, s.value_fmt, s.values[static_cast<size_t>(r) * s.cols + c]);
         ImVec2 ts = ImGui::CalcTextSize(buf);

@@ -42,6 +42,7 @@ LinePlotResult line_plot(const char* id, const LinePlotSpec& s, ImVec2 size) {
     }
   for (float h : s.hlines) if (std::isfinite(h) && (!s.log_y || h > 0)) { y0 = std::min(y0, h); y1 = std::max(y1, h); }
   if (!std::isfinite(x0)) { x0 = 0; x1 = 1; y0 = 0; y1 = 1; }
+  { float px = 0.03f * std::max(x1 - x0, 1.0f); x0 -= px; x1 += px; }  // end markers stay whole
   if (s.include_zero && !s.log_y) y0 = std::min(y0, 0.0f);
   if (s.log_y) { y0 *= 0.8f; y1 *= 1.25f; } else { float pad = 0.06f * (y1 - y0 + 1e-9f); y1 += pad; if (!s.include_zero || y0 < 0) y0 -= pad; }
   PlotFrame f = begin_plot_frame(size, x0, x1, y0, y1, s.x_title, s.y_title, s.integer_x, s.log_y);
