@@ -196,7 +196,12 @@ const ExplorerView* explorer_update(AppState& s) {
     return nullptr;
   }
   ExplorerUi& ui = explorer_ui();
-  const AnalysisSettings st = analysis_settings(s);
+  // The live view skips the per-sink PCA and release of every head (the
+  // costliest parts at 128 tokens); the selected head gets both on demand and
+  // the exports run the full analysis.
+  AnalysisSettings st = analysis_settings(s);
+  st.release_max_sinks = 0;
+  st.tag_variance = false;
   const int L = in.model->config.n_layers, H = in.model->config.n_heads;
   if (ui.pending_layer >= 0) s.sel.layer = ui.pending_layer, ui.pending_layer = -1;
   if (ui.pending_head >= 0) s.sel.head = ui.pending_head, ui.pending_head = -1;
@@ -243,10 +248,27 @@ const ExplorerView* explorer_update(AppState& s) {
   return &v;
 }
 
+namespace {
+// The full analysis (every sink's tag variance and release) for the exports.
+const Analysis& full_analysis(const ExplorerView& v) {
+  static Analysis full;
+  static uint64_t version = 0;
+  static const void* model = nullptr;
+  static AnalysisSettings used;
+  AnalysisSettings st = analysis_settings(state());
+  if (version != v.in.prompt_version || model != v.in.model || !same(used, st)) {
+    full = analyze(*v.in.model, *v.in.taps, st, v.in.texts);
+    version = v.in.prompt_version, model = v.in.model, used = st;
+  }
+  return full;
+}
+}  // namespace
+
 std::string export_csv(const ExplorerView& v) {
+  const Analysis& a = full_analysis(v);
   std::ostringstream os;
   os << "layer,head,key,kind,sink_score,caught,span_begin,span_end,tag_norm,var_top1,var_top2,cos_top_pc_tag\n";
-  for (const Sink& s : v.analysis.sinks)
+  for (const Sink& s : a.sinks)
     os << s.layer << ',' << s.head << ',' << s.key << ',' << sink_kind_name(s.kind) << ',' << s.score << ','
        << s.caught.size() << ',' << s.span_begin << ',' << s.span_end << ',' << s.tag_norm << ','
        << s.var_top1 << ',' << s.var_top2 << ',' << s.cos_top_pc_tag << '\n';
@@ -254,16 +276,17 @@ std::string export_csv(const ExplorerView& v) {
 }
 
 std::string export_json(const ExplorerView& v) {
+  const Analysis& a = full_analysis(v);
   nlohmann::json j;
   j["tokens"] = *v.in.texts;
   j["ids"] = *v.in.ids;
   j["n_layers"] = v.L;
   j["n_heads"] = v.H;
-  j["sink1_share"] = v.analysis.sink1_share;
-  j["sink1_share_per_layer"] = v.analysis.sink1_share_per_layer;
+  j["sink1_share"] = a.sink1_share;
+  j["sink1_share_per_layer"] = a.sink1_share_per_layer;
   j["loss"] = v.base.loss;
   auto& sinks = j["sinks"] = nlohmann::json::array();
-  for (const Sink& s : v.analysis.sinks) {
+  for (const Sink& s : a.sinks) {
     nlohmann::json o;
     o["layer"] = s.layer, o["head"] = s.head, o["key"] = s.key, o["kind"] = sink_kind_name(s.kind);
     o["sink_score"] = s.score, o["caught"] = s.caught;
@@ -274,7 +297,7 @@ std::string export_json(const ExplorerView& v) {
     sinks.push_back(std::move(o));
   }
   auto& mass = j["massive_activations"] = nlohmann::json::array();
-  for (const LayerMassive& m : v.analysis.massive) {
+  for (const LayerMassive& m : a.massive) {
     nlohmann::json o;
     o["median_abs"] = m.median_abs, o["max_abs"] = m.max_abs;
     auto& top = o["top"] = nlohmann::json::array();

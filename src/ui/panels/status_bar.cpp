@@ -1,3 +1,4 @@
+#include "app/explorer_state.h"
 #include "app/session.h"
 #include "imgui.h"
 #include "ui/panels/panels.h"
@@ -17,6 +18,13 @@ void draw_status_bar(app::AppState& s) {
   ImGui::SameLine(0, ImGui::GetFontSize() * 2);
   if (s.last_forward_ms >= 0) ImGui::Text("forward %.1f ms", s.last_forward_ms);
   else ImGui::TextDisabled("forward: no engine yet");
+  const auto& ui = app::explorer_ui();
+  if (ui.edit_to_frame_ms >= 0) {
+    ImGui::SameLine(0, ImGui::GetFontSize() * 2);
+    ImGui::Text("analysis + panels %.1f ms | edit-to-frame %.1f ms", ui.explorer_frame_ms, ui.edit_to_frame_ms);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("From a prompt edit to the frame that shows it: tokenize + forward (prefix-cached) + analysis + drawing.");
+  }
   if (!s.last_error.empty()) {
     ImGui::SameLine(0, ImGui::GetFontSize() * 2);
     ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", s.last_error.c_str());
