@@ -67,30 +67,6 @@ TEST_CASE("tokenizer matches `tokenizers` ids and byte offsets on every golden s
   }
 }
 
-TEST_CASE("golden data from models/*/tokenizer.json when present", "[tokenizer]") {
-  const fs::path models = fs::path(SINKSCOPE_SOURCE_DIR) / "models";
-  int checked = 0;
-  for (const auto& dir : fs::directory_iterator(data_dir())) {
-    const std::string n = dir.path().filename().string();
-    if (n.rfind("model-", 0) != 0) continue;
-    const fs::path tj = models / n.substr(6) / "tokenizer.json";
-    INFO(tj.string());
-    REQUIRE(fs::exists(tj));  // golden kept for a model that is gone: regenerate or delete it
-    auto t = ss::Tokenizer::from_json(read_file(tj));
-    REQUIRE(t.ok());
-    const json g = json::parse(read_file(dir.path() / "golden.json"));
-    for (const auto& c : g["cases"]) {
-      const std::string text = from_hex(c["hex"].get<std::string>());
-      INFO(c["name"].get<std::string>());
-      const ss::Tokens plain = t->encode(text, false);
-      CHECK(plain.ids == c["ids_nobos"].get<std::vector<int32_t>>());
-      CHECK(plain.ranges == offsets_of(c["offsets_nobos"]));
-      ++checked;
-    }
-  }
-  SUCCEED("model tokenizers checked: " << checked);
-}
-
 TEST_CASE("BOS comes from the template, or from set_bos_id", "[tokenizer]") {
   const ss::Tokenizer l3 = load("llama3-style");
   CHECK(l3.bos_id() == l3.token_to_id("<|begin_of_text|>"));
@@ -231,4 +207,21 @@ TEST_CASE("encode of a 2,000-character prompt is fast", "[tokenizer][speed]") {
 #else
   CHECK(ms < 50.0);  // unoptimized or sanitized builds: only catch pathological slowness
 #endif
+}
+
+TEST_CASE("demo-lm's tokenizer gives the ids its training run recorded", "[tokenizer]") {
+  const fs::path dir = fs::path(SINKSCOPE_SOURCE_DIR) / "models" / "demo-lm";
+  REQUIRE(fs::exists(dir / "tokenizer.json"));
+  auto t = ss::Tokenizer::from_json(read_file(dir / "tokenizer.json"));
+  INFO((t ? "" : t.error().message));
+  REQUIRE(t.ok());
+  const json g = json::parse(read_file(dir / "golden" / "prompts.json"));
+  REQUIRE(g["prompts"].size() >= 1);
+  for (const auto& p : g["prompts"]) {
+    INFO(p["name"].get<std::string>());
+    const std::string text = p["text"].get<std::string>();
+    const ss::Tokens enc = t->encode(text, true);
+    CHECK(enc.ids == p["ids"].get<std::vector<int32_t>>());
+    CHECK(t->decode(std::vector<int32_t>(enc.ids.begin() + 1, enc.ids.end())) == text);
+  }
 }
