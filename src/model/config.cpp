@@ -203,10 +203,15 @@ Expected<ModelConfig> parse_averaging(Reader& r, ModelConfig c) {
   long long sep = r.integer({"sep_index"}, c.d_input);
   c.gated_mlp = false;
   c.rotary = false;
-  c.learned_pos = false;
+  // Spec amendment: a learned absolute position table (pos_embed.weight) lets layer 0
+  // tell the most recent [SEP] from older ones; models without the field have none.
+  const std::string pos = r.string({"position_embedding"}, "none");
+  c.learned_pos = pos == "learned";
   c.d_mlp = 0;
   c.norm_eps = 0;
   if (!r.err.empty()) return make_error(r.err);
+  if (pos != "none" && pos != "learned")
+    return make_error("config.json: position_embedding '" + pos + "' (supported: learned, or absent)");
   if (c.d_input <= 0 || c.d_input > 4096) return make_error("config.json: d_input out of range");
   if (sep != c.d_input) return make_error("config.json: sep_index must equal d_input (the [SEP] flag is the last input column)");
   if (c.n_heads <= 0) return make_error("config.json: num_attention_heads must be positive");

@@ -146,6 +146,7 @@ Expected<Weights> map_averaging(const ModelConfig& c, const TensorSource& src) {
   Weights w;
   SS_TRY_ASSIGN(w.tok_emb, src.get("embed_in.weight", {d, din + 1}));
   w.tok_emb = transpose2d(w.tok_emb);  // [din+1, d] so that e = x @ tok_emb
+  if (c.learned_pos) SS_TRY_ASSIGN(w.pos_emb, src.get("pos_embed.weight", {c.max_positions, d}));  // [P, d]
   for (int l = 0; l < c.n_layers; ++l) {
     LayerWeights lw;
     const char* p = "layers.";

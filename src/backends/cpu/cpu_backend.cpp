@@ -130,6 +130,9 @@ Expected<void> CpuBackend::extend(const Model& model, const ForwardInput& input,
         if (a != 0.0f)
           for (int64_t j = 0; j < d; ++j) x.data[i * d + j] += a * w.tok_emb.data[k * d + j];
       }
+    if (c.learned_pos)  // e_t = x_t @ tok_emb + P[t]
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j < d; ++j) x.data[i * d + j] += w.pos_emb.data[(s + i) * d + j];
   } else {
     if (input.vectors) return make_error("forward: language models take token ids, not input vectors");
     for (int64_t i = 0; i < n; ++i) {
