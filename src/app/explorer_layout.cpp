@@ -9,6 +9,7 @@
 #include "app/explorer_url.h"
 #include "app/session.h"
 #include "imgui.h"
+#include "ui/panels/averaging_train.h"
 #include "ui/panels/guide_text.h"
 #include "ui/panels/panels.h"
 #include "ui/theme.h"
@@ -36,7 +37,10 @@ void draw_panel(Panel p, AppState& s) {
     case Panel::Tag: ui::draw_tag_view(s); break;
     case Panel::Release: ui::draw_release_view(s); break;
     case Panel::Interventions: ui::draw_interventions(s); break;
-    case Panel::Averaging: ui::draw_averaging_lab(s); break;
+    case Panel::Averaging:
+      ui::draw_averaging_lab(s);
+      if (ImGui::CollapsingHeader("Train it yourself (live)", ImGuiTreeNodeFlags_DefaultOpen)) ui::draw_averaging_train(s);
+      break;
     case Panel::Guide: ui::draw_guide(s); break;
     case Panel::Settings: ui::draw_settings(s); break;
     default: break;
