@@ -5,7 +5,6 @@
 
 #include "app/explorer_averaging.h"
 #include "imgui.h"
-#include "ui/panels/averaging_train.h"
 #include "ui/panels/common.h"
 #include "ui/panels/guide_text.h"
 #include "ui/panels/panels.h"
@@ -18,15 +17,6 @@ namespace ss::ui {
 
 void draw_averaging_lab(app::AppState& s) {
   auto& ui = app::explorer_ui();
-  // Two views of the minimal problem: the shipped seeds, or a run trained live.
-  static int mode = 0;
-  ImGui::RadioButton("shipped seeds", &mode, 0);
-  ImGui::SameLine();
-  ImGui::RadioButton("train it yourself", &mode, 1);
-  if (mode == 1) {
-    draw_averaging_train(s);
-    return;
-  }
   app::AveragingLab& lab = app::averaging_lab(s, static_cast<uint64_t>(ui.averaging_sequence_seed));
   ImGui::TextUnformatted("The minimal problem: output the mean of the inputs since the last [SEP]");
   ImGui::SameLine();
