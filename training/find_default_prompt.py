@@ -17,6 +17,10 @@ Run on the device (needs torch, transformers, tokenizers):
 or on a CPU without transformers/tokenizers (Debian python3-torch):
   /usr/bin/python3 training/find_default_prompt.py --backend local --device cpu
 (lm_model.LlamaLM, equal to HF Llama, plus MiniBPE below, checked against golden/prompts.json ids).
+The shipped default prompt came from the second round:
+  /usr/bin/python3 training/find_default_prompt.py --backend local --device cpu \
+      --passages training/logs/default_prompt/extra_passages.json --out /tmp/fp/out
+(288 candidates; the local and the device backend agree on all 158 first-round candidates).
 Writes <out>/candidates.json (every candidate, best first) and <out>/default_prompt.txt.
 """
 import argparse
