@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   std::printf("model %s: %d layers x %d heads, d %d, T %d, %zu sinks at eps %.2f\n", model->name.c_str(),
               model->config.n_layers, model->config.n_heads, model->config.d_model, T, sinks, def.sink_eps);
   std::printf("forward (cpu, first pass)            %8.2f ms\n", fwd);
-  std::printf("analyze, default (release top 16)    %8.2f ms  (best of %d)\n", t_def, reps);
+  std::printf("analyze, default (top 8 sinks)       %8.2f ms  (best of %d)\n", t_def, reps);
   std::printf("analyze, no PCA, no release          %8.2f ms\n", t_lean);
   std::printf("analyze, release for every sink      %8.2f ms\n", t_all);
   std::printf("analyze_head (PCA + 2-D coords)      %8.2f ms\n", t_head);

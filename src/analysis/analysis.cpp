@@ -2,6 +2,7 @@
 // analysis.h and shared/paper.md).
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include "analysis/detail.h"
@@ -87,27 +88,27 @@ Analysis analyze(const Model& model, const Taps& taps, const AnalysisSettings& s
   }
   an.sink1_share = L * H ? float(with_sink0) / float(L * H) : 0.f;
 
-  // tag_variance: one PCA per head that has a sink, shared by its sinks.
-  if (st.tag_variance) {
-    int last_l = -1, last_h = -1;
-    HeadDetail hd;
-    for (Sink& s : an.sinks) {
-      const Tensor* ho = layer_tap(taps, s.layer, "head_out");
-      if (!ho || s.tag.empty()) continue;
-      if (s.layer != last_l || s.head != last_h) hd = head_pca(*ho, s.layer, s.head), last_l = s.layer, last_h = s.head;
-      if (hd.pc1.empty()) continue;
-      s.has_variance = true;
-      s.var_top1 = hd.var_top1, s.var_top2 = hd.var_top2;
-      s.cos_top_pc_tag = std::fabs(cosine(hd.pc1.data(), s.tag.data(), c.d_model));
-    }
-  }
-
-  // release for the strongest sinks (ties: earlier layer/head/key first).
+  // The strongest sinks (ties: earlier layer/head/key first) get the two
+  // costly metrics: tag_variance (one PCA per head, shared by its sinks) and
+  // release. The rest keep them empty until analyze_release / analyze_head.
   std::vector<size_t> order(an.sinks.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return an.sinks[a].score > an.sinks[b].score; });
-  size_t n_rel = st.release_max_sinks < 0 ? order.size() : std::min(order.size(), size_t(st.release_max_sinks));
-  for (size_t r = 0; r < n_rel; ++r) analyze_release(model, taps, st, an.sinks[order[r]]);
+  size_t n_sel = st.release_max_sinks < 0 ? order.size() : std::min(order.size(), size_t(st.release_max_sinks));
+  std::map<std::pair<int, int>, HeadDetail> pca;
+  for (size_t r = 0; r < n_sel; ++r) {
+    Sink& s = an.sinks[order[r]];
+    analyze_release(model, taps, st, s);
+    const Tensor* ho = layer_tap(taps, s.layer, "head_out");
+    if (!st.tag_variance || !ho || s.tag.empty()) continue;
+    auto it = pca.find({s.layer, s.head});
+    if (it == pca.end()) it = pca.emplace(std::pair{s.layer, s.head}, head_pca(*ho, s.layer, s.head)).first;
+    const HeadDetail& hd = it->second;
+    if (hd.pc1.empty()) continue;
+    s.has_variance = true;
+    s.var_top1 = hd.var_top1, s.var_top2 = hd.var_top2;
+    s.cos_top_pc_tag = std::fabs(cosine(hd.pc1.data(), s.tag.data(), c.d_model));
+  }
 
   an.massive.resize(L);
   for (int l = 0; l < L; ++l)

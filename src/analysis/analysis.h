@@ -13,9 +13,13 @@
 // Cost and incrementality (measured by bench/bench_analysis.cpp): the O(L H T^2)
 // attention sums are recomputed every call, because sink_score of an old key
 // changes with every new query; everything else is per sink. The per-head PCA
-// (tag_variance) uses the T x T Gram matrix, and release's score share, the
-// costliest part, is computed in analyze() only for the `release_max_sinks`
-// strongest sinks; analyze_release() computes it for any one sink on demand.
+// (tag_variance) and release's score share, the costly parts, are computed in
+// analyze() only for the `release_max_sinks` strongest sinks; analyze_release()
+// and analyze_head() compute them for any sink or head the user selects.
+// Nothing is cached between calls: with a prefix unchanged, the engine reuses
+// the prefix's rows, and every metric here is recomputed from the taps (old
+// keys' sink_score changes with each new query, so caching would not save the
+// O(L H T^2) sums, which cost a few ms at T = 128).
 #pragma once
 #include <string>
 #include <vector>
@@ -31,8 +35,8 @@ struct AnalysisSettings {
   float massive_abs = 100.f;   // |h| above this ...
   float massive_rel = 1000.f;  // ... and above this times the layer's median |h|
   int top_k = 10;              // top |h| entries reported per layer, always
-  int release_max_sinks = 16;  // analyze() computes release for this many sinks (strongest first); -1 = all
-  bool tag_variance = true;    // per-head PCA of head_out for heads that have a sink
+  int release_max_sinks = 8;   // analyze() computes release and tag_variance for this many sinks (strongest first); -1 = all
+  bool tag_variance = true;    // per-head PCA of head_out for those sinks' heads
 };
 
 enum class SinkKind { Bos, Punctuation, Newline, Other };
