@@ -143,3 +143,33 @@ TEST_CASE("forward rejects bad ids with a message", "[engine]") {
   std::vector<int32_t> none;
   CHECK_FALSE(make_cpu_backend()->forward(*model, none, {}, {}, taps).ok());
 }
+
+TEST_CASE("engine matches the shipped demo LM's golden outputs (F16 Llama, 8x384)", "[engine][golden][demo-lm]") {
+  const std::string dir = std::string(SINKSCOPE_SOURCE_DIR) + "/models/demo-lm";
+  auto model = load_model_dir(dir);
+  INFO((model ? "" : model.error().message));
+  REQUIRE(model.ok());
+  auto f = MappedFile::open(dir + "/golden/golden.safetensors");
+  REQUIRE(f.ok());
+  auto st = SafeTensors::parse(f->bytes(), "demo-lm golden");
+  REQUIRE(st.ok());
+  auto get = [&](const std::string& n) {
+    const TensorEntry* e = st->find(n);
+    REQUIRE(e != nullptr);
+    return *SafeTensors::to_float(*e);
+  };
+  auto backend = make_cpu_backend();
+  for (int p = 0; p < 2; ++p) {  // two prompts keep the test quick
+    const std::string pre = "p" + std::to_string(p) + ".";
+    std::vector<int32_t> ids = as_ids(get(pre + "ids"));
+    Taps taps;
+    REQUIRE(backend->forward(*model, ids, {}, {}, taps).ok());
+    INFO("prompt " << p << " (" << ids.size() << " tokens)");
+    CHECK(max_abs_diff(*taps.get("logits"), get(pre + "logits")) <= 1e-4);
+    for (int l = 0; l < model->config.n_layers; ++l) {
+      INFO("layer " << l);
+      CHECK(max_abs_diff(*taps.get(l, "attn_pattern"), get(pre + tap_name(l, "attn_pattern"))) <= 1e-4);
+      CHECK(max_abs_diff(*taps.get(l, "resid_post"), get(pre + tap_name(l, "resid_post"))) <= 1e-4);
+    }
+  }
+}
