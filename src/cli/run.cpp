@@ -139,6 +139,8 @@ int run_main(int argc, char** argv) {
   } else if (have_prompt) {
     return fail(text.error().message + " (needed for --prompt)");
   }
+  times.add("load tokenizer", ms_since(t0));
+  t0 = Clock::now();
   std::vector<int32_t> ids;
   if (have_prompt) {
     ids = tok->encode(prompt, bos).ids;
