@@ -29,7 +29,12 @@ struct Settings {
 };
 
 struct AppState {
-  std::string prompt = "The cat sat on the mat. The dog slept by the door.\nA new line starts a new span.";
+  // The demo LM's default prompt (models/demo-lm/default_prompt.txt): BOS
+  // sinks in every layer, and head L6H2 catches the whole quoted clause on its
+  // opening quote (18 tokens at 0.79-1.00 attention; MODEL.md).
+  std::string prompt =
+      "She opened the door.\n\"I have been waiting for you in this cold room for more than an hour,\" said her "
+      "mother.\nShe sat down by the fire and said nothing.";
   uint64_t prompt_version = 1;      // bumped on every edit; the session compares it
   std::string model_name = "demo-lm";
   std::shared_ptr<const LoadedModel> model;  // null until a model is loaded
