@@ -1,5 +1,8 @@
 #include "core/json.h"
 
+#include <climits>
+#include <cmath>
+
 namespace ss::json {
 
 namespace {
@@ -54,10 +57,15 @@ static std::string key_list(std::initializer_list<const char*> keys) {
 Expected<std::optional<long long>> get_int(const Json& j, std::initializer_list<const char*> keys) {
   const Json* v = find(j, keys);
   if (!v) return std::optional<long long>{};
+  if (v->is_number_unsigned() && v->get<unsigned long long>() > static_cast<unsigned long long>(LLONG_MAX))
+    return make_error("field '" + key_list(keys) + "' is too large: " + v->dump());
   if (v->is_number_integer() || v->is_number_unsigned()) return std::optional<long long>{v->get<long long>()};
   if (v->is_number_float()) {
+    // Range check first: casting a double outside long long's range is UB
+    // (found by fuzz_config with 1e+84).
     double d = v->get<double>();
-    if (d == static_cast<double>(static_cast<long long>(d))) return std::optional<long long>{static_cast<long long>(d)};
+    if (std::isfinite(d) && std::fabs(d) < 9.0e18 && d == std::trunc(d))
+      return std::optional<long long>{static_cast<long long>(d)};
   }
   return make_error("field '" + key_list(keys) + "' must be an integer, got " + v->dump());
 }
