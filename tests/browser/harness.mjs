@@ -87,11 +87,20 @@ export async function waitReady(page, timeoutMs = 120000) {
 
 // ImGui 1.86 polls key state once a frame: a special key must stay down for
 // a few frames or the press is lost (toolchain.md).
+// Holding for a fixed time is not enough when frames are slow (a loaded
+// machine): the key stays down until two frames have ended, so at least one
+// whole frame saw it, and is released before ImGui's key repeat (0.275 s of
+// frame time) can fire on a fast machine.
 export async function holdKey(page, key, ms = 60) {
+  const frames = () => page.evaluate(() => window.Module.ccall('ss_frame_count', 'number', [], []));
+  const f0 = await frames();
   await page.keyboard.down(key);
   await page.waitForTimeout(ms);
+  for (let i = 0; i < 200 && (await frames()) < f0 + 2; ++i) await page.waitForTimeout(10);
   await page.keyboard.up(key);
+  const f1 = await frames();
   await page.waitForTimeout(ms);
+  for (let i = 0; i < 200 && (await frames()) < f1 + 2; ++i) await page.waitForTimeout(10);
 }
 
 // Copies dist without one file (for the error-overlay tests).
