@@ -22,6 +22,7 @@
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
 #include "imgui_impl_opengl3.h"
+#include "app/gl_frame.h"
 
 using namespace ss::app;
 
@@ -82,25 +83,7 @@ int main(int argc, char** argv) {
       ImGui_ImplOpenGL3_DestroyFontsTexture();
       ImGui_ImplOpenGL3_CreateFontsTexture();
     }
-    ImGui_ImplOpenGL3_NewFrame();
-    ImGui_ImplGlfw_NewFrame();
-    ImGui::NewFrame();
-    // Lay out in framebuffer pixels (the same units as the browser build).
-    ImGuiIO& io = ImGui::GetIO();
-    frame(s, io.DisplaySize.x, io.DisplaySize.y);
-    ImGui::Render();
-    int fw, fh;
-    glfwGetFramebufferSize(win, &fw, &fh);
-    glViewport(0, 0, fw, fh);
-    glClearColor(0.08f, 0.08f, 0.10f, 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-#if __has_include("app/explorer_export.h")
-    explorer_after_render(fw, fh);
-#endif
-#if __has_include("app/explorer_export.h")
-  explorer_after_render(fw, fh);
-#endif
+    draw_gl_frame(s, win);
     glfwSwapBuffers(win);
     if (quit_after >= 0 &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > quit_after)

@@ -23,6 +23,7 @@
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
 #include "imgui_impl_opengl3.h"
+#include "app/gl_frame.h"
 
 using namespace ss::app;
 
@@ -54,21 +55,7 @@ void main_loop(void* arg) {
   AppState& s = *static_cast<AppState*>(arg);
   resize_to_window(s);
   glfwPollEvents();
-  ImGui_ImplOpenGL3_NewFrame();
-  ImGui_ImplGlfw_NewFrame();
-  ImGui::NewFrame();
-  ImGuiIO& io = ImGui::GetIO();
-  frame(s, io.DisplaySize.x, io.DisplaySize.y);
-  ImGui::Render();
-  int fw, fh;
-  glfwGetFramebufferSize(g_window, &fw, &fh);
-  glViewport(0, 0, fw, fh);
-  glClearColor(0.08f, 0.08f, 0.10f, 1.0f);
-  glClear(GL_COLOR_BUFFER_BIT);
-  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-#if __has_include("app/explorer_export.h")
-  explorer_after_render(fw, fh);
-#endif
+  draw_gl_frame(s, g_window);
 }
 
 }  // namespace
