@@ -13,6 +13,7 @@ APT_PKGS=(
   libutf8proc-dev libstb-dev fonts-dejavu-core
   chromium xvfb x11-apps imagemagick xdotool
   nodejs dpkg-dev
+  python3-onnx python3-numpy   # training/export_onnx.py: ONNX exports at build time (cmake/onnx.cmake)
 )
 
 need=()
@@ -52,7 +53,10 @@ if [ ! -f third_party/utf8proc/utf8proc.c ]; then
   rm -rf third_party/utf8proc && mv "$tmp/src" third_party/utf8proc && rm -rf "$tmp"
 fi
 
-# npm packages (playwright-core, onnxruntime-web, ...) from the committed lock file.
+# npm packages (playwright-core, onnxruntime-web, onnxruntime-node, ...) from the
+# committed lock file. ONNXRUNTIME_NODE_INSTALL=skip: onnxruntime-node's install
+# step would otherwise try to download a CUDA provider; its CPU binding ships
+# in the package.
 if [ -f package-lock.json ]; then
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "setup: npm ci"

@@ -3,7 +3,8 @@
 # fuzz, then run every test runner and print each one's summary:
 #   ctest native (Catch2 unit tests), ctest wasm (the same tests under node),
 #   each fuzz target for ~15 s (ctest fuzz), the browser suite (node --test,
-#   playwright-core + chromium), and the native smoke test under Xvfb.
+#   playwright-core + chromium), ONNX Runtime parity (node --test tests/node/,
+#   onnxruntime-node), and the native smoke test under Xvfb.
 # Exits non-zero if any step fails; prints the total wall time at the end.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +51,9 @@ step "fuzz (ctest, 15 s per target)" $LOGDIR/fuzz.log ctest --preset fuzz
 show $LOGDIR/fuzz.log "Test +#|tests passed|tests failed|No tests were found" 20
 step "browser suite" $LOGDIR/browser.log node --test --test-reporter=spec tests/browser/
 show $LOGDIR/browser.log "^ℹ (tests|pass|fail|duration_ms)" 6
+# ONNX exports (build/native/onnx, from the native build) under onnxruntime-node vs sinkscope-cli.
+step "ONNX Runtime parity (onnxruntime-node)" $LOGDIR/ort-native.log node --test --test-reporter=spec tests/node/
+show $LOGDIR/ort-native.log "^ℹ (tests|pass|fail|duration_ms)" 6
 step "native smoke (Xvfb)" $LOGDIR/native-smoke.log bash tests/native/smoke.sh
 show $LOGDIR/native-smoke.log "^smoke:" 6
 

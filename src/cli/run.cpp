@@ -1,6 +1,9 @@
 // sinkscope-cli run: one forward pass, taps printed as one JSON object.
-//   run --model DIR (--prompt TEXT | --ids 1,2,3) [--bos] [--taps NAME,NAME]
-//       [--format json] [--timings]
+//   run --model DIR (--prompt TEXT | --ids 1,2,3 | --inputs x,x,...) [--bos]
+//       [--taps NAME,NAME] [--format json] [--timings]
+// --inputs is for averaging models: the rows [T, W] flattened row-major
+// (W = d_input + 1, [SEP] flag last, or the config's wider encoding); "ids"
+// and "tokens" are then empty.
 // Taps are named as in engine/taps.h; a bare suffix ("attn_pattern") means
 // every layer. Floats are printed with %.9g (round-trips float32); masked
 // attention scores (-inf) are printed as null, since JSON has no infinity.
@@ -99,8 +102,29 @@ Expected<std::vector<int32_t>> parse_ids(const std::string& s) {
   return ids;
 }
 
+// --inputs: comma-separated floats, row-major [T, width].
+Expected<Tensor> parse_inputs(const std::string& s, int64_t width) {
+  std::vector<float> v;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t j = s.find(',', i);
+    if (j == std::string::npos) j = s.size();
+    std::string tok = s.substr(i, j - i);
+    char* end = nullptr;
+    float x = std::strtof(tok.c_str(), &end);
+    if (tok.empty() || *end != '\0' || !std::isfinite(x)) return make_error("--inputs: '" + tok + "' is not a finite number");
+    v.push_back(x);
+    i = j + 1;
+  }
+  if (v.empty() || v.size() % width)
+    return make_error("--inputs: " + std::to_string(v.size()) + " numbers are not rows of the input width " + std::to_string(width));
+  Tensor t({static_cast<int64_t>(v.size()) / width, width});
+  t.data = std::move(v);
+  return t;
+}
+
 int run_main(int argc, char** argv) {
-  std::string model_dir, prompt, ids_arg, taps_arg, format = "json";
+  std::string model_dir, prompt, ids_arg, taps_arg, inputs_arg, format = "json";
   bool have_prompt = false, bos = false, timings = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -108,30 +132,36 @@ int run_main(int argc, char** argv) {
     const char* v = nullptr;
     if (a == "--bos") bos = true;
     else if (a == "--timings") timings = true;
-    else if (a == "--model" || a == "--prompt" || a == "--ids" || a == "--taps" || a == "--format") {
+    else if (a == "--model" || a == "--prompt" || a == "--ids" || a == "--taps" || a == "--format" || a == "--inputs") {
       if (!(v = next())) return fail(a + " needs a value");
       if (a == "--model") model_dir = v;
       else if (a == "--prompt") prompt = v, have_prompt = true;
       else if (a == "--ids") ids_arg = v;
       else if (a == "--taps") taps_arg = v;
+      else if (a == "--inputs") inputs_arg = v;
       else format = v;
     } else return fail("unknown option '" + a + "'");
   }
   if (model_dir.empty()) return fail("--model DIR is required");
-  if (have_prompt == !ids_arg.empty()) return fail("give exactly one of --prompt TEXT or --ids 1,2,3");
+  if (int(have_prompt) + int(!ids_arg.empty()) + int(!inputs_arg.empty()) != 1)
+    return fail("give exactly one of --prompt TEXT, --ids 1,2,3 or --inputs x,x,...");
   if (format != "json") return fail("--format: only 'json' is supported");
 
   StageTimes times;
   auto t0 = Clock::now();
   auto model = load_model_dir(model_dir);
   if (!model) return fail(model.error().message);
-  if (model->config.family == Family::Averaging) return fail("averaging models take input vectors, not text; use the averaging tools");
+  const bool averaging = model->config.family == Family::Averaging;
+  if (averaging != !inputs_arg.empty())
+    return fail(averaging ? "averaging models take input vectors (--inputs), not text or ids" : "--inputs is for averaging models");
   times.add("load", ms_since(t0));
 
   // The tokenizer is needed for --prompt, and for readable tokens with --ids.
   t0 = Clock::now();
   std::unique_ptr<Tokenizer> tok;
-  if (auto text = read_text_file(model_dir + "/tokenizer.json")) {
+  if (averaging) {
+    // no tokenizer: the rows are vectors
+  } else if (auto text = read_text_file(model_dir + "/tokenizer.json")) {
     auto t = Tokenizer::from_json(*text);
     if (!t) return fail("tokenizer.json: " + t.error().message);
     tok = std::make_unique<Tokenizer>(std::move(*t));
@@ -142,14 +172,20 @@ int run_main(int argc, char** argv) {
   times.add("load tokenizer", ms_since(t0));
   t0 = Clock::now();
   std::vector<int32_t> ids;
-  if (have_prompt) {
+  Tensor inputs;  // [T, d_input + 1] (averaging only)
+  if (averaging) {
+    // Rows as wide as the embedding's input (d_input + 1, plus any marker columns the config adds).
+    auto parsed = parse_inputs(inputs_arg, model->weights.tok_emb.dim(0));
+    if (!parsed) return fail(parsed.error().message);
+    inputs = std::move(*parsed);
+  } else if (have_prompt) {
     ids = tok->encode(prompt, bos).ids;
   } else {
     auto parsed = parse_ids(ids_arg);
     if (!parsed) return fail(parsed.error().message);
     ids = std::move(*parsed);  // exactly as given: --bos does not apply
   }
-  if (ids.empty()) return fail("the prompt has no tokens");
+  if (ids.empty() && !averaging) return fail("the prompt has no tokens");
   times.add("tokenize", ms_since(t0));
 
   TapFilter filter;
@@ -171,7 +207,8 @@ int run_main(int argc, char** argv) {
   auto backend = make_cpu_backend();
   if (timings) backend->set_timings(&times);
   Taps taps;
-  if (auto r = backend->forward(*model, ids, {}, filter, taps); !r) return fail(r.error().message);
+  if (auto r = averaging ? backend->forward_inputs(*model, inputs, {}, filter, taps) : backend->forward(*model, ids, {}, filter, taps); !r)
+    return fail(r.error().message);
 
   // Only what was asked for (logits are always computed), in engine order.
   std::vector<const std::pair<const std::string, Tensor>*> out_taps;
@@ -218,7 +255,7 @@ int run_main(int argc, char** argv) {
 
   if (timings) {
     double total = 0;
-    std::fprintf(stderr, "timings (%zu tokens, model %s):\n", ids.size(), model->name.c_str());
+    std::fprintf(stderr, "timings (%zu tokens, model %s):\n", averaging ? size_t(inputs.dim(0)) : ids.size(), model->name.c_str());
     for (const auto& [name, ms] : times.stages) {
       std::fprintf(stderr, "  %-22s %9.3f ms\n", name.c_str(), ms);
       total += ms;
@@ -229,6 +266,6 @@ int run_main(int argc, char** argv) {
 }
 
 ss::cli::RegisterCommand reg("run", run_main,
-                             "run --model DIR (--prompt TEXT | --ids 1,2,3) [--bos] [--taps NAME,NAME] [--format json] [--timings]");
+                             "run --model DIR (--prompt TEXT | --ids 1,2,3 | --inputs x,x,...) [--bos] [--taps NAME,NAME] [--format json] [--timings]");
 
 }  // namespace
