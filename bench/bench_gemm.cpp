@@ -1,0 +1,93 @@
+// Our linear() kernel against what this core can do: a measured peak of
+// 4-wide f32 mul+add (SIMD128 in wasm, SSE natively: the width both builds
+// target), then linear() on the shapes of models/demo-lm as a share of it.
+// Prints one JSON object per line (scripts/bench.sh collects them); never
+// fails on speed.
+//   bench_gemm [REPS]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "backends/cpu/kernels.h"
+#include "bench_util.h"
+
+namespace {
+
+typedef float v4 __attribute__((vector_size(16)));
+
+// `chains` independent chains acc = acc * m + c: the mul and the add of a
+// matmul's inner loop, with enough chains (and few enough registers: 16 xmm
+// under V8) to keep both pipes busy. The compiler may not fold a*m+c without
+// fast-math, so the loop stays. Returns GFLOP/s.
+template <int chains>
+double peak_once(int64_t iters) {
+  v4 acc[chains];
+  for (int c = 0; c < chains; ++c) acc[c] = v4{0.f, 1.f, 2.f, 3.f} * float(c + 1);
+  const v4 m = {0.9999999f, 0.9999998f, 0.9999997f, 0.9999996f};
+  const v4 k = {1e-7f, 2e-7f, 3e-7f, 4e-7f};
+  ss::bench::opaque(iters);
+  const double t0 = ss::bench::now_ms();
+  for (int64_t i = 0; i < iters; ++i) {
+    for (int c = 0; c < chains; ++c) acc[c] = acc[c] * m + k;
+  }
+  const double ms = ss::bench::now_ms() - t0;
+  float sink = 0;
+  for (int c = 0; c < chains; ++c) sink += acc[c][0] + acc[c][3];
+  ss::bench::keep(sink);
+  return double(iters) * chains * 8.0 / (ms * 1e6);  // 8 flops per v4 mul+add
+}
+
+double peak_gflops() {
+  double best = 0;
+  for (int r = 0; r < 5; ++r) {
+    best = std::max(best, peak_once<8>(20'000'000));
+    best = std::max(best, peak_once<12>(20'000'000));
+    best = std::max(best, peak_once<14>(20'000'000));
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int reps = argc > 1 ? std::atoi(argv[1]) : 9;
+  const double peak = peak_gflops();
+  std::printf("{\"bench\":\"peak\",\"path\":\"%s\",\"gflops\":%.3f}\n", ss::bench::platform(), peak);
+
+  struct Shape {
+    const char* name;
+    int64_t in, out;
+  };
+  // demo-lm: d 384, MLP 832, vocab 4096.
+  const Shape shapes[] = {{"qkvo", 384, 384}, {"mlp_up", 384, 832}, {"mlp_down", 832, 384}, {"lm_head", 384, 4096}};
+  std::mt19937 rng(1);
+  std::normal_distribution<float> nd;
+  for (int64_t n : {16, 64, 128, 256}) {
+    double flops_all = 0, ms_all = 0;
+    for (const Shape& s : shapes) {
+      std::vector<float> x(n * s.in), W(s.out * s.in), y(n * s.out);  // x [n, in], W [out, in], y [n, out]
+      for (float& f : x) f = nd(rng);
+      for (float& f : W) f = nd(rng);
+      std::vector<double> times;
+      for (int r = 0; r < reps + 2; ++r) {
+        const double t0 = ss::bench::now_ms();
+        ss::cpu::linear(x.data(), n, s.in, W.data(), s.out, nullptr, y.data());
+        if (r >= 2) times.push_back(ss::bench::now_ms() - t0);  // 2 warm-up runs
+      }
+      ss::bench::keep(y[0]);
+      const double ms = ss::bench::median(times), flops = 2.0 * n * s.in * s.out;
+      flops_all += flops, ms_all += ms;
+      std::printf("{\"bench\":\"gemm\",\"path\":\"%s\",\"kernel\":\"%s\",\"shape\":\"%s\",\"n\":%lld,\"in\":%lld,\"out\":%lld,"
+                  "\"ms\":%.4f,\"gflops\":%.3f,\"share_of_peak\":%.3f}\n",
+                  ss::bench::platform(), ss::cpu::linear_path(), s.name, (long long)n, (long long)s.in,
+                  (long long)s.out, ms, flops / (ms * 1e6), flops / (ms * 1e6) / peak);
+    }
+    // The model's mix: one layer's projections weighted as the forward runs them.
+    std::printf("{\"bench\":\"gemm_mix\",\"path\":\"%s\",\"kernel\":\"%s\",\"n\":%lld,\"gflops\":%.3f,\"share_of_peak\":%.3f}\n",
+                ss::bench::platform(), ss::cpu::linear_path(), (long long)n, flops_all / (ms_all * 1e6),
+                flops_all / (ms_all * 1e6) / peak);
+  }
+  return 0;
+}
