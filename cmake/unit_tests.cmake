@@ -19,3 +19,9 @@ else()
 endif()
 # One ctest entry per TEST_CASE; discovery runs the binary (under node for wasm).
 catch_discover_tests(unit_tests DISCOVERY_TIMEOUT 120)
+# The app's async-backend policy (src/app/session_async.cpp, backends.cpp) has
+# no UI in it: its test drives it with fake backends. No built-in backends
+# there (WebGPU needs the page's JS library).
+target_sources(unit_tests PRIVATE ${PROJECT_SOURCE_DIR}/src/app/session_async.cpp
+                                  ${PROJECT_SOURCE_DIR}/src/app/backends.cpp)
+target_compile_definitions(unit_tests PRIVATE SINKSCOPE_NO_BUILTIN_BACKENDS)

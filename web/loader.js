@@ -8,6 +8,10 @@
   const params = new URLSearchParams(location.search);
   const modelParam = params.get('model') || 'demo-lm';
   const $ = (id) => document.getElementById(id);
+  const FETCH_ATTEMPTS = 3;
+  const MAX_FILE_BYTES = 1073741824;  // wasm32 heap: matches kMaxModelBytes in src/model/safetensors.h
+  // Right-click on the canvas belongs to the app (was an inline handler; the CSP allows none).
+  $('canvas').addEventListener('contextmenu', (e) => e.preventDefault());
 
   let failed = false;
   function fail(title, text, file, hint) {
@@ -45,19 +49,28 @@
     $('loader-detail').textContent = mb(got) + ' / ' + mb(total) + ' MB (module and model "' + modelParam + '")';
   }
 
-  async function fetchBytes(url, what) {
+  // One attempt: the whole body, or an Error (network error, HTTP status, or
+  // a body that ended short of its Content-Length). `transient` errors are
+  // worth retrying; a 404 is not.
+  async function fetchOnce(url, what) {
     let resp;
     try {
-      resp = await fetch(url);
+      resp = await fetch(url, { cache: 'no-store' });
     } catch (err) {
       throw Object.assign(new Error('The network request for ' + url + ' failed (' + err.message +
-        '). Is the server still running?'), { file: url, hint: what });
+        '). Is the server still running?'), { file: url, hint: what, transient: true });
     }
     if (!resp.ok) {
       throw Object.assign(new Error('The server answered ' + resp.status + ' ' + resp.statusText +
-        ' for ' + url + '.'), { file: url, hint: what });
+        ' for ' + url + '.'), { file: url, hint: what, transient: resp.status >= 500 || resp.status === 408 });
     }
     const total = Number(resp.headers.get('content-length')) || 0;
+    // A model bigger than the wasm heap can hold is refused before downloading it.
+    if (total > MAX_FILE_BYTES) {
+      throw Object.assign(new Error(url + ' is ' + (total / 1073741824).toFixed(1) + ' GB; sinkscope in the ' +
+        'browser holds at most ' + (MAX_FILE_BYTES / 1073741824).toFixed(1) + ' GB of model data.'),
+        { file: url, hint: 'Use a smaller model, or the native app (sinkscope-app --model-dir).' });
+    }
     const entry = { got: 0, total };
     progress.set(url, entry);
     if (!resp.body || !resp.body.getReader) {
@@ -67,17 +80,48 @@
     }
     const reader = resp.body.getReader();
     const chunks = [];
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      entry.got += value.length;
-      showProgress();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        entry.got += value.length;
+        showProgress();
+      }
+    } catch (err) {
+      throw Object.assign(new Error('The download of ' + url + ' broke off after ' + entry.got + ' of ' +
+        (total || '?') + ' bytes (' + err.message + ').'), { file: url, hint: what, transient: true });
+    }
+    if (total && entry.got !== total) {
+      throw Object.assign(new Error('The download of ' + url + ' ended after ' + entry.got + ' of ' + total +
+        ' bytes.'), { file: url, hint: what, transient: true });
     }
     const out = new Uint8Array(entry.got);
     let off = 0;
     for (const c of chunks) { out.set(c, off); off += c.length; }
     return out;
+  }
+
+  // A download that fails mid-way (flaky Wi-Fi in a lecture hall) is retried
+  // FETCH_ATTEMPTS times with a growing pause, saying so under the progress bar;
+  // the last failure's message says how many attempts were made.
+  async function fetchBytes(url, what) {
+    for (let attempt = 1; ; ++attempt) {
+      try {
+        return await fetchOnce(url, what);
+      } catch (err) {
+        progress.delete(url);
+        if (!err.transient || attempt >= FETCH_ATTEMPTS) {
+          if (attempt > 1) err.message += ' (tried ' + attempt + ' times)';
+          throw err;
+        }
+        window.sinkscopeRetries = (window.sinkscopeRetries || 0) + 1;  // for tests
+        $('loader-detail').textContent = 'Download of ' + url + ' failed (' + err.message + '); retrying (' +
+          (attempt + 1) + ' of ' + FETCH_ATTEMPTS + ')...';
+        console.warn('sinkscope: retrying', url, 'after:', err.message);
+        await new Promise((r) => setTimeout(r, 400 * attempt));
+      }
+    }
   }
 
   // WebGL2 is required; say so before downloading anything.

@@ -42,6 +42,7 @@ struct AppState {
   Selection sel;
   Settings settings;
   std::string backend = "cpu";      // which Backend runs the forward pass
+  std::string backend_notice;       // why the backend changed by itself ("WebGPU device lost: switched to CPU")
   double last_forward_ms = -1.0;    // wall time of the last forward pass, -1 = none yet
   double last_tokenize_ms = -1.0;
   int token_count = 0;              // tokens of the current prompt (incl. BOS)

@@ -1,11 +1,11 @@
 #include "app/explorer_url.h"
 
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "app/explorer_state.h"
+#include "core/url_query.h"
 #include "imgui.h"
 
 #ifdef __EMSCRIPTEN__
@@ -26,48 +26,18 @@ EM_JS(void, ss_js_set_query, (const char* q), {
 
 namespace ss::app {
 
-std::string url_decode(std::string_view in) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '+') out += ' ';
-    else if (c == '%' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
-             std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else out += c;
-  }
-  return out;
-}
-
-std::string url_encode(std::string_view in) {
-  std::string out;
-  for (unsigned char c : in) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else {
-      char b[4];
-      std::snprintf(b, sizeof b, "%%%02X", c);
-      out += b;
-    }
-  }
-  return out;
-}
+std::string url_decode(std::string_view in) { return ss::url_decode(in); }
+std::string url_encode(std::string_view in) { return ss::url_encode(in); }
 
 int apply_url_params(AppState& s, std::string_view q) {
-  if (!q.empty() && q[0] == '?') q.remove_prefix(1);
   int applied = 0;
   ExplorerUi& ui = explorer_ui();
-  while (!q.empty()) {
-    size_t amp = q.find('&');
-    std::string_view kv = q.substr(0, amp);
-    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
-    size_t eq = kv.find('=');
-    std::string key = url_decode(kv.substr(0, eq));
-    std::string val = eq == std::string_view::npos ? "" : url_decode(kv.substr(eq + 1));
+  // Splitting and decoding live in core/url_query (fuzzed: tests/fuzz/fuzz_url_params.cpp).
+  for (const auto& kv : ss::parse_query(q)) {
+    const std::string& key = kv.first;
+    const std::string& val = kv.second;  // named, not a structured binding: clang 14 lambdas cannot capture those
     auto as_int = [&](int& dst) {
-      char* end = nullptr;
-      long v = std::strtol(val.c_str(), &end, 10);
-      if (end && *end == 0 && !val.empty() && v >= 0 && v < 4096) dst = static_cast<int>(v), ++applied;
+      if (auto v = ss::parse_index(val)) dst = *v, ++applied;
     };
     if (key == "prompt") s.set_prompt(val), ++applied;
     else if (key == "model" && !val.empty()) s.model_name = val, ++applied;

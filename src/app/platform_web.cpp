@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "app/backends.h"
 #include "app/frame.h"
 #include "app/session.h"
 #if __has_include("app/explorer_export.h")
@@ -87,6 +88,7 @@ int main() {
 #if SINKSCOPE_URL_PARAMS
   load_url_params(s);  // browser: the page address; native: $SINKSCOPE_PARAMS
 #endif
+  load_backend_url_param(s);  // ?backend=webgpu (app/backends.h)
   s.loading = s.model_name;
   // 0 fps = requestAnimationFrame; simulate_infinite_loop=false so main returns
   // and the page can call into the module (ss_load_model) right away.

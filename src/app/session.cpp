@@ -1,4 +1,5 @@
 #include "app/session.h"
+#include "app/session_async.h"
 
 #include <chrono>
 #include <fstream>
@@ -83,7 +84,7 @@ void install_model(AppState& s, Expected<std::shared_ptr<const LoadedModel>> m) 
   live_engine().invalidate();
   s.model = std::move(m.value());
   s.model_name = s.model->name;
-  s.backend = live_engine().backend().name();
+  if (s.backend.empty()) s.backend = live_engine().backend().name();  // keep a picked async backend
   s.results.reset();
   s.last_error.clear();
   s.sel = Selection{};
@@ -91,6 +92,7 @@ void install_model(AppState& s, Expected<std::shared_ptr<const LoadedModel>> m) 
 
 void update(AppState& s) {
   if (!s.model) return;
+  if (update_async(s)) return;  // webgpu, ort: session_async.cpp
   if (s.results && s.results->prompt_version == s.prompt_version) return;
   auto r = std::make_shared<Results>();
   r->prompt_version = s.prompt_version;

@@ -22,6 +22,7 @@ EMSCRIPTEN_KEEPALIVE double ss_last_forward_ms() { return state().last_forward_m
 EMSCRIPTEN_KEEPALIVE int ss_layer() { return state().sel.layer; }
 EMSCRIPTEN_KEEPALIVE int ss_head() { return state().sel.head; }
 EMSCRIPTEN_KEEPALIVE const char* ss_last_error() { return state().last_error.c_str(); }
+EMSCRIPTEN_KEEPALIVE const char* ss_notice() { return state().notice.c_str(); }
 EMSCRIPTEN_KEEPALIVE const char* ss_model_name() { return state().model_name.c_str(); }
 EMSCRIPTEN_KEEPALIVE int ss_frame_count() { return state().frame; }
 
@@ -61,8 +62,10 @@ EMSCRIPTEN_KEEPALIVE const char* ss_load_model(const char* name, const uint8_t* 
       name ? name : "model", std::string_view(reinterpret_cast<const char*>(config), config_len),
       std::string_view(reinterpret_cast<const char*>(tokenizer), tokenizer_len),
       {safetensors, static_cast<size_t>(safetensors_len)});
+  // The load's own outcome: a failed second load keeps the first model, so
+  // s.model says nothing about this call.
+  result = m.ok() ? std::string() : m.error().message;
   ss::app::install_model(s, std::move(m));
-  result = s.model ? std::string() : s.last_error;
   if (!s.model && result.empty()) result = "model could not be loaded";
   return result.c_str();
 }

@@ -11,6 +11,7 @@
 //     double      ss_last_forward_ms()  wall time of the last forward pass, -1 = none
 //     int         ss_layer(), ss_head() the selected head
 //     const char* ss_last_error()       "" when fine
+//     const char* ss_notice()           status-bar notice ("prompt truncated ..."), "" when none
 //     const char* ss_model_name()       the model being shown (or loaded)
 //     int         ss_frame_count()      frames drawn so far (the loop is alive)
 //     double      ss_window_rect(title, i)  ImGui window `title`: i = 0 x, 1 y, 2 width,
@@ -35,6 +36,7 @@ double ss_last_forward_ms();
 int ss_layer();
 int ss_head();
 const char* ss_last_error();
+const char* ss_notice();
 const char* ss_model_name();
 int ss_frame_count();
 double ss_window_rect(const char* title, int which);

@@ -1,6 +1,7 @@
 #include "model/safetensors.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
@@ -27,9 +28,16 @@ DType dtype_of(const std::string& s, size_t& item) {
 // Header sizes beyond this are not real checkpoints (HF caps at 100 MB).
 constexpr uint64_t kMaxHeader = 100ull << 20;
 
+std::string gigabytes(uint64_t n) {
+  char b[32];
+  if (n >= (1ull << 30)) std::snprintf(b, sizeof b, "%.1f GB", static_cast<double>(n) / (1ull << 30));
+  else std::snprintf(b, sizeof b, "%.1f MB", static_cast<double>(n) / (1ull << 20));
+  return b;
+}
+
 }  // namespace
 
-Expected<SafeTensors> SafeTensors::parse(std::span<const uint8_t> buf, const std::string& what) {
+Expected<SafeTensors> SafeTensors::parse(std::span<const uint8_t> buf, const std::string& what, uint64_t max_bytes) {
   if (buf.size() < 8) return make_error(what + ": file is " + std::to_string(buf.size()) + " bytes, too short for a safetensors header");
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | buf[i];
@@ -45,6 +53,9 @@ Expected<SafeTensors> SafeTensors::parse(std::span<const uint8_t> buf, const std
   std::span<const uint8_t> data = buf.subspan(8 + n);
 
   SafeTensors st;
+  uint64_t announced = 0;    // end of the last tensor's data, as the header says
+  uint64_t float_bytes = 0;  // what the canonical float32 weights would take
+  std::vector<std::pair<uint64_t, uint64_t>> spans;  // [entries] data_offsets, checked after the size
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& name = it.key();
     if (name == "__metadata__") continue;
@@ -76,15 +87,35 @@ Expected<SafeTensors> SafeTensors::parse(std::span<const uint8_t> buf, const std
     const auto& en = (*off)[1];
     if (!b.is_number_unsigned() || !en.is_number_unsigned()) return bad("data_offsets must be non-negative integers");
     uint64_t begin = b.get<uint64_t>(), end = en.get<uint64_t>();
-    if (begin > end || end > data.size())
-      return bad("data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "] lie outside the " +
-                 std::to_string(data.size()) + " data bytes: truncated file?");
+    if (begin > end) return bad("data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "] are reversed");
     if (end - begin != numel * item)
       return bad("holds " + std::to_string(end - begin) + " bytes but shape and dtype " + t.dtype_name + " need " +
                  std::to_string(numel * item));
-    t.bytes = data.subspan(begin, end - begin);
+    announced = std::max(announced, end);
+    float_bytes = std::min<uint64_t>(float_bytes + numel * 4, 1ull << 62);  // saturates: no wrap to small
+    spans.push_back({begin, end});
     st.entries_.push_back(std::move(t));
   }
+  // The size check comes before any offset is trusted, so a header announcing
+  // 40 GB is refused with its size (not as a truncated file) and nothing is
+  // allocated for it.
+  if (announced > max_bytes || float_bytes > max_bytes)
+    return make_error(what + ": the model needs " + gigabytes(std::max(announced, float_bytes)) +
+                      " (tensor data " + gigabytes(announced) + ", " + gigabytes(float_bytes) +
+                      " as float32), more than the " + gigabytes(max_bytes) +
+                      " this build can hold; refused before loading");
+  for (size_t i = 0; i < st.entries_.size(); ++i) {
+    const auto [begin, end] = spans[i];
+    if (end > data.size())
+      return make_error(what + ": tensor '" + st.entries_[i].name + "': data_offsets [" + std::to_string(begin) + ", " +
+                        std::to_string(end) + "] lie outside the " + std::to_string(data.size()) +
+                        " data bytes: truncated file?");
+    st.entries_[i].bytes = data.subspan(begin, end - begin);
+  }
+  if (announced < data.size())
+    return make_error(what + ": " + std::to_string(data.size() - announced) +
+                      " bytes follow the last tensor (the header accounts for " + std::to_string(announced) +
+                      "): a damaged file, or two files joined?");
   std::sort(st.entries_.begin(), st.entries_.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return st;
 }

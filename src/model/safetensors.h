@@ -24,10 +24,16 @@ struct TensorEntry {
   std::span<const uint8_t> bytes;  // this tensor's data, inside the buffer
 };
 
+// The most tensor data (and float32 weights) one model may take: wasm32's heap
+// ends at 2 GB and the file's bytes sit next to the weights while loading.
+// Bigger headers are refused, with the size, before anything is allocated.
+inline constexpr uint64_t kMaxModelBytes = sizeof(void*) == 4 ? (1ull << 30) : (16ull << 30);
+
 class SafeTensors {
  public:
   // `buffer` must outlive the returned object (it keeps views into it).
-  static Expected<SafeTensors> parse(std::span<const uint8_t> buffer, const std::string& what = "safetensors");
+  static Expected<SafeTensors> parse(std::span<const uint8_t> buffer, const std::string& what = "safetensors",
+                                     uint64_t max_bytes = kMaxModelBytes);
   const TensorEntry* find(std::string_view name) const;
   const std::vector<TensorEntry>& entries() const { return entries_; }
   // Converts F32/F16/BF16 (and I32/I64, for test data) into a float Tensor.

@@ -1,5 +1,6 @@
 #include "app/explorer_state.h"
 #include "app/session.h"
+#include "app/session_async.h"
 #include "imgui.h"
 #include "ui/panels/panels.h"
 
@@ -15,6 +16,14 @@ void draw_status_bar(app::AppState& s) {
   }
   ImGui::SameLine(0, ImGui::GetFontSize() * 2);
   ImGui::Text("backend %s | %d tokens", s.backend.c_str(), s.token_count);
+  if (app::async_stats().in_flight) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("(running...)");
+  }
+  if (!s.backend_notice.empty()) {  // the backend changed by itself: say why
+    ImGui::SameLine(0, ImGui::GetFontSize() * 2);
+    ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.3f, 1.0f), "%s", s.backend_notice.c_str());
+  }
   ImGui::SameLine(0, ImGui::GetFontSize() * 2);
   if (s.last_forward_ms >= 0) ImGui::Text("forward %.1f ms", s.last_forward_ms);
   else ImGui::TextDisabled("forward: no engine yet");
