@@ -1,3 +1,5 @@
+#include "app/backends.h"
+#include "app/session_async.h"
 #include "imgui.h"
 #include "ui/panels/common.h"
 #include "ui/panels/guide_text.h"
@@ -10,6 +12,28 @@ void section(const char* title) {
   ImGui::Spacing();
   ImGui::TextUnformatted(title);
   ImGui::Separator();
+}
+
+// Which backend runs the forward pass. Only backends usable in this browser
+// are listed (webgpu needs navigator.gpu); picking one reruns the prompt on it.
+void draw_backend_picker(app::AppState& s) {
+  const auto names = app::available_backends();
+  if (ImGui::BeginCombo("backend", app::backend_display_name(s.backend.c_str()))) {
+    for (const std::string& n : names) {
+      const bool picked = n == s.backend;
+      if (ImGui::Selectable(app::backend_display_name(n.c_str()), picked) && !picked) {
+        s.backend = n;
+        s.backend_notice.clear();
+        ++s.prompt_version;  // run the prompt again on the new backend
+      }
+      if (picked) ImGui::SetItemDefaultFocus();
+    }
+    ImGui::EndCombo();
+  }
+  tooltip_for_last_item("CPU runs in WebAssembly on this thread. WebGPU runs every layer as compute shaders on the GPU; "
+                        "its results arrive a few frames later and the panels keep the previous prompt until then. "
+                        "If the GPU fails, sinkscope switches back to CPU by itself.");
+  if (names.size() == 1) ImGui::TextDisabled("only CPU here (no WebGPU in this browser)");
 }
 }  // namespace
 
@@ -35,8 +59,7 @@ void draw_settings(app::AppState& s) {
   if (ImGui::Checkbox("prepend BOS", &s.settings.add_bos)) ++s.prompt_version;
   section("Model and backend");
   ImGui::Text("model: %s", s.model_name.c_str());
-  ImGui::Text("backend: %s", s.backend.c_str());
-  ImGui::TextDisabled("CPU now; WebGPU and ONNX Runtime Web when they exist.");
+  draw_backend_picker(s);
   section("Look");
   int theme = ui.dark ? 0 : 1;
   if (ImGui::RadioButton("dark", &theme, 0) | ImGui::RadioButton("light", &theme, 1)) ui.dark = theme == 0;
