@@ -25,3 +25,7 @@ catch_discover_tests(unit_tests DISCOVERY_TIMEOUT 120)
 target_sources(unit_tests PRIVATE ${PROJECT_SOURCE_DIR}/src/app/session_async.cpp
                                   ${PROJECT_SOURCE_DIR}/src/app/backends.cpp)
 target_compile_definitions(unit_tests PRIVATE SINKSCOPE_NO_BUILTIN_BACKENDS)
+# The bad-input suite (tests/unit/test_bad_input.cpp) drives the app's session
+# layer (bytes -> model, prompt -> results), which has no UI in it.
+target_sources(unit_tests PRIVATE ${PROJECT_SOURCE_DIR}/src/app/session.cpp
+                                  ${PROJECT_SOURCE_DIR}/src/app/app_state.cpp)

@@ -47,6 +47,7 @@ struct AppState {
   double last_tokenize_ms = -1.0;
   int token_count = 0;              // tokens of the current prompt (incl. BOS)
   std::string last_error;           // shown in the status bar; empty = fine
+  std::string notice;               // shown in the status bar (e.g. prompt truncated); empty = none
   std::string loading;              // what is being loaded, empty = nothing
   bool ready = false;               // model loaded and the prompt processed once
   float dpr = 1.0f;                 // device pixels per logical pixel

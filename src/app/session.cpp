@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/context_limit.h"
 #include "engine/engine.h"
 #include "model/loader.h"
 
@@ -55,6 +56,13 @@ Expected<std::shared_ptr<const LoadedModel>> load_model_bytes(
   auto tok = Tokenizer::from_json(tokenizer_json);
   if (!tok) return make_error("tokenizer.json of model '" + name + "': " + tok.error().message);
   m->tokenizer = std::move(tok.value());
+  // A tokenizer.json from another model: ids past the embedding would read
+  // outside it. (A config may pad its vocabulary past the tokenizer's.)
+  const int tv = m->tokenizer.vocab_size(), cv = m->model.config.vocab_size;
+  if (tv > cv || tv * 2 < cv)
+    return make_error("tokenizer.json of model '" + name + "' has " + std::to_string(tv) +
+                      " tokens but config.json says vocab_size " + std::to_string(cv) +
+                      ": is the tokenizer from another model?");
   // GPT-2 style tokenizers name no BOS; config.json does.
   if (m->tokenizer.bos_id() < 0 && m->model.config.bos_token_id >= 0)
     m->tokenizer.set_bos_id(m->model.config.bos_token_id);
@@ -77,8 +85,9 @@ Expected<std::shared_ptr<const LoadedModel>> load_model_dir(const std::string& n
 void install_model(AppState& s, Expected<std::shared_ptr<const LoadedModel>> m) {
   s.loading.clear();
   if (!m) {
+    // A failed load keeps the model that was there (nothing is lost).
     s.last_error = m.error().message;
-    s.ready = false;
+    if (!s.model) s.ready = false;
     return;
   }
   live_engine().invalidate();
@@ -99,6 +108,7 @@ void update(AppState& s) {
 
   auto t0 = Clock::now();
   Tokens t = s.model->tokenizer.encode(s.prompt, s.settings.add_bos);
+  s.notice = truncate_to_context(t, context_limit(s.model->model.config), s.prompt.size());
   r->tokens.ids = std::move(t.ids);
   r->tokens.ranges = std::move(t.ranges);
   for (int32_t id : r->tokens.ids) r->tokens.texts.push_back(s.model->tokenizer.token_text(id));

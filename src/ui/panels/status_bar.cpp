@@ -34,6 +34,10 @@ void draw_status_bar(app::AppState& s) {
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("From a prompt edit to the frame that shows it: tokenize + forward (prefix-cached) + analysis + drawing.");
   }
+  if (!s.notice.empty()) {  // e.g. a pasted text cut to the model's context
+    ImGui::SameLine(0, ImGui::GetFontSize() * 2);
+    ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.35f, 1.0f), "%s", s.notice.c_str());
+  }
   if (!s.last_error.empty()) {
     ImGui::SameLine(0, ImGui::GetFontSize() * 2);
     ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", s.last_error.c_str());
