@@ -97,6 +97,7 @@ def read_config(path):
                  gated=True, learned_pos=False, rotary=True, tied=j.get("tie_word_embeddings", False),
                  attn_bias=j.get("attention_bias", False), mlp_bias=j.get("mlp_bias", False), parallel=False)
         c["Hkv"] = j.get("num_key_value_heads") or c["H"]
+        c["P"] = j.get("max_position_embeddings", 2048)
         c["d_head"] = j.get("head_dim") or c["d"] // c["H"]
         rope(1.0)
     elif mt == "gpt2":
@@ -112,6 +113,7 @@ def read_config(path):
                  gated=False, learned_pos=False, rotary=True, tied=j.get("tie_word_embeddings", False),
                  attn_bias=j.get("attention_bias", True), mlp_bias=True, parallel=j.get("use_parallel_residual", True))
         c["Hkv"], c["d_head"] = c["H"], c["d"] // c["H"]
+        c["P"] = j.get("max_position_embeddings", 2048)
         rope(0.25)
     elif mt == "sinkscope_averaging":
         c.update(d=j["hidden_size"], L=j["num_hidden_layers"], H=j["num_attention_heads"], din=j["d_input"],
@@ -310,13 +312,19 @@ def build(c, w, instrumented):
     cols = g.op("Unsqueeze", [pos, g.const([0], np.int64)])
     masked = g.op("Greater", [cols, rows])
     if c["rotary"]:
+        # cos/sin as tables gathered by position, not Cos/Sin ops: WebGPU's sin/cos
+        # (SwiftShader's, at least) are approximations whose error reached 1e-3 in the
+        # logits; the tables hold the correctly rounded float32 values the CPU engine
+        # computes (angle = float32(pos * inv_freq), as HF does). Rows: max(positions, 4096).
         half = c["rotary_dim"] // 2
         i = np.arange(half, dtype=np.float32)
         inv_freq = np.float32(1.0) / np.power(np.float32(c["rope_theta"]), (np.float32(2) * i) / np.float32(c["rotary_dim"]))
-        freqs = g.op("Mul", [g.op("Unsqueeze", [g.op("Cast", [pos], to=TensorProto.FLOAT), g.const([1], np.int64)]),
-                             g.const(inv_freq.astype(np.float32))])                 # [T, half]
-        freqs = g.op("Unsqueeze", [freqs, g.const([1], np.int64)])                  # [T, 1, half]
-        cos, sin = g.op("Cos", [freqs]), g.op("Sin", [freqs])
+        rows = max(int(c.get("P") or 0), 4096)
+        angle = (np.arange(rows, dtype=np.float32)[:, None] * inv_freq[None, :]).astype(np.float32)  # [rows, half]
+        cos_t = g.const(np.cos(angle.astype(np.float64)).astype(np.float32).reshape(rows, 1, half))   # [rows, 1, half]
+        sin_t = g.const(np.sin(angle.astype(np.float64)).astype(np.float32).reshape(rows, 1, half))
+        cos = g.op("Gather", [cos_t, pos], axis=0)                                   # [T, 1, half]
+        sin = g.op("Gather", [sin_t, pos], axis=0)
     scale = g.const(1.0 / np.sqrt(np.float32(dh)))
 
     for l in range(L):
