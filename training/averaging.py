@@ -23,34 +23,63 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import st_io  # noqa: E402
 
 
-def make_batch(B, T, d_in, p_sep, gen):
-    """x [B, T, d_in+1] (vector: [v, 0]; [SEP]: [0.., 1]), y [B, T, d_in] running mean since
-    the last [SEP], sep [B, T] bool. Position 0 is always [SEP]."""
+def make_batch(B, T, d_in, p_sep, gen, task="multi", bos=False, const=False):
+    """x [B, T, d_in+1(+1)] (vector: [v, 0(, 0)]; [SEP]: [0.., 1(, 0)]; BOS: [0.., 0, 1]),
+    y [B, T, d_in] running mean since the segment start, sep [B, T] bool ([SEP] only),
+    last [B, T] start of each position's segment (its [SEP], BOS, or 0), seg [B, T] segment index,
+    vec [B, T] bool: the vector positions (the ones the loss counts).
+    task "multi": position 0 is [SEP], then each position is [SEP] with probability p_sep (old runs).
+    task "single": exactly one [SEP], uniform in [1, T-2]; "single01": the same with probability 1/2,
+    else none. With bos, position 0 is a BOS marker (its own input column) instead of a vector.
+    With const, every input gets a last column of 1: the model has no biases and no positions, so
+    without it a vector query's scores v^T M x_j are odd in v and no query can prefer the [SEP]
+    (call 3 of the report: 0 of 176 runs attended to it)."""
     dev = gen.device
-    sep = torch.rand(B, T, generator=gen, device=dev) < p_sep  # [B, T]
-    sep[:, 0] = True
-    v = torch.randn(B, T, d_in, generator=gen, device=dev)  # [B, T, d_in]
-    v[sep] = 0
-    x = torch.cat([v, sep.float().unsqueeze(-1)], -1)  # [B, T, d_in+1]
-    seg = sep.long().cumsum(1)  # [B, T]: segment index of each position
-    # running sums restarted at every [SEP]
-    cs = v.cumsum(1)  # [B, T, d_in]
-    cn = (~sep).float().cumsum(1)  # [B, T]
     idx = torch.arange(T, device=dev).expand(B, T)
-    last = torch.where(sep, idx, torch.zeros_like(idx)).cummax(1).values  # [B, T]: most recent [SEP]
-    base_s = torch.gather(cs, 1, last.unsqueeze(-1).expand(-1, -1, d_in))  # [B, T, d_in]
-    base_n = torch.gather(cn, 1, last)  # [B, T]
+    if task == "multi":
+        sep = torch.rand(B, T, generator=gen, device=dev) < p_sep  # [B, T]
+        sep[:, 0] = True
+    else:
+        lo = 2 if bos else 1  # the [SEP] never sits on BOS
+        pos = torch.randint(lo, T - 1, (B, 1), generator=gen, device=dev)  # [B, 1]
+        sep = idx == pos  # [B, T]
+        if task == "single01":
+            keep = torch.rand(B, 1, generator=gen, device=dev) < 0.5
+            sep = sep & keep
+    bosm = torch.zeros_like(sep)
+    if bos and task != "multi":
+        bosm[:, 0] = True
+    mark = sep | bosm  # [B, T]: marker positions (no vector)
+    vec = ~mark
+    v = torch.randn(B, T, d_in, generator=gen, device=dev)  # [B, T, d_in]
+    v[mark] = 0
+    cols = [v, sep.float().unsqueeze(-1)] + ([bosm.float().unsqueeze(-1)] if bos else [])
+    if const:
+        cols.append(torch.ones(B, T, 1, device=dev))
+    x = torch.cat(cols, -1)  # [B, T, d_in+1(+1)]
+    start = mark.clone()
+    start[:, 0] = True
+    seg = start.long().cumsum(1)  # [B, T]: segment index of each position
+    last = torch.where(start, idx, torch.zeros_like(idx)).cummax(1).values  # [B, T]: segment start
+    # running sums restarted at every segment start; exclusive sums so a vector at position 0 counts
+    cs = v.cumsum(1)  # [B, T, d_in]
+    cn = vec.float().cumsum(1)  # [B, T]
+    cs_ex = cs - v
+    cn_ex = cn - vec.float()
+    base_s = torch.gather(cs_ex, 1, last.unsqueeze(-1).expand(-1, -1, d_in))  # [B, T, d_in]
+    base_n = torch.gather(cn_ex, 1, last)  # [B, T]
     n = (cn - base_n).clamp(min=1)
     y = (cs - base_s) / n.unsqueeze(-1)  # [B, T, d_in]
-    y[sep] = 0
-    return x, y, sep, last, seg
+    y[mark] = 0
+    return x, y, sep, last, seg, vec
 
 
 class AvgModel(nn.Module):
-    def __init__(self, d_in, d, H, L=2, max_pos=64, pos=True, init=1.0, pos_ramp=0.0):
+    def __init__(self, d_in, d, H, L=2, max_pos=64, pos=True, init=1.0, pos_ramp=0.0, bos=False, const=False):
         super().__init__()
         self.d_in, self.d, self.H, self.dh, self.L = d_in, d, H, d // H, L
-        self.embed_in = nn.Linear(d_in + 1, d, bias=False)
+        self.bos = bos
+        self.embed_in = nn.Linear(d_in + 1 + int(bos) + int(const), d, bias=False)  # [d, d_in+1(+bos)(+const)]
         # P [max_pos, d]; None reproduces the position-free spec of the first report
         self.pos_embed = nn.Embedding(max_pos, d) if pos else None
         self.q = nn.ModuleList([nn.Linear(d, d, bias=False) for _ in range(L)])
@@ -94,19 +123,21 @@ class AvgModel(nn.Module):
         return (y, out) if taps else y
 
 
-def loss_fn(y, t, sep):
-    m = (~sep).float().unsqueeze(-1)
+def loss_fn(y, t, vec):
+    m = vec.float().unsqueeze(-1)
     return ((y - t) ** 2 * m).sum() / (m.sum() * y.shape[-1])
 
 
 @torch.no_grad()
-def mechanism(model, x, sep, last, seg):
+def mechanism(model, x, sep, last, seg, vec=None):
     """Per head of layer 0 (catch + tag) and layer 1 (release), on eval sequences.
     catch_rate: share of segments (>= 2 vector tokens) whose [SEP] s has catch_span(s) equal
       to the segment: every vector token i of it has A[i, s] >= 0.5 and no later token does.
     tag_alignment: mean cosine between head_out[i] and tag(s) = v_s W_O^h over caught tokens.
     release: per layer-1 head, mean attention mass of vector queries on their current
-      segment (its [SEP] and tokens), i.e. the tokens carrying the current tag."""
+      segment (its [SEP] and tokens), i.e. the tokens carrying the current tag.
+    Only queries after a [SEP] count in release and the [SEP]-attention diagnostics (tokens
+    before the single [SEP] of the "single" task have nothing to separate)."""
     _, taps = model(x, taps=True)
     B, T = sep.shape
     Wo = model.o[0].weight.view(model.d, model.H, model.dh)  # [d, H, dh]
@@ -117,7 +148,8 @@ def mechanism(model, x, sep, last, seg):
     # Vectorised over sequences, queries and [SEP]s (same definitions as the loop in
     # mechanism_loop, which the smoke test compares against).
     idx = torch.arange(T, device=x.device)
-    vec = ~sep  # [B, T]
+    if vec is None:
+        vec = ~sep  # [B, T]
     own = (last[:, :, None] == idx[None, None, :]) & vec[:, :, None]  # [B, T(q), T(s)]: i is a vector of s's segment
     later = last[:, :, None] > idx[None, None, :]  # [B, T(q), T(s)]: i lies in a later segment than s
     nvec = own.sum(1)  # [B, T(s)]
@@ -138,17 +170,18 @@ def mechanism(model, x, sep, last, seg):
         m = vec & seg_counted & (a_own >= 0.5)  # [B, T]
         res["tag_alignment"].append(round(float(cos[m].mean()), 4) if m.any() else 0.0)
     # diagnostics: how a layer-0 head spreads a vector query's attention over the [SEP]s
-    qm = (~sep).float()  # [B, T]
+    after = vec & torch.gather(sep, 1, last)  # [B, T]: vectors whose segment starts at a [SEP]
+    qm = after.float()  # [B, T]
     lastw = torch.gather(a0, 3, last[:, None, :, None].expand(-1, model.H, -1, 1))[..., 0]  # [B, H, T]
     sepw = (a0 * sep[:, None, None, :].float()).sum(-1)  # [B, H, T]
-    res["latest_sep_attn"] = [round(float((lastw[:, h] * qm).sum() / qm.sum()), 4) for h in range(model.H)]
-    res["all_sep_attn"] = [round(float((sepw[:, h] * qm).sum() / qm.sum()), 4) for h in range(model.H)]
+    res["latest_sep_attn"] = [round(float((lastw[:, h] * qm).sum() / qm.sum().clamp(min=1)), 4) for h in range(model.H)]
+    res["all_sep_attn"] = [round(float((sepw[:, h] * qm).sum() / qm.sum().clamp(min=1)), 4) for h in range(model.H)]
     a1 = taps["blocks.1.attn_pattern"]  # [B, H, T, T]
     same = seg.unsqueeze(2) == seg.unsqueeze(1)  # [B, T(q), T(k)]
-    qmask = (~sep).float()  # [B, T]
+    qmask = qm  # [B, T]: vector queries after a [SEP]
     for h in range(model.H):
         mass = (a1[:, h] * same.float()).sum(-1)  # [B, T]
-        res["release"].append(round(float((mass * qmask).sum() / qmask.sum()), 4))
+        res["release"].append(round(float((mass * qmask).sum() / qmask.sum().clamp(min=1)), 4))
     best = max(range(model.H), key=lambda h: res["catch_rate"][h] + res["tag_alignment"][h])
     res["catch_head"] = best
     res["formed"] = bool(res["catch_rate"][best] >= 0.9 and res["tag_alignment"][best] >= 0.9 and max(res["release"]) >= 0.8)
@@ -237,7 +270,12 @@ class Stacked(nn.Module):
 def new_model(seed, a, init=None):
     torch.manual_seed(seed)  # the init depends on the seed (and the init scale) alone
     return AvgModel(a.d_input, a.d, a.heads, max_pos=a.max_pos, pos=bool(a.pos), init=a.init if init is None else init,
-                    pos_ramp=getattr(a, "pos_ramp", 0.0))
+                    pos_ramp=getattr(a, "pos_ramp", 0.0), bos=bool(getattr(a, "bos", 0)),
+                    const=bool(getattr(a, "const", 0)))
+
+
+def task_of(a):
+    return getattr(a, "task", "multi")
 
 
 def train_group(runs, a):
@@ -269,10 +307,10 @@ def train_group(runs, a):
             print(f"{rate * 1000:.1f} ms/step -> {total} steps", flush=True)
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
-        x, y, sep, _, _ = make_batch(S * a.batch, a.T, a.d_input, p_sep, gen)
-        x = x.view(S, a.batch, a.T, -1)  # [S, B, T, d_in+1]
+        x, y, _, _, _, vec = make_batch(S * a.batch, a.T, a.d_input, p_sep, gen, task_of(a), bool(a.bos), bool(a.const))
+        x = x.view(S, a.batch, a.T, -1)  # [S, B, T, d_in+1(+1)]
         y = y.view(S, a.batch, a.T, -1)  # [S, B, T, d_in]
-        m = (~sep).float().view(S, a.batch, a.T, 1)  # [S, B, T, 1]
+        m = vec.float().view(S, a.batch, a.T, 1)  # [S, B, T, 1]
         per = ((net(x) - y) ** 2 * m).sum((1, 2, 3)) / (m.sum((1, 2, 3)) * a.d_input)  # [S]
         opt.zero_grad(set_to_none=True)
         per.sum().backward()
@@ -286,15 +324,15 @@ def train_group(runs, a):
     evals = {}
     for p in sorted({p for _, p, _ in runs}):
         eg = torch.Generator().manual_seed(10_000)
-        b = [t.to(dev) for t in make_batch(256, a.T, a.d_input, p, eg)]
-        evals[p] = (b, loss_fn(torch.zeros_like(b[1]), b[1], b[2]).item())  # predicting 0 everywhere
+        b = [t.to(dev) for t in make_batch(256, a.T, a.d_input, p, eg, task_of(a), bool(a.bos), bool(a.const))]
+        evals[p] = (b, loss_fn(torch.zeros_like(b[1]), b[1], b[5]).item())  # predicting 0 everywhere
     out = []
     for i, (seed, p, init) in enumerate(runs):
         model = net.unstack(i, new_model(seed, a, init).to(dev)).eval()
-        (x, y, sep, last, seg), zero = evals[p]
+        (x, y, sep, last, seg, vec), zero = evals[p]
         with torch.no_grad():
-            final = loss_fn(model(x), y, sep).item()
-        mech = mechanism(model, x[:64], sep[:64], last[:64], seg[:64])
+            final = loss_fn(model(x), y, vec).item()
+        mech = mechanism(model, x[:64], sep[:64], last[:64], seg[:64], vec[:64])
         out.append((model.cpu(), {"seed": seed, "p_sep": p, "init": init, "steps": total, "final_loss": round(final, 6),
                                   "zero_pred_loss": round(zero, 5), "loss_history": hist[i], **mech}))
     return out
@@ -307,6 +345,26 @@ def export(model, rec, a, out):
            "num_attention_heads": H, "head_dim": dh, "max_position_embeddings": a.max_pos, "sep_index": a.d_input,
            "input_encoding": "x_t in R^(d_input+1): a vector v is [v, 0]; [SEP] is [0,...,0, 1] (index sep_index)",
            "target": "mean of the vectors since the most recent [SEP]; [SEP] positions excluded from the loss"}
+    cfg["task"] = task_of(a)
+    if task_of(a) != "multi":
+        cfg["target"] = ("mean of the vectors since the segment start: position 0 (or BOS) before the [SEP], "
+                         "the [SEP] after it; marker positions excluded from the loss")
+        cfg["sep_position"] = ("one [SEP] per sequence, uniform in [%d, T-2]" % (2 if getattr(a, "bos", 0) else 1)) + (
+            ", present with probability 1/2" if task_of(a) == "single01" else "")
+        cfg["train_T"] = a.T
+    bos, cst = bool(getattr(a, "bos", 0)), bool(getattr(a, "const", 0))
+    if bos:
+        cfg["bos_index"] = a.d_input + 1
+    if cst:
+        cfg["const_index"] = a.d_input + 1 + int(bos)
+    if bos or cst:
+        cols = ["v (d_input entries)", "[SEP] flag (sep_index)"] + (["BOS flag (bos_index)"] if bos else []) + (
+            ["constant 1 (const_index)"] if cst else [])
+        cfg["input_encoding"] = (f"x_t in R^{a.d_input + 1 + bos + cst}, columns: " + ", ".join(cols) +
+                                 ". A vector is [v, 0" + (", 0" if bos else "") + (", 1" if cst else "") +
+                                 "]; [SEP] is [0.., 1" + (", 0" if bos else "") + (", 1" if cst else "") + "]" +
+                                 ("; BOS (position 0) is [0.., 0, 1" + (", 1" if cst else "") + "]" if bos else "") +
+                                 (". The constant column stands in for biases (the model has none, and no positions)" if cst else ""))
     if model.pos_embed is not None:
         cfg["position_embedding"] = "learned"
         cfg["embedding"] = "e_t = embed_in.weight @ x_t + pos_embed.weight[t]"
@@ -322,7 +380,8 @@ def export(model, rec, a, out):
     st_io.save({k: v.detach().float().numpy() for k, v in t.items()}, os.path.join(out, "model.safetensors"))
     # golden: 3 fixed sequences
     g = torch.Generator().manual_seed(777)
-    x, y, sep, _, _ = make_batch(3, a.T, a.d_input, a.p_sep, g)
+    x, y, sep, _, _, _ = make_batch(3, a.T, a.d_input, a.p_sep, g, task_of(a), bool(getattr(a, "bos", 0)),
+                                 bool(getattr(a, "const", 0)))
     with torch.no_grad():
         pred, taps = model(x, taps=True)
     gold = {}
@@ -341,28 +400,25 @@ def export(model, rec, a, out):
 MODEL_MD = """# {name}: averaging after [SEP] ({kind})
 
 The minimal problem of paper.md ("The minimal problem"), trained by `training/averaging.py`
-(run `{run}`: {why}). Report: `training/averaging_report.md`.
+(run `{run}`{why}). Report: `training/averaging_report.md`.
 
-- Task: T = {T} inputs; each is a vector v in R^{d_input} (entries N(0, 1)) or a [SEP] (position 0 always,
-  then each position with probability {p_sep}). Target at t: the mean of the vectors since the most recent
-  [SEP]; MSE over non-[SEP] positions.
-- Input encoding: x_t in R^{d_in1}: a vector is [v, 0], a [SEP] is [0, ..., 0, 1] (index `sep_index` = {d_input}).
-- Model (`model_type` "sinkscope_averaging", `position_embedding` "learned"): e_t = embed_in.weight x_t + pos_embed.weight[t];
+- Task: {task_desc} Target at t: the mean of the vectors since the segment start; MSE over the vector positions.
+- Input encoding (config.json `input_encoding`): {enc}
+- Model (`model_type` "sinkscope_averaging"{pos_desc}): e_t = embed_in.weight x_t{pos_term};
   {L} attention-only layers h += concat_h(softmax(Q K^T / sqrt({dh}) + causal) V) W_O^T with {H} head(s) of {dh} dims,
   d = {d}; y_t = readout.weight h_t. No norms, MLP or biases. F32 safetensors: embed_in.weight [{d}, {d_in1}],
-  pos_embed.weight [{P}, {d}], layers.l.self_attn.{{q,k,v}}_proj.weight [{hd}, {d}], o_proj.weight [{d}, {hd}],
+  {pos_shape}layers.l.self_attn.{{q,k,v}}_proj.weight [{hd}, {d}], o_proj.weight [{d}, {hd}],
   readout.weight [{d_input}, {d}].
-- Training: AdamW lr {lr} (5% warm-up, cosine), batch {batch}, {steps} steps, init scale {init}, seed {seed}.
+- Training: AdamW lr {lr} (5% warm-up, cosine), weight decay {wd}, batch {batch}, {steps} steps, init scale {init}, seed {seed}.
 
 ## Metrics (256 fixed evaluation sequences, seed 10000; mechanism on the first 64)
 | | |
 |---|---|
 | final loss | {final_loss} (predicting 0 everywhere: {zero_pred_loss}) |
-| catch_rate per layer-0 head | {catch_rate} |
-| tag_alignment per layer-0 head | {tag_alignment} |
-| attention of vector queries on their latest [SEP], per layer-0 head | {latest_sep_attn} |
-| ... on all earlier [SEP]s together | {all_sep_attn} |
-| release per layer-1 head (mass on the current segment) | {release} |
+| catch_rate per layer-0 head (share of sequences whose [SEP] catches every vector after it) | {catch_rate} |
+| tag_alignment per layer-0 head (mean cos(head_out, v_sep W_O) over caught tokens) | {tag_alignment} |
+| attention of vector queries after the [SEP] on it, per layer-0 head | {latest_sep_attn} |
+| release per layer-1 head (attention mass of those queries on the [SEP] and the tokens after it) | {release} |
 | formed (catch_rate >= 0.9, tag_alignment >= 0.9, release >= 0.8) | {formed} |
 
 {note}
@@ -383,12 +439,27 @@ def ship(pt, rec, out, note=""):
     export(model, rec, a, out)
     name = os.path.basename(out.rstrip("/"))
     kind = "the mechanism formed" if rec["formed"] else "solved without the catch/tag/release mechanism"
+    cfg = json.load(open(os.path.join(out, "config.json")))
+    task = task_of(a)
+    bos = bool(getattr(a, "bos", 0))
+    if task == "multi":
+        task_desc = (f"T = {a.T} inputs; each is a vector v in R^{a.d_input} (entries N(0, 1)) or a [SEP] (position 0 "
+                     f"always, then each position with probability {a.p_sep}).")
+    else:
+        task_desc = (f"T = {a.T} inputs: {'a BOS marker at position 0, then ' if bos else ''}vectors v in R^{a.d_input} "
+                     f"(entries N(0, 1)) and exactly one [SEP], at a position uniform in [{2 if bos else 1}, T-2]"
+                     f"{' (present in half of the sequences)' if task == 'single01' else ''}. Before the [SEP] the target "
+                     f"averages every vector since the start, after it every vector since the [SEP].")
+    pos = model.pos_embed is not None
     open(os.path.join(out, "MODEL.md"), "w").write(MODEL_MD.format(
-        name=name, kind=kind, run=rec["name"], why=rec.get("why", ""), T=a.T, d_input=a.d_input, d_in1=a.d_input + 1,
-        p_sep=a.p_sep, L=model.L, H=model.H, dh=model.dh, d=model.d, hd=model.H * model.dh, P=a.max_pos, lr=a.lr,
+        name=name, kind=kind, run=rec["name"], why=(": " + rec["why"]) if rec.get("why") else "", task_desc=task_desc,
+        enc=cfg["input_encoding"], pos_desc=', `position_embedding` "learned"' if pos else ", no positions",
+        pos_term=" + pos_embed.weight[t]" if pos else "", pos_shape=f"pos_embed.weight [{a.max_pos}, {model.d}], " if pos else "",
+        d_input=a.d_input, d_in1=model.embed_in.weight.shape[1], wd=a.wd,
+        L=model.L, H=model.H, dh=model.dh, d=model.d, hd=model.H * model.dh, lr=a.lr,
         batch=a.batch, steps=rec.get("steps", a.steps), init=a.init, seed=rec["seed"], note=note,
         **{k: rec[k] for k in ("final_loss", "zero_pred_loss", "catch_rate", "tag_alignment", "latest_sep_attn",
-                               "all_sep_attn", "release", "formed")}))
+                               "release", "formed")}))
 
 
 def main():
@@ -405,6 +476,10 @@ def main():
     ap.add_argument("--pos", type=int, default=1, help="1: learned absolute positions (spec amendment); 0: none")
     ap.add_argument("--max-pos", dest="max_pos", type=int, default=64)
     ap.add_argument("--pos-ramp", dest="pos_ramp", type=float, default=0.0, help="init: add a linear ramp of this size to P")
+    ap.add_argument("--task", default="multi", choices=["multi", "single", "single01"],
+                    help="multi: [SEP] at 0 then at rate p_sep; single: one [SEP] uniform in [1, T-2]; single01: 0 or 1 [SEP]")
+    ap.add_argument("--const", type=int, default=0, help="1: a constant-1 input column (last) on every token")
+    ap.add_argument("--bos", type=int, default=0, help="1: a BOS marker (own input column d_input+1) at position 0 (single tasks)")
     ap.add_argument("--init", default="1.0", help="comma list: scales of every initial weight")
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--steps", type=int, default=3000)

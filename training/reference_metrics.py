@@ -244,7 +244,7 @@ def load_averaging(model_dir):
 
 
 def forward_averaging(cfg, W, x):
-    """x [T, d_input + 1] -> taps (float64), the spec's attention-only model."""
+    """x [T, input columns] -> taps (float64), the spec's attention-only model."""
     L, H, dh = cfg["L"], cfg["H"], cfg["dh"]
     T = x.shape[0]
     h = x @ W["embed"].T
@@ -269,9 +269,29 @@ def forward_averaging(cfg, W, x):
     return taps
 
 
-def averaging_inputs(T, d_input, seed, p_sep=0.1):
+def averaging_inputs(T, d_input, seed, p_sep=0.1, cfg_j=None):
+    """One input sequence [T, input columns] of the model's task (config.json "task"):
+    "single"/"single01": one [SEP] uniform in [1 (2 with BOS), T-2], BOS flag at position 0
+    when the config has bos_index, the constant column when it has const_index;
+    otherwise (old models) [SEP] at 0 and at rate p_sep."""
+    cfg_j = cfg_j or {}
     rng = np.random.default_rng(seed)
-    x = np.zeros((T, d_input + 1))
+    bos, cst = cfg_j.get("bos_index"), cfg_j.get("const_index")
+    width = d_input + 1 + (bos is not None) + (cst is not None)
+    x = np.zeros((T, width))
+    if cfg_j.get("task", "multi") in ("single", "single01"):
+        lo = 2 if bos is not None else 1
+        sep = int(rng.integers(lo, T - 1))
+        for t in range(T):
+            if t == sep:
+                x[t, d_input] = 1.0
+            elif t == 0 and bos is not None:
+                x[t, bos] = 1.0
+            else:
+                x[t, :d_input] = rng.standard_normal(d_input)
+        if cst is not None:
+            x[:, cst] = 1.0
+        return x.astype(np.float32).astype(np.float64)
     for t in range(T):
         if t == 0 or rng.random() < p_sep:
             x[t, d_input] = 1.0
@@ -384,8 +404,9 @@ def main():
     result = dict(model=os.path.basename(os.path.normpath(a.model_dir)), settings=SETTINGS, cases=[])
     if cfg_j.get("model_type") == "sinkscope_averaging":
         cfg, W = load_averaging(a.model_dir)
+        T = cfg_j.get("train_T", a.T)  # the models of the single-[SEP] task say their training length
         for seed in range(a.seeds):
-            x = averaging_inputs(a.T, cfg["d_input"], seed)
+            x = averaging_inputs(T, cfg["d_input"], seed, cfg_j=cfg_j)
             taps = forward_averaging(cfg, W, x)
             result["cases"].append(dict(inputs=x.tolist(), metrics=analyze(cfg, W, taps)))
     else:
