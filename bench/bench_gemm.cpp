@@ -11,49 +11,12 @@
 #include <vector>
 
 #include "backends/cpu/kernels.h"
+#include "bench_peak.h"
 #include "bench_util.h"
-
-namespace {
-
-typedef float v4 __attribute__((vector_size(16)));
-
-// `chains` independent chains acc = acc * m + c: the mul and the add of a
-// matmul's inner loop, with enough chains (and few enough registers: 16 xmm
-// under V8) to keep both pipes busy. The compiler may not fold a*m+c without
-// fast-math, so the loop stays. Returns GFLOP/s.
-template <int chains>
-double peak_once(int64_t iters) {
-  v4 acc[chains];
-  for (int c = 0; c < chains; ++c) acc[c] = v4{0.f, 1.f, 2.f, 3.f} * float(c + 1);
-  const v4 m = {0.9999999f, 0.9999998f, 0.9999997f, 0.9999996f};
-  const v4 k = {1e-7f, 2e-7f, 3e-7f, 4e-7f};
-  ss::bench::opaque(iters);
-  const double t0 = ss::bench::now_ms();
-  for (int64_t i = 0; i < iters; ++i) {
-    for (int c = 0; c < chains; ++c) acc[c] = acc[c] * m + k;
-  }
-  const double ms = ss::bench::now_ms() - t0;
-  float sink = 0;
-  for (int c = 0; c < chains; ++c) sink += acc[c][0] + acc[c][3];
-  ss::bench::keep(sink);
-  return double(iters) * chains * 8.0 / (ms * 1e6);  // 8 flops per v4 mul+add
-}
-
-double peak_gflops() {
-  double best = 0;
-  for (int r = 0; r < 5; ++r) {
-    best = std::max(best, peak_once<8>(20'000'000));
-    best = std::max(best, peak_once<12>(20'000'000));
-    best = std::max(best, peak_once<14>(20'000'000));
-  }
-  return best;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   const int reps = argc > 1 ? std::atoi(argv[1]) : 9;
-  const double peak = peak_gflops();
+  const double peak = ss::bench::peak_gflops(ss::bench::now_ms);
   std::printf("{\"bench\":\"peak\",\"path\":\"%s\",\"gflops\":%.3f}\n", ss::bench::platform(), peak);
 
   struct Shape {
