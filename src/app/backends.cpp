@@ -2,6 +2,9 @@
 
 #include <map>
 
+#if defined(__EMSCRIPTEN__) && !defined(SINKSCOPE_NO_BUILTIN_BACKENDS)
+#include "backends/webgpu/webgpu_backend.h"
+#endif
 
 namespace ss::app {
 
@@ -18,6 +21,9 @@ struct Entry {
 std::map<std::string, Entry>& registry() {
   static std::map<std::string, Entry> r = [] {
     std::map<std::string, Entry> m;
+#if defined(__EMSCRIPTEN__) && !defined(SINKSCOPE_NO_BUILTIN_BACKENDS)
+    m["webgpu"] = Entry{[] { return make_webgpu_backend(); }, [] { return webgpu_present(); }};
+#endif
     return m;
   }();
   return r;

@@ -1,0 +1,13 @@
+# The WebGPU backend (browser only): src/backends/webgpu/*.cpp into the
+# library, every shaders/*.wgsl embedded as ss_wgsl_<name> (NUL-terminated
+# text), and our JS binding web/webgpu.js for every module that links the
+# library (a module that never calls it pulls none of it in).
+file(GLOB SINKSCOPE_WEBGPU_SRC CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/backends/webgpu/*.cpp)
+target_sources(sinkscope PRIVATE ${SINKSCOPE_WEBGPU_SRC})
+file(GLOB SINKSCOPE_WGSL CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/shaders/*.wgsl)
+foreach(wgsl ${SINKSCOPE_WGSL})
+  get_filename_component(kernel ${wgsl} NAME_WE)
+  sinkscope_embed(sinkscope ${wgsl} ss_wgsl_${kernel})
+endforeach()
+target_link_options(sinkscope INTERFACE "SHELL:--js-library ${PROJECT_SOURCE_DIR}/web/webgpu.js")
+set_property(TARGET sinkscope APPEND PROPERTY INTERFACE_LINK_DEPENDS ${PROJECT_SOURCE_DIR}/web/webgpu.js)

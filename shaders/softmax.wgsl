@@ -1,0 +1,47 @@
+// Row softmax of the causal scores into the attention pattern (the
+// attn_pattern tap): one workgroup per (head, query) row, max and sum by tree
+// reduction; entries above the diagonal are exactly 0.
+struct P { rows: u32, n: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+// -inf as a runtime value: WGSL refuses an infinite constant expression.
+var<private> neg_inf_bits: u32 = 0xff800000u;
+@group(0) @binding(1) var<storage, read> s: array<f32>;            // [H*n, n]
+@group(0) @binding(2) var<storage, read_write> a: array<f32>;      // [H*n, n]
+
+const WG = 64u;
+var<workgroup> red: array<f32, 64>;  // [WG]
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let row = wg.x + wg.y * 65535u;
+  if (row >= p.rows) { return; }  // uniform per workgroup
+  let tid = lid.x;
+  let i = row % p.n;              // this query sees keys 0..i
+  let base = row * p.n;
+  var mx = bitcast<f32>(neg_inf_bits);
+  for (var j = tid; j <= i; j = j + WG) { mx = max(mx, s[base + j]); }
+  red[tid] = mx;
+  workgroupBarrier();
+  for (var st = WG / 2u; st > 0u; st = st / 2u) {
+    if (tid < st) { red[tid] = max(red[tid], red[tid + st]); }
+    workgroupBarrier();
+  }
+  mx = red[0];
+  workgroupBarrier();
+  var sum = 0.0;
+  for (var j = tid; j <= i; j = j + WG) {
+    let e = exp(s[base + j] - mx);
+    a[base + j] = e;
+    sum = sum + e;
+  }
+  red[tid] = sum;
+  workgroupBarrier();
+  for (var st = WG / 2u; st > 0u; st = st / 2u) {
+    if (tid < st) { red[tid] = red[tid] + red[tid + st]; }
+    workgroupBarrier();
+  }
+  let inv = 1.0 / red[0];
+  for (var j = tid; j < p.n; j = j + WG) {
+    if (j <= i) { a[base + j] = a[base + j] * inv; } else { a[base + j] = 0.0; }
+  }
+}

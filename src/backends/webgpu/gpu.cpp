@@ -1,0 +1,102 @@
+#include "backends/webgpu/gpu.h"
+
+#include <algorithm>
+#include <vector>
+
+// Embedded by cmake/webgpu.cmake (sinkscope_embed): NUL-terminated WGSL text.
+#define SS_WGSL(name) extern const unsigned char ss_wgsl_##name[];
+SS_WGSL(embed)
+SS_WGSL(embed_vectors)
+SS_WGSL(norm)
+SS_WGSL(matmul)
+SS_WGSL(rope)
+SS_WGSL(attn_scores)
+SS_WGSL(softmax)
+SS_WGSL(attn_pv)
+SS_WGSL(head_out)
+SS_WGSL(add)
+SS_WGSL(mlp_act)
+#undef SS_WGSL
+
+namespace ss::webgpu {
+
+namespace {
+const char* wgsl(Kernel k) {
+  switch (k) {
+    case Kernel::Embed: return reinterpret_cast<const char*>(ss_wgsl_embed);
+    case Kernel::EmbedVectors: return reinterpret_cast<const char*>(ss_wgsl_embed_vectors);
+    case Kernel::Norm: return reinterpret_cast<const char*>(ss_wgsl_norm);
+    case Kernel::Matmul: return reinterpret_cast<const char*>(ss_wgsl_matmul);
+    case Kernel::Rope: return reinterpret_cast<const char*>(ss_wgsl_rope);
+    case Kernel::AttnScores: return reinterpret_cast<const char*>(ss_wgsl_attn_scores);
+    case Kernel::Softmax: return reinterpret_cast<const char*>(ss_wgsl_softmax);
+    case Kernel::AttnPv: return reinterpret_cast<const char*>(ss_wgsl_attn_pv);
+    case Kernel::HeadOut: return reinterpret_cast<const char*>(ss_wgsl_head_out);
+    case Kernel::Add: return reinterpret_cast<const char*>(ss_wgsl_add);
+    case Kernel::MlpAct: return reinterpret_cast<const char*>(ss_wgsl_mlp_act);
+  }
+  return "";
+}
+}  // namespace
+
+const char* kernel_name(Kernel k) {
+  switch (k) {
+    case Kernel::Embed: return "embed";
+    case Kernel::EmbedVectors: return "embed_vectors";
+    case Kernel::Norm: return "norm";
+    case Kernel::Matmul: return "matmul";
+    case Kernel::Rope: return "rope";
+    case Kernel::AttnScores: return "attn_scores";
+    case Kernel::Softmax: return "softmax";
+    case Kernel::AttnPv: return "attn_pv";
+    case Kernel::HeadOut: return "head_out";
+    case Kernel::Add: return "add";
+    case Kernel::MlpAct: return "mlp_act";
+  }
+  return "?";
+}
+
+DeviceState device_state() { return static_cast<DeviceState>(ss_wgpu_state()); }
+
+std::string device_error() {
+  char buf[512];
+  ss_wgpu_error(buf, sizeof buf);
+  return buf;
+}
+
+Buffer::Buffer(size_t bytes, bool readback)
+    : h_(ss_wgpu_buffer_create(static_cast<double>(bytes), readback ? 1 : 0)), bytes_(h_ ? bytes : 0) {}
+
+void Buffer::reset() {
+  if (h_) ss_wgpu_buffer_destroy(h_);
+  h_ = 0, bytes_ = 0;
+}
+
+void Buffer::write(const void* src, size_t bytes, size_t offset) const {
+  if (h_ && bytes) ss_wgpu_buffer_write(h_, static_cast<double>(offset), src, static_cast<double>(bytes));
+}
+
+void dispatch(Kernel k, const Params& p, std::initializer_list<const Buffer*> binds, uint32_t gx, uint32_t gy) {
+  if (gx == 0 || gy == 0) return;
+  int hs[8];  // [nbind] buffer handles, bindings 1..nbind
+  int n = 0;
+  for (const Buffer* b : binds) hs[n++] = b->handle();
+  ss_wgpu_dispatch(kernel_name(k), wgsl(k), p.w.data(), hs, n, static_cast<int>(gx), static_cast<int>(gy));
+}
+
+namespace {
+constexpr uint64_t kMaxX = 65535;  // WebGPU's default maxComputeWorkgroupsPerDimension
+}
+
+void dispatch_threads(Kernel k, const Params& p, std::initializer_list<const Buffer*> binds, uint64_t threads) {
+  const uint64_t groups = (threads + 255) / 256;
+  const uint64_t gx = std::min(groups, kMaxX), gy = (groups + gx - 1) / std::max<uint64_t>(gx, 1);
+  dispatch(k, p, binds, static_cast<uint32_t>(gx), static_cast<uint32_t>(gy));
+}
+
+void dispatch_rows(Kernel k, const Params& p, std::initializer_list<const Buffer*> binds, uint64_t rows) {
+  const uint64_t gx = std::min(rows, kMaxX), gy = (rows + gx - 1) / std::max<uint64_t>(gx, 1);
+  dispatch(k, p, binds, static_cast<uint32_t>(gx), static_cast<uint32_t>(gy));
+}
+
+}  // namespace ss::webgpu

@@ -1,0 +1,277 @@
+#include "backends/webgpu/kernel_check.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+
+#include "backends/cpu/kernels.h"
+#include "backends/cpu/ops.h"
+
+namespace ss::webgpu {
+
+namespace {
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+std::vector<uint32_t> words(const Tensor& t) {
+  std::vector<uint32_t> w(t.data.size());  // [numel]
+  std::memcpy(w.data(), t.data.data(), w.size() * 4);
+  return w;
+}
+std::vector<uint32_t> words(const std::vector<int32_t>& v) {
+  return std::vector<uint32_t>(v.begin(), v.end());
+}
+
+struct Rng {
+  std::mt19937 g;
+  explicit Rng(uint32_t seed) : g(seed) {}
+  Tensor tensor(std::vector<int64_t> shape, float lo = -2.0f, float hi = 2.0f) {
+    Tensor t(std::move(shape));
+    std::uniform_real_distribution<float> u(lo, hi);
+    for (float& v : t.data) v = u(g);
+    return t;
+  }
+  int32_t below(int32_t n) { return std::uniform_int_distribution<int32_t>(0, n - 1)(g); }
+};
+
+// The CPU engine's softmax of causal rows (cpu_backend.cpp): [rows, n] with
+// query i = row % n seeing keys 0..i.
+Tensor causal_softmax(const Tensor& s, int64_t n) {
+  Tensor p(s.shape);
+  const int64_t rows = s.dim(0);
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t i = r % n;
+    const float* srow = s.ptr() + r * n;
+    float* prow = p.ptr() + r * n;
+    float mx = kNegInf;
+    for (int64_t j = 0; j <= i; ++j) mx = std::max(mx, srow[j]);
+    double sum = 0;
+    for (int64_t j = 0; j <= i; ++j) sum += prow[j] = std::exp(srow[j] - mx);
+    const float inv = static_cast<float>(1.0 / sum);
+    for (int64_t j = 0; j <= i; ++j) prow[j] *= inv;
+  }
+  return p;
+}
+
+}  // namespace
+
+std::vector<std::string> KernelCheck::names() {
+  return {"embed", "embed_vectors", "norm_layer", "norm_rms", "norm_copy", "matmul", "rope", "attn_scores", "softmax",
+          "attn_pv", "head_out", "add", "act_gelu_new", "act_gelu", "act_silu", "act_relu", "swiglu"};
+}
+
+Expected<void> KernelCheck::start(const std::string& k, uint32_t seed) {
+  Rng rng(seed);
+  inputs_.clear();
+  using Bufs = std::vector<Buffer>;
+  if (k == "embed") {
+    const int64_t V = 50, d = 24, n = 13, P = 20;
+    Tensor emb = rng.tensor({V, d}), pos = rng.tensor({P, d});
+    std::vector<int32_t> ids(n);  // [n]
+    for (auto& id : ids) id = rng.below(V);
+    cpu_ = Tensor({n, d});
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < d; ++j) cpu_.at(i, j) = emb.at(ids[i], j) + pos.at(i, j);
+    inputs_ = {words(ids), words(emb), words(pos)};
+    record_ = [=](const Bufs& in, const Buffer& out) {
+      dispatch_threads(Kernel::Embed, Params().u(n).u(d).u(1).u(0), {&in[0], &in[1], &in[2], &out}, n * d);
+    };
+  } else if (k == "embed_vectors") {
+    const int64_t din1 = 9, d = 16, n = 11;
+    Tensor x = rng.tensor({n, din1}), emb = rng.tensor({din1, d}), pos = rng.tensor({n, d});
+    for (int64_t i = 0; i < n; ++i) x.at(i, rng.below(din1)) = 0.0f;  // the zero-skipping path
+    cpu_ = Tensor({n, d});
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < d; ++j) {
+        float v = 0;
+        for (int64_t c = 0; c < din1; ++c)
+          if (x.at(i, c) != 0.0f) v += x.at(i, c) * emb.at(c, j);
+        cpu_.at(i, j) = v + pos.at(i, j);
+      }
+    inputs_ = {words(x), words(emb), words(pos)};
+    record_ = [=](const Bufs& in, const Buffer& out) {
+      dispatch_threads(Kernel::EmbedVectors, Params().u(n).u(d).u(din1).u(1), {&in[0], &in[1], &in[2], &out}, n * d);
+    };
+  } else if (k == "norm_layer" || k == "norm_rms" || k == "norm_copy") {
+    const int64_t n = 7, d = 300;  // d > 256: each thread sums more than one element
+    Tensor x = rng.tensor({n, d}, -3.0f, 5.0f), w = rng.tensor({d}), b = rng.tensor({d});
+    x.at(0, 5) = 120.0f;  // a massive activation, as sinks make
+    const uint32_t kind = k == "norm_layer" ? 0 : k == "norm_rms" ? 1 : 2;
+    const float eps = 1e-5f;
+    cpu::norm(x, kind == 2 ? Tensor() : w, b, kind == 0 ? NormKind::LayerNorm : NormKind::RMSNorm, eps, cpu_);
+    inputs_ = {words(x), words(w), words(b)};
+    record_ = [=](const Bufs& in, const Buffer& out) {
+      dispatch(Kernel::Norm, Params().u(n).u(d).u(kind).u(1).f(eps), {&in[0], &in[1], &in[2], &out},
+               static_cast<uint32_t>(n));
+    };
+  } else if (k == "matmul") {
+    const int64_t n = 37, kk = 70, m = 45;  // none a multiple of the 16 x 16 tile
+    Tensor x = rng.tensor({n, kk}), w = rng.tensor({m, kk}), b = rng.tensor({m});
+    cpu_ = Tensor({n, m});
+    cpu::linear_plain(x.ptr(), n, kk, w.ptr(), m, b.ptr(), cpu_.ptr());
+    inputs_ = {words(x), words(w), words(b)};
+    record_ = [=](const Bufs& in, const Buffer& out) {
+      dispatch(Kernel::Matmul, Params().u(n).u(kk).u(m).u(1), {&in[0], &in[1], &in[2], &out},
+               static_cast<uint32_t>((m + 15) / 16), static_cast<uint32_t>((n + 15) / 16));
+    };
+  } else if (k == "rope") {
+    const int64_t n = 9, heads = 3, dh = 16;
+    const int rotary = 8, half = rotary / 2;  // partial rotary, as NeoX
+    const float theta = 10000.0f;
+    Tensor x = rng.tensor({n, heads * dh});
+    cpu_ = x;
+    cpu::rope(cpu_, heads, dh, rotary, theta, {}, 0);
+    Tensor cs({n, half}), sn({n, half});
+    for (int64_t t = 0; t < n; ++t)
+      for (int i = 0; i < half; ++i) {
+        const float a = static_cast<float>(t) * (1.0f / std::pow(theta, static_cast<float>(2 * i) / rotary));
+        cs.at(t, i) = std::cos(a), sn.at(t, i) = std::sin(a);
+      }
+    inputs_ = {words(cs), words(sn), words(x)};
+    // rope works in place: the output buffer is first filled with x by a copy.
+    record_ = [=](const Bufs& in, const Buffer& out) {
+      ss_wgpu_copy(in[2].handle(), 0, out.handle(), 0, static_cast<double>(n * heads * dh * 4));
+      dispatch_threads(Kernel::Rope, Params().u(n).u(heads).u(dh).u(half), {&in[0], &in[1], &out}, n * heads * half);
+    };
+  } else if (k == "attn_scores") {
+    const int64_t n = 19, H = 4, Hkv = 2, dh = 8;
+    const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
+    Tensor q = rng.tensor({n, H * dh}), kk = rng.tensor({n, Hkv * dh});
+    cpu_ = Tensor({H, n, n});
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          if (j > i) { cpu_.at(h, i, j) = kNegInf; continue; }
+          float acc = 0;
+          for (int64_t e = 0; e < dh; ++e) acc += q.data[(i * H + h) * dh + e] * kk.data[(j * Hkv + h / 2) * dh + e];
+          cpu_.at(h, i, j) = acc * scale;
+        }
+    inputs_ = {words(q), words(kk)};
+    record_ = [=](const Bufs& in, const Buffer& out) {
+      dispatch_threads(Kernel::AttnScores, Params().u(n).u(H).u(Hkv).u(dh).f(scale), {&in[0], &in[1], &out}, H * n * n);
+    };
+  } else if (k == "softmax") {
+    const int64_t H = 2, n = 70;  // rows longer than the 64-thread workgroup
+    Tensor s = rng.tensor({H * n, n}, -8.0f, 8.0f);
+    for (int64_t r = 0; r < H * n; ++r)
+      for (int64_t j = r % n + 1; j < n; ++j) s.at(r, j) = kNegInf;
+    cpu_ = causal_softmax(s, n);
+    inputs_ = {words(s)};
+    record_ = [=](const Bufs& in, const Buffer& out) {
+      dispatch_rows(Kernel::Softmax, Params().u(H * n).u(n), {&in[0], &out}, H * n);
+    };
+  } else if (k == "attn_pv") {
+    const int64_t n = 21, H = 4, Hkv = 2, dh = 8;
+    const uint32_t zero_mask = 1u << 1;  // ZeroHead on head 1
+    Tensor s = rng.tensor({H * n, n}, -4.0f, 4.0f);
+    Tensor a = causal_softmax(s, n);
+    Tensor v = rng.tensor({n, Hkv * dh});
+    cpu_ = Tensor({n, H * dh});
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t h = 0; h < H; ++h)
+        for (int64_t e = 0; e < dh; ++e) {
+          float acc = 0;
+          if (!(zero_mask & (1u << h)))
+            for (int64_t j = 0; j <= i; ++j) acc += a.at(h * n + i, j) * v.data[(j * Hkv + h / 2) * dh + e];
+          cpu_.data[(i * H + h) * dh + e] = acc;
+        }
+    inputs_ = {words(a), words(v)};
+    record_ = [=](const Bufs& in, const Buffer& out) {
+      dispatch_threads(Kernel::AttnPv, Params().u(n).u(H).u(Hkv).u(dh).u(zero_mask), {&in[0], &in[1], &out}, n * H * dh);
+    };
+  } else if (k == "head_out") {
+    const int64_t n = 5, H = 3, dh = 8, d = 20;
+    Tensor z = rng.tensor({n, H * dh}), wo = rng.tensor({d, H * dh});
+    cpu_ = Tensor({H, n, d});
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j < d; ++j) {
+          float acc = 0;
+          for (int64_t e = 0; e < dh; ++e) acc += z.at(i, h * dh + e) * wo.at(j, h * dh + e);
+          cpu_.at(h, i, j) = acc;
+        }
+    inputs_ = {words(z), words(wo)};
+    record_ = [=](const Bufs& in, const Buffer& out) {
+      dispatch_threads(Kernel::HeadOut, Params().u(n).u(H).u(dh).u(d), {&in[0], &in[1], &out}, H * n * d);
+    };
+  } else if (k == "add") {
+    const int64_t count = 1000;
+    Tensor a = rng.tensor({count}), b = rng.tensor({count});
+    cpu_ = Tensor({count});
+    for (int64_t i = 0; i < count; ++i) cpu_.data[i] = a.data[i] + b.data[i];
+    inputs_ = {words(a), words(b)};
+    record_ = [=](const Bufs& in, const Buffer& out) {
+      dispatch_threads(Kernel::Add, Params().u(count), {&in[0], &in[1], &out}, count);
+    };
+  } else if (k.rfind("act_", 0) == 0 || k == "swiglu") {
+    const int64_t count = 777;
+    const std::string a = k == "swiglu" ? "silu" : k.substr(4);
+    Activation act;
+    uint32_t code;
+    if (a == "gelu_new") act = Activation::GeluNew, code = 0;
+    else if (a == "gelu") act = Activation::Gelu, code = 1;
+    else if (a == "silu") act = Activation::Silu, code = 2;
+    else if (a == "relu") act = Activation::ReLU, code = 3;
+    else return make_error("unknown kernel check '" + k + "'");
+    const bool gated = k == "swiglu";
+    Tensor pre = rng.tensor({count}, -6.0f, 6.0f), up = rng.tensor({count});
+    cpu_ = pre;
+    cpu::activate(cpu_, act);
+    if (gated)
+      for (int64_t i = 0; i < count; ++i) cpu_.data[i] *= up.data[i];
+    inputs_ = {words(pre), words(up)};
+    record_ = [=](const Bufs& in, const Buffer& out) {
+      dispatch_threads(Kernel::MlpAct, Params().u(count).u(code).u(gated), {&in[0], &in[1], &out}, count);
+    };
+  } else {
+    return make_error("unknown kernel check '" + k + "'");
+  }
+  ss_wgpu_start();
+  const auto st = device_state();
+  if (st == DeviceState::kFailed || st == DeviceState::kLost) return make_error(device_error());
+  launched_ = false;
+  if (st == DeviceState::kReady) return launch();
+  return {};
+}
+
+Expected<void> KernelCheck::launch() {
+  launched_ = true;
+  in_bufs_.clear();
+  for (const auto& w : inputs_) {
+    in_bufs_.emplace_back(w.size() * 4, false);
+    in_bufs_.back().write(w.data(), w.size() * 4);
+  }
+  const size_t bytes = cpu_.data.size() * 4;
+  out_ = Buffer(bytes, false);
+  readback_ = Buffer(bytes, true);
+  if (!out_ || !readback_) return make_error("could not allocate buffers: " + device_error());
+  if (!ss_wgpu_begin()) return make_error(device_error());
+  record_(in_bufs_, out_);
+  ss_wgpu_copy(out_.handle(), 0, readback_.handle(), 0, static_cast<double>(bytes));
+  ticket_ = ss_wgpu_submit_and_read(readback_.handle(), static_cast<double>(bytes));
+  if (!ticket_) return make_error("submit failed: " + device_error());
+  return {};
+}
+
+int KernelCheck::poll(std::string& error) {
+  const auto st = device_state();
+  if (st == DeviceState::kLost || st == DeviceState::kFailed) return error = device_error(), -2;
+  if (!launched_) {
+    if (st != DeviceState::kReady) return 0;
+    if (auto e = launch(); !e) return error = e.error().message, -1;
+  }
+  const int rs = ss_wgpu_readback_state(ticket_);
+  if (rs == 0) return 0;
+  if (rs < 0) {
+    char buf[512];
+    ss_wgpu_readback_error(ticket_, buf, sizeof buf);
+    return error = buf, -1;
+  }
+  gpu_ = Tensor(cpu_.shape);
+  ss_wgpu_readback_take(ticket_, gpu_.ptr(), static_cast<double>(gpu_.data.size() * 4));
+  ticket_ = 0;
+  return 1;
+}
+
+}  // namespace ss::webgpu
