@@ -9,6 +9,7 @@
 //   Module.sinkscopeWebGPU.device            the GPUDevice (null until ready); a test
 //                                            calls .device.destroy() to simulate a lost device
 //   Module.sinkscopeWebGPU.state             0 starting, 1 ready, -1 no adapter/device, -2 lost
+//   Module.sinkscopeWebGPU.fallback          true on a software adapter (SwiftShader)
 //   Module.sinkscopeWebGPU.timeForward(ids, opts)
 //       Times one whole WebGPU forward pass of the loaded model on the token
 //       ids `ids` (array of integers; the model the app shows, or the one
@@ -28,6 +29,7 @@ mergeInto(LibraryManager.library, {
     adapter: null,
     device: null,
     state: 0,          // 0 starting, 1 ready, -1 failed to start, -2 lost
+    fallback: false,   // a software adapter (SwiftShader)
     error: '',
     starting: false,
     objects: [null],   // handle -> GPUBuffer (0 = none)
@@ -53,6 +55,10 @@ mergeInto(LibraryManager.library, {
       navigator.gpu.requestAdapter().then(function(adapter) {
         if (!adapter) { fail('no WebGPU adapter'); return; }
         SSGPU.adapter = adapter;
+        const info = adapter.info || {};
+        // Software adapters (SwiftShader) emulate workgroup barriers: C++ then
+        // picks barrier-free kernels (matmul_rows.wgsl).
+        SSGPU.fallback = !!(adapter.isFallbackAdapter || info.isFallbackAdapter || info.architecture === 'swiftshader');
         const lim = adapter.limits;
         // Ask for what the adapter allows: weights of small models exceed the defaults.
         return adapter.requestDevice({ requiredLimits: {
@@ -127,6 +133,9 @@ mergeInto(LibraryManager.library, {
     if (SSGPU.state === -2 || SSGPU.state === -1) { SSGPU.starting = false; SSGPU.state = 0; }
     SSGPU.start();
   },
+
+  ss_wgpu_is_fallback__deps: ['$SSGPU'],
+  ss_wgpu_is_fallback: function() { return SSGPU.fallback ? 1 : 0; },
 
   ss_wgpu_state__deps: ['$SSGPU'],
   ss_wgpu_state: function() { return SSGPU.state; },

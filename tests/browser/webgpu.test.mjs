@@ -100,7 +100,7 @@ after(async () => {
 });
 
 test('every WGSL kernel matches its CPU reference on random inputs', async () => {
-  const kernels = ['embed', 'embed_vectors', 'norm_layer', 'norm_rms', 'norm_copy', 'matmul', 'rope', 'attn_scores',
+  const kernels = ['embed', 'embed_vectors', 'norm_layer', 'norm_rms', 'norm_copy', 'matmul', 'matmul_rows', 'rope', 'attn_scores',
                    'softmax', 'attn_pv', 'head_out', 'add', 'act_gelu_new', 'act_gelu', 'act_silu', 'act_relu', 'swiglu'];
   const report = [];
   for (const k of kernels) {

@@ -9,6 +9,7 @@ SS_WGSL(embed)
 SS_WGSL(embed_vectors)
 SS_WGSL(norm)
 SS_WGSL(matmul)
+SS_WGSL(matmul_rows)
 SS_WGSL(rope)
 SS_WGSL(attn_scores)
 SS_WGSL(softmax)
@@ -27,6 +28,7 @@ const char* wgsl(Kernel k) {
     case Kernel::EmbedVectors: return reinterpret_cast<const char*>(ss_wgsl_embed_vectors);
     case Kernel::Norm: return reinterpret_cast<const char*>(ss_wgsl_norm);
     case Kernel::Matmul: return reinterpret_cast<const char*>(ss_wgsl_matmul);
+    case Kernel::MatmulRows: return reinterpret_cast<const char*>(ss_wgsl_matmul_rows);
     case Kernel::Rope: return reinterpret_cast<const char*>(ss_wgsl_rope);
     case Kernel::AttnScores: return reinterpret_cast<const char*>(ss_wgsl_attn_scores);
     case Kernel::Softmax: return reinterpret_cast<const char*>(ss_wgsl_softmax);
@@ -45,6 +47,7 @@ const char* kernel_name(Kernel k) {
     case Kernel::EmbedVectors: return "embed_vectors";
     case Kernel::Norm: return "norm";
     case Kernel::Matmul: return "matmul";
+    case Kernel::MatmulRows: return "matmul_rows";
     case Kernel::Rope: return "rope";
     case Kernel::AttnScores: return "attn_scores";
     case Kernel::Softmax: return "softmax";
@@ -57,6 +60,7 @@ const char* kernel_name(Kernel k) {
 }
 
 DeviceState device_state() { return static_cast<DeviceState>(ss_wgpu_state()); }
+bool software_adapter() { return ss_wgpu_is_fallback() != 0; }
 
 std::string device_error() {
   char buf[512];

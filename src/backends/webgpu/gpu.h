@@ -13,6 +13,7 @@ extern "C" {
 int ss_wgpu_present();
 void ss_wgpu_start();
 int ss_wgpu_state();
+int ss_wgpu_is_fallback();
 void ss_wgpu_error(char* buf, int cap);
 int ss_wgpu_buffer_create(double bytes, int usage);
 void ss_wgpu_buffer_destroy(int h);
@@ -32,6 +33,8 @@ namespace ss::webgpu {
 
 enum class DeviceState { kStarting = 0, kReady = 1, kFailed = -1, kLost = -2 };
 DeviceState device_state();
+// A software adapter (SwiftShader): barrier-heavy kernels are slow there.
+bool software_adapter();
 std::string device_error();
 
 class Buffer {
@@ -57,7 +60,7 @@ class Buffer {
   size_t bytes_ = 0;
 };
 
-enum class Kernel { Embed, EmbedVectors, Norm, Matmul, Rope, AttnScores, Softmax, AttnPv, HeadOut, Add, MlpAct };
+enum class Kernel { Embed, EmbedVectors, Norm, Matmul, MatmulRows, Rope, AttnScores, Softmax, AttnPv, HeadOut, Add, MlpAct };
 const char* kernel_name(Kernel k);
 
 // Up to 16 words of kernel parameters (the WGSL struct P, in field order).

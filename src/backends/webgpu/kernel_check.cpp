@@ -57,7 +57,7 @@ Tensor causal_softmax(const Tensor& s, int64_t n) {
 }  // namespace
 
 std::vector<std::string> KernelCheck::names() {
-  return {"embed", "embed_vectors", "norm_layer", "norm_rms", "norm_copy", "matmul", "rope", "attn_scores", "softmax",
+  return {"embed", "embed_vectors", "norm_layer", "norm_rms", "norm_copy", "matmul", "matmul_rows", "rope", "attn_scores", "softmax",
           "attn_pv", "head_out", "add", "act_gelu_new", "act_gelu", "act_silu", "act_relu", "swiglu"};
 }
 
@@ -105,15 +105,19 @@ Expected<void> KernelCheck::start(const std::string& k, uint32_t seed) {
       dispatch(Kernel::Norm, Params().u(n).u(d).u(kind).u(1).f(eps), {&in[0], &in[1], &in[2], &out},
                static_cast<uint32_t>(n));
     };
-  } else if (k == "matmul") {
+  } else if (k == "matmul" || k == "matmul_rows") {
     const int64_t n = 37, kk = 70, m = 45;  // none a multiple of the 16 x 16 tile
     Tensor x = rng.tensor({n, kk}), w = rng.tensor({m, kk}), b = rng.tensor({m});
     cpu_ = Tensor({n, m});
     cpu::linear_plain(x.ptr(), n, kk, w.ptr(), m, b.ptr(), cpu_.ptr());
     inputs_ = {words(x), words(w), words(b)};
+    const bool rows = k == "matmul_rows";
     record_ = [=](const Bufs& in, const Buffer& out) {
-      dispatch(Kernel::Matmul, Params().u(n).u(kk).u(m).u(1), {&in[0], &in[1], &in[2], &out},
-               static_cast<uint32_t>((m + 15) / 16), static_cast<uint32_t>((n + 15) / 16));
+      if (rows)
+        dispatch_threads(Kernel::MatmulRows, Params().u(n).u(kk).u(m).u(1), {&in[0], &in[1], &in[2], &out}, n * m);
+      else
+        dispatch(Kernel::Matmul, Params().u(n).u(kk).u(m).u(1), {&in[0], &in[1], &in[2], &out},
+                 static_cast<uint32_t>((m + 15) / 16), static_cast<uint32_t>((n + 15) / 16));
     };
   } else if (k == "rope") {
     const int64_t n = 9, heads = 3, dh = 16;

@@ -17,7 +17,7 @@ namespace ss::webgpu {
 
 class KernelCheck {
  public:
-  // embed, embed_vectors, norm_layer, norm_rms, norm_copy, matmul, rope,
+  // embed, embed_vectors, norm_layer, norm_rms, norm_copy, matmul, matmul_rows, rope,
   // attn_scores, softmax, attn_pv, head_out, add, act_gelu_new, act_gelu,
   // act_silu, act_relu, swiglu
   static std::vector<std::string> names();

@@ -158,6 +158,7 @@ Expected<void> WebGpuBackend::launch() {
   const int64_t n = r.T, d = c.d_model, H = c.n_heads, Hkv = c.n_kv_heads, dh = c.d_head, dm = c.d_mlp;
   const int64_t V = w.lm_head.dim(0);
   const bool averaging = c.family == Family::Averaging;
+  const bool software = webgpu::software_adapter();
 
   // Activations, by role. Shapes for this pass (the buffers may be larger).
   const Buffer* x = &act("x", n * d);              // [n, d] residual stream (resid_pre)
@@ -263,9 +264,12 @@ Expected<void> WebGpuBackend::launch() {
     };
     auto matmul = [&](const Buffer& src, int64_t kdim, const Tensor& W, const Tensor& b, const Buffer& dst) {
       const int64_t m = W.dim(0);
-      if (rec)
-        webgpu::dispatch(Kernel::Matmul, Params().u(n).u(kdim).u(m).u(!b.data.empty()),
-                         {&src, &weight(W), &weight(b), &dst}, static_cast<uint32_t>((m + 15) / 16),
+      if (!rec) return;
+      const Params prm = Params().u(n).u(kdim).u(m).u(!b.data.empty());
+      if (software)  // no workgroup barriers: 7x faster on SwiftShader (matmul_rows.wgsl)
+        webgpu::dispatch_threads(Kernel::MatmulRows, prm, {&src, &weight(W), &weight(b), &dst}, n * m);
+      else
+        webgpu::dispatch(Kernel::Matmul, prm, {&src, &weight(W), &weight(b), &dst}, static_cast<uint32_t>((m + 15) / 16),
                          static_cast<uint32_t>((n + 15) / 16));
     };
     auto add = [&](const Buffer& a, const Buffer& b, const Buffer& dst, int64_t count) {
