@@ -8,6 +8,7 @@
 #include <string>
 
 #include "analysis/analysis.h"
+#include "analysis/incremental.h"
 #include "engine/engine.h"
 #include "model/loader.h"
 
@@ -58,5 +59,31 @@ int main(int argc, char** argv) {
   std::printf("analyze, no PCA, no release          %8.2f ms\n", t_lean);
   std::printf("analyze, release for every sink      %8.2f ms\n", t_all);
   std::printf("analyze_head (PCA + 2-D coords)      %8.2f ms\n", t_head);
+
+  // Typing at the end: the live explorer's IncrementalAnalysis keeps the rows
+  // of the unchanged prefix. Two prompts that differ in their last token,
+  // analysed alternately: every update recomputes one row.
+  std::vector<int32_t> ids_b(ids);  // [T]
+  ids_b.back() = int32_t((ids.back() + 1) % model->config.vocab_size);
+  ss::Taps taps_a = **taps;  // copies: the engine reuses its buffer
+  auto tb = engine.run(*model, ids_b);
+  if (!tb) return std::fprintf(stderr, "bench_analysis: %s\n", tb.error().message.c_str()), 1;
+  ss::Taps taps_b = **tb;
+  auto time_inc = [&](ss::TagScope scope) {
+    ss::IncrementalAnalysis inc;
+    inc.update(*model, taps_a, ids, lean, nullptr, scope);
+    double best = 1e30;
+    for (int r = 0; r < reps; ++r) {
+      const bool b = r % 2 == 0;
+      auto a = clk::now();
+      inc.update(*model, b ? taps_b : taps_a, b ? ids_b : ids, lean, nullptr, scope);
+      best = std::min(best, std::chrono::duration<double, std::milli>(clk::now() - a).count());
+    }
+    return best;
+  };
+  const double t_inc_all = time_inc(ss::TagScope{}), t_inc_one = time_inc(ss::TagScope::only(0, 0));
+  std::printf("incremental, last token retyped      %8.2f ms  (vs analyze, no PCA, no release: %.2f ms; x%.0f)\n",
+              t_inc_all, t_lean, t_lean / std::max(t_inc_all, 1e-6));
+  std::printf("  same, tags of one head (live view) %8.2f ms\n", t_inc_one);
   return 0;
 }

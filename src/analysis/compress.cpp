@@ -56,19 +56,36 @@ int oats_rank(int m, int n, float p, float ratio) {
   return std::clamp(int(std::floor(r + 1e-9)), 0, std::min(m, n));
 }
 
-Model compress(const Model& model, const CompressSpec& sp) {
-  Model out = model;
+int compress_blocks_per_layer(const ModelConfig& c, const CompressSpec& sp) {
+  const int H = c.n_heads, hkv = c.n_kv_heads > 0 ? c.n_kv_heads : H;
+  return (sp.q ? H : 0) + (sp.k ? hkv : 0) + (sp.v ? hkv : 0) + (sp.o ? H : 0);
+}
+
+void compress_block(Model& out, const Model& model, const CompressSpec& sp, int index) {
   const ModelConfig& c = model.config;
   const int dh = c.d_head, d = c.d_model, H = c.n_heads;
   const int hkv = c.n_kv_heads > 0 ? c.n_kv_heads : H;
+  const int per = compress_blocks_per_layer(c, sp);
+  if (per == 0 || index < 0 || index >= per * c.n_layers) return;
   const int r = sp.rank >= 0 ? sp.rank : oats_rank(dh, d, sp.sparsity, sp.ratio);
   auto apply = [&](const Tensor& b) { return sp.kind == CompressKind::LowRank ? lowrank(b, r) : sparse(b, sp.sparsity); };
-  for (auto& w : out.weights.layers) {
-    if (sp.q) for (int h = 0; h < H; ++h) put(w.wq, apply(block(w.wq, h * dh, 0, dh, d)), h * dh, 0);
-    if (sp.k) for (int g = 0; g < hkv; ++g) put(w.wk, apply(block(w.wk, g * dh, 0, dh, d)), g * dh, 0);
-    if (sp.v) for (int g = 0; g < hkv; ++g) put(w.wv, apply(block(w.wv, g * dh, 0, dh, d)), g * dh, 0);
-    if (sp.o) for (int h = 0; h < H; ++h) put(w.wo, apply(block(w.wo, 0, h * dh, d, dh)), 0, h * dh);
-  }
+  const LayerWeights& src = model.weights.layers[index / per];
+  LayerWeights& w = out.weights.layers[index / per];
+  int b = index % per;
+  // Block order within a layer: W_Q heads, W_K groups, W_V groups, W_O heads.
+  if (sp.q && b < H) return put(w.wq, apply(block(src.wq, b * dh, 0, dh, d)), b * dh, 0);
+  if (sp.q) b -= H;
+  if (sp.k && b < hkv) return put(w.wk, apply(block(src.wk, b * dh, 0, dh, d)), b * dh, 0);
+  if (sp.k) b -= hkv;
+  if (sp.v && b < hkv) return put(w.wv, apply(block(src.wv, b * dh, 0, dh, d)), b * dh, 0);
+  if (sp.v) b -= hkv;
+  put(w.wo, apply(block(src.wo, 0, b * dh, d, dh)), 0, b * dh);
+}
+
+Model compress(const Model& model, const CompressSpec& sp) {
+  Model out = model;
+  const int n = compress_blocks_per_layer(model.config, sp) * model.config.n_layers;
+  for (int i = 0; i < n; ++i) compress_block(out, model, sp, i);
   out.weights.version = model.weights.version + 1;
   return out;
 }
@@ -120,9 +137,13 @@ Expected<CompressionReport> compare_compression(Backend& backend, const Model& b
       }
     }
   }
-  const int dh = base.config.d_head, d = base.config.d_model;
-  const int hkv = base.config.n_kv_heads > 0 ? base.config.n_kv_heads : H;
-  const int blocks = L * ((sp.q ? H : 0) + (sp.k ? hkv : 0) + (sp.v ? hkv : 0) + (sp.o ? H : 0));
+  count_compressed_params(rep, base.config, sp);
+  return rep;
+}
+
+void count_compressed_params(CompressionReport& rep, const ModelConfig& c, const CompressSpec& sp) {
+  const int dh = c.d_head, d = c.d_model;
+  const int blocks = c.n_layers * compress_blocks_per_layer(c, sp);
   rep.params_total = int64_t(blocks) * dh * d;
   if (sp.kind == CompressKind::LowRank) {
     const int r = sp.rank >= 0 ? sp.rank : oats_rank(dh, d, sp.sparsity, sp.ratio);
@@ -130,7 +151,6 @@ Expected<CompressionReport> compare_compression(Backend& backend, const Model& b
   } else {
     rep.params_kept = rep.params_total - int64_t(blocks) * std::llround(double(sp.sparsity) * dh * d);
   }
-  return rep;
 }
 
 }  // namespace ss

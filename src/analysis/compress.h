@@ -31,6 +31,12 @@ struct CompressSpec {
 // Applies the spec per layer and per head: W_Q^h, W_K^g, W_V^g are the head's
 // [dh, d] row blocks, W_O^h its [d, dh] column block (both ranks <= dh).
 Model compress(const Model& model, const CompressSpec& spec);
+// compress() one head block at a time, for callers that spread the work over
+// frames (the live explorer): blocks per layer, and block `index` (layer-major;
+// within a layer W_Q heads, W_K groups, W_V groups, W_O heads) of `model`
+// written into `out` (a copy of `model`; bump out.weights.version when done).
+int compress_blocks_per_layer(const ModelConfig& c, const CompressSpec& spec);
+void compress_block(Model& out, const Model& model, const CompressSpec& spec, int index);
 
 // Mean next-token cross-entropy (nats) of logits [T, V] on ids (positions 0..T-2 predict 1..T-1).
 float next_token_loss(const Tensor& logits, std::span<const int32_t> ids);
@@ -46,5 +52,7 @@ struct CompressionReport {
 Expected<CompressionReport> compare_compression(Backend& backend, const Model& base, const Model& compressed,
                                                 const std::vector<std::vector<int32_t>>& windows,
                                                 const AnalysisSettings& settings, const CompressSpec& spec);
+// params_total and params_kept of a report (what compare_compression() fills in).
+void count_compressed_params(CompressionReport& rep, const ModelConfig& c, const CompressSpec& spec);
 
 }  // namespace ss

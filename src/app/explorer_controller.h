@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analysis/analysis.h"
+#include "analysis/compress.h"
 #include "app/app_state.h"
 #include "app/explorer_state.h"
 #include "engine/hooks.h"
@@ -23,9 +24,12 @@ class Tokenizer;
 namespace ss::app {
 
 // What the controller reads from the session for the current prompt. The
-// shared pointers keep the model and the taps alive while a view uses them.
+// model is kept alive; the results are only watched (a weak pointer): the CPU
+// session shares its engine's taps with the current results instead of
+// copying them, which works while nobody else holds old results.
 struct ExplorerInputs {
-  std::shared_ptr<const void> hold_model, hold_results;
+  std::shared_ptr<const void> hold_model;
+  std::weak_ptr<const void> hold_results;
   const Model* model = nullptr;
   const Tokenizer* tokenizer = nullptr;        // for next-token texts (may be null)
   const Taps* taps = nullptr;
@@ -60,10 +64,13 @@ struct ExplorerView {
   RunSummary base;
   // The selected head.
   int layer = 0, head = 0;
+  // Computed on demand (explorer_ensure): the Tag panel's PCA, the Release
+  // panel's release of the head's sinks, the Interventions panel's "after".
+  bool has_detail = false, has_release = false;
   HeadDetail detail;
   std::vector<int> head_sinks;     // indices into analysis.sinks for (layer, head), ascending key
   std::vector<int> caught_by;      // [T] position of the sink (in head_sinks) that caught token i, -1 = none
-  float tag_variance = 0;          // var_top1 of the selected sink of the head (0 when none)
+  float tag_variance = 0;          // var_top1 of the selected sink of the head (0 when none); with has_detail
   // Residual view: per layer l, per token i, ||resid_post[l, i]|| and max |h| / median |h|.
   std::vector<float> resid_norm;   // [L, T]
   std::vector<float> resid_ratio;  // [L, T]
@@ -86,6 +93,25 @@ AnalysisSettings analysis_settings(const AppState& s);
 // returns it (nullptr until a prompt has been analysed). Call once per frame.
 const ExplorerView* explorer_update(AppState& s);
 const ExplorerView* explorer_view();
+// Computes what panel `p` shows beyond the live view (PCA, release, the
+// intervention rerun) for the current prompt and head; call before drawing it.
+void explorer_ensure(AppState& s, Panel p);
+// The selected head's tag_variance, computing its PCA if no panel has yet (C API).
+float explorer_tag_variance(AppState& s);
+
+// Compression (Interventions panel): at the parameter budget of sparsity p,
+// the OATS-rule low-rank model and the magnitude-pruned model against the base,
+// on fixed held-out text. Each (p, ratio) is computed once, in slices of at
+// most `budget_ms` per call (one call per frame while the panel shows), and
+// cached; `report` is null until its run finished.
+struct CompressionView {
+  float sparsity = 0, ratio = 0;
+  int rank = 0;                                  // per-head rank of the low-rank model
+  float progress[2] = {0, 0};                    // [low rank, sparse]
+  const CompressionReport* report[2] = {nullptr, nullptr};
+  std::string error;
+};
+CompressionView explorer_compression(AppState& s, double budget_ms);
 
 // Exports of the current analysis.
 std::string export_csv(const ExplorerView& v);   // one row per sink: layer,head,key,kind,score,...

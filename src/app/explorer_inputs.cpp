@@ -12,7 +12,7 @@ ExplorerInputs explorer_inputs(const AppState& s) {
   in.hold_results = s.results;
   in.model = &s.model->model;
   in.tokenizer = &s.model->tokenizer;
-  in.taps = &s.results->taps;
+  in.taps = &s.results->tap_set();
   in.ids = &s.results->tokens.ids;
   in.texts = &s.results->tokens.texts;
   in.prompt_version = s.results->prompt_version;

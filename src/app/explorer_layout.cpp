@@ -31,6 +31,7 @@ bool begin_tile(const char* title, float x, float y, float w, float h, ImGuiWind
 }
 
 void draw_panel(Panel p, AppState& s) {
+  explorer_ensure(s, p);  // what this panel needs beyond the live view (PCA, release, "after")
   switch (p) {
     case Panel::Attention: ui::draw_attention_view(s); break;
     case Panel::Residual: ui::draw_residual_view(s); break;
@@ -118,8 +119,14 @@ void draw_explorer(AppState& s, float width, float height) {
   if (v && v->in.prompt_version != ui.timed_version && s.results &&
       s.results->prompt_version == v->in.prompt_version) {
     ui.timed_version = v->in.prompt_version;
-    ui.explorer_frame_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    ui.edit_to_frame_ms = std::max(0.0, s.last_tokenize_ms) + std::max(0.0, s.last_forward_ms) + ui.explorer_frame_ms;
+    // From the session starting on the edit (Results::started) to this frame's
+    // panels drawn; without a start time, this frame plus tokenize + forward.
+    const auto now = std::chrono::steady_clock::now();
+    const double session = std::max(0.0, s.last_tokenize_ms) + std::max(0.0, s.last_forward_ms);
+    const bool started = s.results->started != std::chrono::steady_clock::time_point{};
+    ui.edit_to_frame_ms = started ? std::chrono::duration<double, std::milli>(now - s.results->started).count()
+                                  : std::chrono::duration<double, std::milli>(now - t0).count() + session;
+    ui.explorer_frame_ms = std::max(0.0, ui.edit_to_frame_ms - session);
   }
 }
 
@@ -147,6 +154,11 @@ void draw_explorer_body(AppState& s, float width, float height) {
   const float prompt_h = body_h * 0.24f, next_h = body_h * 0.26f;
   if (begin_tile("Prompt", 0, y, left_w, prompt_h)) ui::draw_prompt_editor(s);
   ImGui::End();
+  // A key typed this frame is analysed and drawn in this frame, not the next.
+  if (s.results && s.results->prompt_version != s.prompt_version) {
+    update(s);
+    explorer_update(s);
+  }
   y += prompt_h + gap;
   if (begin_tile("Next token", 0, y, left_w, next_h)) ui::draw_next_token(s);
   ImGui::End();

@@ -25,6 +25,22 @@ Engine& live_engine() {
   return e;
 }
 
+// The results whose tap_set() is the live engine's own taps (no copy). Before
+// the engine changes or drops them, whoever still holds those results besides
+// AppState gets a private copy, so published results never change.
+std::weak_ptr<const Results>& sharing_engine_taps() {
+  static std::weak_ptr<const Results> r;
+  return r;
+}
+void detach_engine_taps(const AppState& s) {
+  std::shared_ptr<const Results> r = sharing_engine_taps().lock();
+  if (!r || !r->shared_taps) return;
+  const long others = r.use_count() - 1 - (s.results == r ? 1 : 0);
+  if (others > 0) r->taps = *r->shared_taps;
+  r->shared_taps = nullptr;
+  sharing_engine_taps().reset();
+}
+
 Expected<std::string> read_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return make_error("cannot open " + path + " (missing file?)");
@@ -90,6 +106,7 @@ void install_model(AppState& s, Expected<std::shared_ptr<const LoadedModel>> m) 
     if (!s.model) s.ready = false;
     return;
   }
+  detach_engine_taps(s);
   live_engine().invalidate();
   s.model = std::move(m.value());
   s.model_name = s.model->name;
@@ -107,6 +124,7 @@ void update(AppState& s) {
   r->prompt_version = s.prompt_version;
 
   auto t0 = Clock::now();
+  r->started = t0;
   Tokens t = s.model->tokenizer.encode(s.prompt, s.settings.add_bos);
   s.notice = truncate_to_context(t, context_limit(s.model->model.config), s.prompt.size());
   r->tokens.ids = std::move(t.ids);
@@ -116,12 +134,14 @@ void update(AppState& s) {
 
   s.last_error.clear();
   if (!r->tokens.ids.empty()) {
+    detach_engine_taps(s);
     auto t1 = Clock::now();
     auto taps = live_engine().run(s.model->model, r->tokens.ids);
     r->forward_ms = ms_since(t1);
     if (taps) {
-      r->taps = *taps.value();  // a copy: the engine's buffer changes on the next run
+      r->shared_taps = taps.value();  // shared, not copied: see sharing_engine_taps()
       r->has_taps = true;
+      sharing_engine_taps() = r;
     } else {
       s.last_error = taps.error().message;
     }

@@ -5,6 +5,7 @@
 // AppState::last_forward_ms. Native reads the folder from disk; the browser
 // page fetches the same files and hands their bytes over through webapi.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -38,7 +39,15 @@ struct Results {
   uint64_t prompt_version = 0;       // which prompt these belong to
   TokenView tokens;
   bool has_taps = false;             // false when the forward pass failed
-  Taps taps;                         // every tap of the forward pass (engine/taps.h)
+  // Every tap of the forward pass (engine/taps.h): read them through tap_set().
+  // Async backends move theirs into `taps`; the CPU path shares the live
+  // engine's taps instead of copying them (tens of MB per keystroke), and
+  // update() copies them into `taps` only if someone still holds these
+  // results when the engine is about to change them.
+  mutable Taps taps;
+  mutable const Taps* shared_taps = nullptr;
+  const Taps& tap_set() const { return shared_taps ? *shared_taps : taps; }
+  std::chrono::steady_clock::time_point started;  // when update() began on this prompt (edit-to-frame)
   double forward_ms = -1.0;
   double tokenize_ms = -1.0;
 };

@@ -52,7 +52,7 @@ EMSCRIPTEN_KEEPALIVE int ss_explorer_sink(int i, int which) {
 }
 
 // tag_variance (var_top1) of the selected head's selected sink; -1 without a view.
-EMSCRIPTEN_KEEPALIVE float ss_explorer_tag_variance() { return view() ? view()->tag_variance : -1.0f; }
+EMSCRIPTEN_KEEPALIVE float ss_explorer_tag_variance() { return view() ? explorer_tag_variance(state()) : -1.0f; }
 
 EMSCRIPTEN_KEEPALIVE int ss_explorer_token_count() { return view() ? view()->T : -1; }
 EMSCRIPTEN_KEEPALIVE int ss_explorer_layer() { return state().sel.layer; }
@@ -70,6 +70,8 @@ EMSCRIPTEN_KEEPALIVE const char* ss_explorer_prompt() { return state().prompt.c_
 EMSCRIPTEN_KEEPALIVE float ss_explorer_loss() { return view() ? view()->base.loss : -1.0f; }
 EMSCRIPTEN_KEEPALIVE double ss_explorer_edit_to_frame_ms() { return explorer_ui().edit_to_frame_ms; }
 EMSCRIPTEN_KEEPALIVE double ss_explorer_frame_ms() { return explorer_ui().explorer_frame_ms; }
+// Prompt version of the analysis the last frame drew (edit-to-frame timing in the browser suite).
+EMSCRIPTEN_KEEPALIVE double ss_explorer_drawn_version() { return static_cast<double>(explorer_ui().timed_version); }
 EMSCRIPTEN_KEEPALIVE float ss_explorer_analyze_ms() { return view() ? static_cast<float>(view()->analyze_ms) : -1.0f; }
 
 // The query string "copy link" would write.

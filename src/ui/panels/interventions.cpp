@@ -8,6 +8,7 @@
 #include "ui/panels/panels.h"
 #include "ui/widgets/bars.h"
 #include "ui/widgets/colormap.h"
+#include "ui/widgets/heatmap.h"
 #include "ui/widgets/tooltip.h"
 
 namespace ss::ui {
@@ -40,6 +41,76 @@ void side(const char* title, const app::ExplorerView& v, const app::RunSummary& 
   ImGui::EndChild();
 }
 
+// One sink map (sink_score(0) per layer and head, mean over the held-out windows).
+void sink0_map(const char* id, const char* title, const std::vector<float>& grid, int L, int H, float w, float h) {
+  ImGui::BeginGroup();
+  ImGui::TextUnformatted(title);
+  HeatmapSpec hs;
+  hs.values = grid.data();
+  hs.rows = L;
+  hs.cols = H;
+  hs.cmap = ColorMap::Magma;
+  hs.row_title = "layer";
+  hs.col_title = "head";
+  hs.legend_width = 0;
+  hs.show_values = true;
+  hs.value_fmt = "%.2f";
+  hs.max_cell = 30.0f;
+  heatmap(id, hs, ImVec2(w, h));
+  ImGui::EndGroup();
+}
+
+// Compression at equal parameter budget (OATS rule, src/analysis/compress.h):
+// sliders pick the sparsity p and the rank ratio; the low-rank and the pruned
+// model run on held-out text in slices of a few ms per frame (cached per
+// setting), so the page keeps drawing while they work.
+void compression(app::AppState& s) {
+  auto& ui = app::explorer_ui();
+  ImGui::SetNextItemWidth(160);
+  ImGui::SliderFloat("sparsity p", &ui.sparsity, 0.0f, 0.95f, "%.2f");
+  tooltip_for_last_item("Share of each attention weight block's entries that magnitude pruning sets to 0. The "
+                        "low-rank model gets the same parameter budget.");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(160);
+  ImGui::SliderFloat("rank ratio", &ui.rank_ratio, 0.05f, 2.0f, "%.2f");
+  tooltip_for_last_item("OATS rule: rank r = ratio x (1 - p) x m n / (m + n) for each m x n head block; ratio 1 = the "
+                        "same number of parameters as the pruned block.");
+  app::CompressionView cv = app::explorer_compression(s, 6.0);
+  ImGui::SameLine();
+  ImGui::Text("p %.2f, rank r = %d per head", cv.sparsity, cv.rank);
+  if (!cv.error.empty()) {
+    ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", cv.error.c_str());
+    return;
+  }
+  const char* names[2] = {"low rank", "pruned"};
+  for (int k = 0; k < 2; ++k)
+    if (!cv.report[k]) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%s: %.0f%%", names[k], 100 * cv.progress[k]);
+      ImGui::ProgressBar(cv.progress[k], ImVec2(220, 0), buf);
+      if (k == 0) ImGui::SameLine();
+    }
+  const CompressionReport* lr = cv.report[0];
+  const CompressionReport* sp = cv.report[1];
+  if (!lr && !sp) return;
+  const CompressionReport* any = lr ? lr : sp;
+  ImGui::Text("held-out loss: base %.3f", any->loss_before);
+  for (int k = 0; k < 2; ++k)
+    if (const CompressionReport* r = cv.report[k]) {
+      ImGui::SameLine(0, 16);
+      ImGui::Text("%s %.3f (%+.3f), %.0f%% of the parameters", names[k], r->loss_after, r->loss_after - r->loss_before,
+                  100.0 * double(r->params_kept) / double(std::max<int64_t>(1, r->params_total)));
+    }
+  const float w = (ImGui::GetContentRegionAvail().x - 16) / 3, h = std::min(260.0f, w * 0.9f);
+  sink0_map("##c_base", "sink map: base", any->sink0_before, any->n_layers, any->n_heads, w, h);
+  for (int k = 0; k < 2; ++k)
+    if (const CompressionReport* r = cv.report[k]) {
+      ImGui::SameLine();
+      sink0_map(k ? "##c_sparse" : "##c_lowrank", k ? "sink map: pruned" : "sink map: low rank", r->sink0_after,
+                r->n_layers, r->n_heads, w, h);
+    }
+}
+
 }  // namespace
 
 void draw_interventions(app::AppState& s) {
@@ -59,6 +130,7 @@ void draw_interventions(app::AppState& s) {
   ImGui::SameLine();
   ImGui::Checkbox("knock out the head", &ui.knock_out_head);
   tooltip_for_last_item("The selected head's output is set to 0.");
+  if (ImGui::CollapsingHeader("Compression: low rank vs pruning at equal parameter budget")) compression(s);
   if (!v->after_error.empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", v->after_error.c_str());
   else if (v->has_after) ImGui::TextWrapped("After: %s", v->after_label.c_str());
   else ImGui::TextDisabled("Turn on an intervention to compare. Maps show %s before and after.", head_label(v->layer, v->head));

@@ -1,0 +1,293 @@
+// IncrementalAnalysis (incremental.h): the per-row state behind analyze()'s
+// catch, tag and massive metrics, kept across prompts that share a prefix.
+// Every formula below mirrors analysis.cpp / sink.cpp / massive.cpp operation
+// for operation (same types, same summation order), so that the result is the
+// same bits as a from-scratch analyze(), not merely close.
+#include "analysis/incremental.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "analysis/detail.h"
+
+namespace ss {
+using namespace analysis_detail;
+
+namespace {
+constexpr int kSnapRows = 16;  // column-sum snapshot every this many query rows
+}
+
+void IncrementalAnalysis::reset() {
+  an_ = Analysis{};
+  heads_.clear();
+  layers_.clear();
+  tags_.clear();
+  resid_norm_.clear();
+  resid_max_.clear();
+  model_ = nullptr;
+  ids_.clear();
+}
+
+int IncrementalAnalysis::common_prefix(const Model& model, std::span<const int32_t> ids,
+                                       const AnalysisSettings& st) const {
+  if (model_ != &model || weights_version_ != model.weights.version || model_name_ != model.name ||
+      tau_ != st.catch_tau || top_k_ != st.top_k)
+    return 0;
+  const size_t n = std::min(ids.size(), ids_.size());
+  size_t p = 0;
+  while (p < n && ids[p] == ids_[p]) ++p;
+  return int(p);
+}
+
+void IncrementalAnalysis::update_head(HeadRows& hr, const float* A, int T, int p, float tau) {
+  // Column sums restart from the last snapshot inside the prefix; rows are
+  // added in ascending order exactly as sink_scores() adds them.
+  const size_t j0 = std::min(size_t(p / kSnapRows), hr.snap.size());
+  hr.snap.resize(j0);
+  if (j0) hr.col.assign(hr.snap.back().begin(), hr.snap.back().end());
+  else hr.col.clear();
+  hr.col.resize(T, 0.0);
+  for (int i = int(j0) * kSnapRows; i < T; ++i) {
+    const float* row = A + size_t(i) * T;
+    for (int k = 0; k <= i; ++k) hr.col[k] += row[k];
+    if ((i + 1) % kSnapRows == 0) hr.snap.emplace_back(hr.col.begin(), hr.col.begin() + i + 1);
+  }
+  hr.keys.resize(std::min<size_t>(hr.keys.size(), size_t(p)));
+  for (int i = int(hr.keys.size()); i < T; ++i) {
+    const float* row = A + size_t(i) * T;
+    std::vector<int> ks;
+    for (int k = 0; k <= i; ++k)
+      if (row[k] >= tau) ks.push_back(k);
+    hr.keys.push_back(std::move(ks));
+  }
+}
+
+void IncrementalAnalysis::update_layer(LayerRows& lr, const Tensor& resid, int layer, int T, int p, int kk,
+                                       LayerMassive& out, const AnalysisSettings& st) {
+  const int d = int(resid.dim(1));
+  const int old_T = d > 0 ? int(lr.mag.size() / d) : 0;
+  const int kept = std::min(p, old_T);
+  // Magnitudes of the dropped rows leave the sorted multiset, the new ones join it.
+  if (kept == 0) {
+    lr.sorted.clear();
+  } else if (kept < old_T) {
+    std::vector<float> gone(lr.mag.begin() + size_t(kept) * d, lr.mag.end());  // [(old_T - kept) * d]
+    std::sort(gone.begin(), gone.end());
+    std::vector<float> rest;  // [kept * d]
+    rest.reserve(size_t(kept) * d);
+    std::set_difference(lr.sorted.begin(), lr.sorted.end(), gone.begin(), gone.end(), std::back_inserter(rest));
+    lr.sorted.swap(rest);
+  }
+  lr.mag.resize(size_t(kept) * d);
+  lr.row_max.resize(kept);
+  lr.row_norm.resize(kept);
+  lr.row_top.resize(size_t(kept) * kk);
+  std::vector<float> fresh;  // [(T - kept) * d]
+  fresh.reserve(size_t(T - kept) * d);
+  std::vector<int> cols(d);  // [d]
+  for (int i = kept; i < T; ++i) {
+    const float* row = resid.ptr() + size_t(i) * d;
+    double ss = 0;
+    float mx = 0;
+    for (int j = 0; j < d; ++j) {
+      const float m = std::fabs(row[j]);
+      lr.mag.push_back(m);
+      fresh.push_back(m);
+      ss += double(row[j]) * row[j], mx = std::max(mx, m);
+    }
+    lr.row_max.push_back(mx);
+    lr.row_norm.push_back(float(std::sqrt(ss)));
+    const float* mg = lr.mag.data() + size_t(i) * d;
+    for (int j = 0; j < d; ++j) cols[j] = j;
+    std::partial_sort(cols.begin(), cols.begin() + kk, cols.end(),
+                      [&](int a, int b) { return mg[a] != mg[b] ? mg[a] > mg[b] : a < b; });
+    lr.row_top.insert(lr.row_top.end(), cols.begin(), cols.begin() + kk);
+  }
+  std::sort(fresh.begin(), fresh.end());
+  if (!fresh.empty()) {
+    std::vector<float> merged(lr.sorted.size() + fresh.size());  // [T * d]
+    std::merge(lr.sorted.begin(), lr.sorted.end(), fresh.begin(), fresh.end(), merged.begin());
+    lr.sorted.swap(merged);
+  }
+
+  // massive_activations() from the kept state.
+  out = LayerMassive{};
+  const size_t n = size_t(T) * d;
+  if (n == 0) return;
+  const size_t mid = n / 2;
+  double med = lr.sorted[mid];
+  if (n % 2 == 0) med = 0.5 * (med + lr.sorted[mid - 1]);
+  out.median_abs = float(med);
+  auto ratio = [&](float m) {
+    return out.median_abs > 0 ? m / out.median_abs : std::numeric_limits<float>::infinity();
+  };
+  auto entry = [&](size_t i) {
+    return MassiveEntry{layer, int(i / d), int(i % d), resid.data[i], ratio(lr.mag[i])};
+  };
+  out.max_abs = lr.sorted.back();
+  const float rel = st.massive_rel * out.median_abs;
+  for (int i = 0; i < T; ++i) {
+    if (!(lr.row_max[i] > st.massive_abs && lr.row_max[i] > rel)) continue;
+    for (int j = 0; j < d; ++j) {
+      const size_t f = size_t(i) * d + j;
+      if (lr.mag[f] > st.massive_abs && lr.mag[f] > rel) out.over_threshold.push_back(entry(f));
+    }
+  }
+  std::sort(out.over_threshold.begin(), out.over_threshold.end(),
+            [](const MassiveEntry& a, const MassiveEntry& b) { return std::fabs(a.value) > std::fabs(b.value); });
+  const size_t k = std::min(n, size_t(std::max(0, st.top_k)));
+  std::vector<size_t> cand;  // [T * kk]  flat indices: the global top-k is among the rows' top-k
+  cand.reserve(size_t(T) * kk);
+  for (int i = 0; i < T; ++i)
+    for (int r = 0; r < kk; ++r) cand.push_back(size_t(i) * d + lr.row_top[size_t(i) * kk + r]);
+  auto by_mag = [&](size_t a, size_t b) { return lr.mag[a] != lr.mag[b] ? lr.mag[a] > lr.mag[b] : a < b; };
+  const size_t kc = std::min(k, cand.size());
+  std::partial_sort(cand.begin(), cand.begin() + kc, cand.end(), by_mag);
+  for (size_t r = 0; r < kc; ++r) out.top.push_back(entry(cand[r]));
+}
+
+void IncrementalAnalysis::fill_tag(const Model& model, const Taps& taps, Sink& s, int p) {
+  const ModelConfig& c = model.config;
+  const Tensor* v = layer_tap(taps, s.layer, "v");          // [T, Hkv, dh]
+  const Tensor* ho = layer_tap(taps, s.layer, "head_out");  // [H, T, d]
+  if (!v || model.weights.layers.size() <= size_t(s.layer) || model.weights.layers[s.layer].wo.data.empty()) return;
+  (void)p;
+  TagRows& tr = tags_[{s.layer, s.head, s.key}];
+  if (tr.tag.empty()) {
+    tr.tag = tag_vector(c, model.weights.layers[s.layer], *v, s.head, s.key);
+    double nn = 0;
+    for (float e : tr.tag) nn += double(e) * e;
+    tr.norm = float(std::sqrt(nn));
+  }
+  s.tag = tr.tag;
+  s.tag_norm = tr.norm;
+  const int d = c.d_model;
+  if (ho) {
+    const int T = int(ho->dim(1));
+    for (int i = int(tr.alignment.size()); i < T; ++i)
+      tr.alignment.push_back(cosine(ho->ptr() + (size_t(s.head) * T + i) * d, tr.tag.data(), d));
+    s.tag_alignment.assign(tr.alignment.begin(), tr.alignment.begin() + T);
+  }
+  if (s.tag_norm <= 0) return;
+  for (int l = s.layer; l < c.n_layers; ++l) {
+    const Tensor* r = layer_tap(taps, l, "resid_post");  // [T, d]
+    if (!r) break;
+    const int T = int(r->dim(0));
+    const size_t slot = size_t(l - s.layer);
+    if (tr.proj.size() <= slot) tr.proj.resize(slot + 1);
+    std::vector<double>& pr = tr.proj[slot];  // [T]
+    for (int i = int(pr.size()); i < T; ++i) {
+      double q = 0;
+      for (int j = 0; j < d; ++j) q += double(r->data[size_t(i) * d + j]) * tr.tag[j];
+      q /= s.tag_norm;
+      pr.push_back(q);
+    }
+    std::vector<char> is_caught(T, 0);  // [T]
+    for (int i : s.caught) is_caught[i] = 1;
+    double pc = 0, po = 0;
+    int nc = 0, no = 0;
+    for (int i = 0; i < T; ++i) {
+      if (is_caught[i]) pc += pr[i], ++nc;
+      else po += pr[i], ++no;
+    }
+    s.tag_projection.push_back(nc ? float(pc / nc) : 0.f);
+    s.tag_projection_others.push_back(no ? float(po / no) : 0.f);
+  }
+}
+
+const Analysis& IncrementalAnalysis::update(const Model& model, const Taps& taps, std::span<const int32_t> ids,
+                                            const AnalysisSettings& st, const std::vector<std::string>* texts,
+                                            TagScope scope) {
+  const ModelConfig& c = model.config;
+  const int L = c.n_layers, H = c.n_heads;
+  const Tensor* A0 = layer_tap(taps, 0, "attn_pattern");
+  const int T = A0 ? int(A0->dim(1)) : 0;
+  int p = common_prefix(model, ids, st);
+  if (size_t(T) != ids.size() || heads_.size() != size_t(L) * H || layers_.size() != size_t(L)) p = 0;
+  p = std::min(p, T);
+  if (p == 0) {
+    heads_.assign(size_t(L) * H, HeadRows{});
+    layers_.assign(L, LayerRows{});
+    tags_.clear();
+    ++stats_.resets;
+  }
+  // Tags of keys in the prefix stay (v_key is unchanged); their rows are cut to the prefix.
+  for (auto it = tags_.begin(); it != tags_.end();) {
+    if (std::get<2>(it->first) >= p) {
+      it = tags_.erase(it);
+      continue;
+    }
+    TagRows& tr = it->second;
+    if (tr.alignment.size() > size_t(p)) tr.alignment.resize(p);
+    for (auto& pr : tr.proj)
+      if (pr.size() > size_t(p)) pr.resize(p);
+    ++it;
+  }
+
+  Analysis& an = an_;
+  an = Analysis{};
+  an.n_layers = L, an.n_heads = H, an.T = T;
+  an.sink_score.assign(size_t(L) * H * T, 0.f);  // [L][H][T]
+  an.sink1_share_per_layer.assign(L, 0.f);
+  int with_sink0 = 0;
+  for (int l = 0; l < L; ++l) {
+    const Tensor* A = layer_tap(taps, l, "attn_pattern");  // [H, T, T]
+    if (!A) {
+      for (int h = 0; h < H; ++h) heads_[size_t(l) * H + h] = HeadRows{};
+      continue;
+    }
+    int layer_sink0 = 0;
+    for (int h = 0; h < H; ++h) {
+      HeadRows& hr = heads_[size_t(l) * H + h];
+      update_head(hr, A->ptr() + size_t(h) * T * T, T, p, st.catch_tau);
+      float* sc = an.sink_score.data() + (size_t(l) * H + h) * T;  // [T]
+      for (int k = 0; k < T; ++k) sc[k] = float(hr.col[k] / double(T - k));
+      if (T > 0 && sc[0] > st.sink_eps) ++layer_sink0;
+      for (int k = 0; k < T; ++k) {
+        if (!(sc[k] > st.sink_eps)) continue;
+        Sink s;
+        s.layer = l, s.head = h, s.key = k, s.score = sc[k];
+        s.kind = classify_sink(k, texts && size_t(k) < texts->size() ? &(*texts)[k] : nullptr);
+        for (int i = k; i < T; ++i)
+          if (std::binary_search(hr.keys[i].begin(), hr.keys[i].end(), k)) s.caught.push_back(i);
+        auto [b, e] = longest_run(s.caught);
+        s.span_begin = b, s.span_end = e;
+        if (scope.covers(l, h)) fill_tag(model, taps, s, p);
+        an.sinks.push_back(std::move(s));
+      }
+    }
+    an.sink1_share_per_layer[l] = H ? float(layer_sink0) / H : 0.f;
+    with_sink0 += layer_sink0;
+  }
+  an.sink1_share = L * H ? float(with_sink0) / float(L * H) : 0.f;
+
+  an.massive.resize(L);
+  resid_norm_.assign(size_t(L) * T, 0.f);  // [L, T]
+  resid_max_.assign(size_t(L) * T, 0.f);   // [L, T]
+  for (int l = 0; l < L; ++l) {
+    const Tensor* r = layer_tap(taps, l, "resid_post");  // [T, d]
+    if (!r || r->dim(0) != T) {
+      layers_[l] = LayerRows{};
+      continue;
+    }
+    const int kk = std::min(std::max(0, st.top_k), int(r->dim(1)));
+    update_layer(layers_[l], *r, l, T, p, kk, an.massive[l], st);
+    std::copy(layers_[l].row_norm.begin(), layers_[l].row_norm.end(), resid_norm_.begin() + size_t(l) * T);
+    std::copy(layers_[l].row_max.begin(), layers_[l].row_max.end(), resid_max_.begin() + size_t(l) * T);
+  }
+
+  model_ = &model;
+  weights_version_ = model.weights.version;
+  model_name_ = model.name;
+  tau_ = st.catch_tau;
+  top_k_ = st.top_k;
+  ids_.assign(ids.begin(), ids.end());
+  ++stats_.updates;
+  stats_.last_prefix = p;
+  stats_.rows_reused += p;
+  stats_.rows_computed += T - p;
+  return an;
+}
+
+}  // namespace ss
