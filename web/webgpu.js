@@ -74,7 +74,8 @@ mergeInto(LibraryManager.library, {
           device.lost.then(function(info) {
             if (SSGPU.device !== device) return;
             SSGPU.state = -2;
-            SSGPU.error = 'device lost' + (info && info.message ? ': ' + info.message : '');
+            // The app says "WebGPU device lost (<this>)": the browser's reason alone.
+            SSGPU.error = (info && info.message) || (info && info.reason) || 'no reason given';
             SSGPU.device = null;
             for (const t in SSGPU.readbacks) {
               const r = SSGPU.readbacks[t];
