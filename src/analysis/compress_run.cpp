@@ -62,14 +62,23 @@ bool CompressionRun::unit() {
   }
   const float nw = float(windows_.size());
   const float loss = next_token_loss(*logits, ids);
-  Analysis an = analyze(m, **taps, st_);
   (which_ ? rep_.loss_after : rep_.loss_before) += loss / nw;
   auto& s0 = which_ ? rep_.sink0_after : rep_.sink0_before;
   auto& sh = which_ ? rep_.share_after : rep_.share_before;
   const int L = rep_.n_layers, H = rep_.n_heads;
+  // Only sink_score(0) and the Sink_1 share are reported: sink_scores() per
+  // head gives exactly analyze()'s values without its per-sink work.
   for (int l = 0; l < L; ++l) {
-    sh[l] += an.sink1_share_per_layer[l] / nw;
-    for (int h = 0; h < H; ++h) s0[l * H + h] += an.score(l, h, 0) / nw;
+    const Tensor* A = (*taps)->get(l, "attn_pattern");  // [H, T, T]
+    if (!A) continue;
+    const int T = int(A->dim(1));
+    int with0 = 0;
+    for (int h = 0; h < H; ++h) {
+      const float sc0 = T > 0 ? sink_scores(A->ptr() + size_t(h) * T * T, T)[0] : 0.f;
+      if (T > 0 && sc0 > st_.sink_eps) ++with0;
+      s0[l * H + h] += sc0 / nw;
+    }
+    sh[l] += (H ? float(with0) / H : 0.f) / nw;
   }
   tokens_ = 0;
   if (++window_ == int(windows_.size())) window_ = 0, ++which_;

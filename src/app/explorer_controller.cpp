@@ -454,7 +454,8 @@ CompressionView explorer_compression(AppState& s, double budget_ms) {
     sp.kind = kind == 0 ? CompressKind::LowRank : CompressKind::Sparse;
     sp.rank = -1, sp.sparsity = out.sparsity, sp.ratio = out.ratio;
     auto& run = c.runs[{kind, ps, kind == 0 ? pr : 0}];
-    if (!run) run = std::make_unique<CompressionRun>(m, sp, c.heldout, analysis_settings(s));
+    // Two tokens per forward slice: a few ms each in wasm on demo-lm.
+    if (!run) run = std::make_unique<CompressionRun>(m, sp, c.heldout, analysis_settings(s), 2);
     if (!run->done() && left > 0) {
       auto t0 = std::chrono::steady_clock::now();
       run->step(left);
