@@ -184,6 +184,10 @@ Expected<void> CpuBackend::extend(const Model& model, const ForwardInput& input,
     Tensor scores({H, n, T});   // [H, n, T]
     Tensor pattern({H, n, T});  // [H, n, T]
     Tensor z({n, H * dh});      // [n, H*dh]
+    // The two attention products go through cpu::linear (wasm: the SIMD128
+    // kernel; Eigen has no wasm SIMD path and took a quarter of the forward
+    // at T = 256), on contiguous copies of this head's operands.
+    std::vector<float> qh(n * dh), kg(T * dh), vt(dh * T), zh(n * dh);  // [n,dh] [T,dh] [dh,T] [n,dh]
     for (int64_t h = 0; h < H; ++h) {
       const int64_t g = h / group;
       StridedMap Qh(q.ptr() + h * dh, n, dh, Eigen::OuterStride<>(H * dh));
@@ -191,7 +195,10 @@ Expected<void> CpuBackend::extend(const Model& model, const ForwardInput& input,
       StridedMap Vg(Vc.ptr() + g * dh, T, dh, Eigen::OuterStride<>(Hkv * dh));
       Eigen::Map<Mat> S(scores.ptr() + h * n * T, n, T);
       Eigen::Map<Mat> P(pattern.ptr() + h * n * T, n, T);
-      S.noalias() = (Qh * Kg.transpose()) * scale;
+      for (int64_t i = 0; i < n; ++i) std::copy_n(Qh.row(i).data(), dh, qh.data() + i * dh);
+      for (int64_t j = 0; j < T; ++j) std::copy_n(Kg.row(j).data(), dh, kg.data() + j * dh);
+      cpu::linear(qh.data(), n, dh, kg.data(), T, nullptr, S.data());  // S = Qh Kg^T
+      S *= scale;
       for (int64_t i = 0; i < n; ++i) {
         const int64_t qi = s + i;  // this query's position: it sees keys 0..qi
         float* srow = S.data() + i * T;
@@ -215,10 +222,14 @@ Expected<void> CpuBackend::extend(const Model& model, const ForwardInput& input,
       StridedMapMut Zh(z.ptr() + h * dh, n, dh, Eigen::OuterStride<>(H * dh));
       bool zeroed = false;
       for (const Hook& hk : hooks) zeroed |= hk.kind == HookKind::ZeroHead && hk.layer == l && hk.head == h;
-      if (zeroed)
+      if (zeroed) {
         Zh.setZero();
-      else
-        Zh.noalias() = P * Vg;
+      } else {
+        for (int64_t j = 0; j < T; ++j)
+          for (int64_t e = 0; e < dh; ++e) vt[e * T + j] = Vg(j, e);
+        cpu::linear(P.data(), n, T, vt.data(), dh, nullptr, zh.data());  // Zh = P Vg
+        Zh = Eigen::Map<const Mat>(zh.data(), n, dh);
+      }
     }
     keep(l, "attn_scores", std::move(scores));
     keep(l, "attn_pattern", std::move(pattern));
