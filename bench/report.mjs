@@ -98,9 +98,9 @@ if (B && B.forwards) {
     md.push('| n | shape (in x out) | GFLOP/s | share of peak |', '|---|---|---|---|');
     for (const r of k.rows) md.push(`| ${r.n} | ${r.shape} (${r.in} x ${r.out}) | ${f1(r.gflops)} | ${pct(r.share_of_peak)} |`);
     md.push('');
-    const big = k.rows.filter((r) => r.n >= 128), best = Math.max(...big.map((r) => r.share_of_peak));
-    const mean = big.reduce((a, r) => a + r.share_of_peak, 0) / big.length;
-    target('wasm matmul share of measured SIMD128 peak (page, n >= 128: mean / best shape)', `${pct(mean)} / ${pct(best)}`, '>= 85%', mean >= 0.85);
+    md.push('Caveat: the page\'s peak loop is one long call per run, and V8 has no on-stack replacement for wasm, so it may ' +
+            'run in the baseline tier (Liftoff) while linear() (called many times) is optimised: read the share of peak from ' +
+            'the node table below (TurboFan from the start, CPU time).', '');
   }
   if (B.page_ready) target('page ready (navigation to first analysis drawn)', f1(B.page_ready.ms) + ' ms', '<= 3000 ms', B.page_ready.ms <= 3000);
   if (B.sizes) {
@@ -143,8 +143,8 @@ for (const [label, src] of [['Native (Eigen, SSE)', R.native], ['wasm under node
   }
 }
 const wn = R.wasm_node.gemm.filter((g) => g.bench === 'gemm_mix' && g.n >= 128);
-if (wn.length && !B?.kernels)
-  target('wasm matmul share of measured SIMD128 peak (node, n >= 128)', wn.map((g) => pct(g.share_of_peak)).join(' / '), '>= 85%',
+if (wn.length)
+  target('wasm matmul share of measured SIMD128 peak (node, TurboFan, CPU time; demo-lm mix at n = 128 / 256)', wn.map((g) => pct(g.share_of_peak)).join(' / '), '>= 85%',
          wn.every((g) => g.share_of_peak >= 0.85));
 
 md.splice(md.indexOf('## Machine'), 0, '## Targets (issue 10)', '',
