@@ -16,6 +16,17 @@ foreach(d ${model_dirs})
     endforeach()
   endif()
 endforeach()
+# Averaging models (models/averaging-*: no tokenizer; the averaging lab fetches
+# config.json and model.safetensors of each, src/app/explorer_averaging.cpp).
+file(GLOB avg_dirs LIST_DIRECTORIES true ${SRC}/models/averaging-*)
+foreach(d ${avg_dirs})
+  if(EXISTS ${d}/config.json AND EXISTS ${d}/model.safetensors)
+    get_filename_component(name ${d} NAME)
+    foreach(f config.json model.safetensors)
+      file(COPY ${d}/${f} DESTINATION ${DIST}/models/${name})
+    endforeach()
+  endif()
+endforeach()
 # The browser tests' small model (tests/browser/models/tiny-chars) ships too:
 # it loads in milliseconds and works before any trained model exists.
 file(GLOB test_dirs LIST_DIRECTORIES true ${SRC}/tests/browser/models/*)

@@ -4,9 +4,9 @@ no positions, no biases) with torch.optim.AdamW for 50 steps, from initial
 weights and batches it writes into the file, so C++ needs no matching RNG.
 
 Writes tests/data/averaging_trainer/golden.safetensors with
-  shape            I64 [8]   d_input, d, L, H, dh, T, B, steps
+  shape            I64 [9]   d_input, d, L, H, dh, T, B, steps, input columns C
   hparams          F32 [5]   lr, weight_decay, beta1, beta2, eps
-  batches          F16 [steps, B, T, d_input + 1]  inputs (F16 values, exact in F32)
+  batches          F16 [steps, B, T, C]  inputs (F16 values, exact in F32)
   losses           F32 [steps]  loss of step s's batch before step s's update
   init.<name>      F32       initial weights (torch names, [out, in])
   grad.<name>      F32       gradients of step 0
@@ -22,12 +22,12 @@ import torch
 from safetensors.torch import save_file
 
 D_IN, D, L, H, DH, T, B, STEPS = 8, 16, 2, 2, 8, 32, 8, 50
+C = D_IN + 2  # input columns: the vector, the [SEP] flag, a constant 1
 LR, WD, BETA1, BETA2, EPS = 3e-3, 0.01, 0.9, 0.999, 1e-8
-P_SEP = 0.1
 
 
 def names():
-    out = [("embed_in.weight", (D, D_IN + 1))]
+    out = [("embed_in.weight", (D, C))]
     for l in range(L):
         p = f"layers.{l}.self_attn."
         out += [(p + "q_proj.weight", (H * DH, D)), (p + "k_proj.weight", (H * DH, D)),
@@ -37,13 +37,15 @@ def names():
 
 
 def make_batch(g):
-    # [B, T, D_IN + 1]: position 0 and random others are [SEP] (flag column D_IN)
-    sep = torch.rand(B, T, generator=g) < P_SEP
-    sep[:, 0] = True
+    # [B, T, C = D_IN + 2]: one [SEP] per sequence, uniform in [1, T-2] (flag column D_IN), the task
+    # the trainer defaults to (TaskConfig::single_sep); every other position is a vector
+    pos = torch.randint(1, T - 1, (B, 1), generator=g)
+    sep = torch.arange(T)[None, :] == pos  # [B, T]
     vec = torch.randn(B, T, D_IN, generator=g).half().float()  # F16-exact values
-    x = torch.zeros(B, T, D_IN + 1)
+    x = torch.zeros(B, T, C)  # [B, T, C]
     x[..., :D_IN] = torch.where(sep[..., None], 0.0, vec)
     x[..., D_IN] = sep.float()
+    x[..., D_IN + 1] = 1.0  # the constant input column (TaskConfig::const_input)
     return x
 
 
@@ -56,7 +58,7 @@ def targets(x):
         s = torch.zeros(D_IN, dtype=torch.float64)
         n = 0
         for t in range(T):
-            if x[b, t, D_IN] != 0 or t == 0:
+            if x[b, t, D_IN] != 0:  # a segment also starts at position 0 (a vector there counts)
                 s.zero_()
                 n = 0
             else:
@@ -106,7 +108,7 @@ def main():
         losses.append(loss.item())
         print(f"step {step:2d} loss {loss.item():.6f}")
     tensors = {
-        "shape": torch.tensor([D_IN, D, L, H, DH, T, B, STEPS], dtype=torch.int64),
+        "shape": torch.tensor([D_IN, D, L, H, DH, T, B, STEPS, C], dtype=torch.int64),
         "hparams": torch.tensor([LR, WD, BETA1, BETA2, EPS], dtype=torch.float32),
         "batches": torch.stack(batches).half(),
         "losses": torch.tensor(losses, dtype=torch.float32),

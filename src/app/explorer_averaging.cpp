@@ -1,12 +1,12 @@
 #include "app/explorer_averaging.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <span>
 #include <string_view>
 
 #include "app/explorer_controller.h"
-#include "averaging/data.h"
 #include "averaging/rng.h"
 #include "engine/backend.h"
 #include "model/loader.h"
@@ -83,56 +83,92 @@ void start_loading() {
 #endif
 
 void draw_sequence(uint64_t seed) {
+  // The task's distribution (src/averaging/data.h, single_sep) with position 0
+  // kept free for a BOS marker: the [SEP] uniform in [2, T-2], then a vector
+  // for every position (markers ignore theirs), entries N(0, 1).
   avg::Rng rng(seed);
-  avg::TaskConfig task;
-  task.T = g_lab.T;
-  task.d_input = g_lab.d_input;
-  avg::Batch b = avg::make_batch(rng, task, 1);
-  g_lab.x = b.x;
-  g_lab.labels.clear();
-  g_lab.sep_positions.clear();
-  for (int t = 0; t < b.T; ++t) {
-    bool sep = b.is_sep(0, t);
-    g_lab.labels.push_back(sep ? "[SEP]" : "v" + std::to_string(t));
-    if (sep) g_lab.sep_positions.push_back(t);
-  }
+  const int T = g_lab.T, di = g_lab.d_input;
+  g_lab.sep = 2 + std::min(T - 4, int(rng.uniform() * (T - 3)));
+  g_lab.vectors.assign(size_t(T) * di, 0.f);  // [T, d_input]
+  for (auto& v : g_lab.vectors) v = static_cast<float>(rng.normal());
+  g_lab.sep_positions = {g_lab.sep};
   g_lab.seed = seed;
   for (auto& r : g_lab.runs) r.ran = false;
 }
 
+// This model's input rows for the lab's sequence (columns from its config.json).
+void encode(AveragingRun& r) {
+  const ModelConfig& c = r.model->config;
+  const int T = g_lab.T, di = g_lab.d_input, W = c.input_width;
+  r.x.assign(size_t(T) * W, 0.f);  // [T, input_width]
+  r.labels.assign(T, "");
+  for (int t = 0; t < T; ++t) {
+    float* xt = &r.x[size_t(t) * W];
+    if (c.const_index >= 0) xt[c.const_index] = 1.f;
+    if (t == g_lab.sep) {
+      xt[di] = 1.f;
+      r.labels[t] = "[SEP]";
+    } else if (t == 0 && c.bos_index >= 0) {
+      xt[c.bos_index] = 1.f;
+      r.labels[t] = "BOS";
+    } else {
+      for (int j = 0; j < di; ++j) xt[j] = g_lab.vectors[size_t(t) * di + j];
+      r.labels[t] = "v" + std::to_string(t);
+    }
+  }
+}
+
 void run(AveragingRun& r, const AnalysisSettings& st) {
   if (!g_backend) g_backend = make_cpu_backend();
+  const ModelConfig& c = r.model->config;
   const int T = g_lab.T, di = g_lab.d_input;
-  Tensor in({T, di + 1});  // [T, d_input + 1]
-  in.data = g_lab.x;
+  r.ran = true;
+  if (c.d_input != di) {
+    r.status = "d_input " + std::to_string(c.d_input) + " (the lab draws " + std::to_string(di) + ")";
+    return;
+  }
+  encode(r);
+  Tensor in({T, c.input_width});  // [T, input_width]
+  in.data = r.x;
   r.taps = Taps{};
   auto ok = g_backend->forward_inputs(*r.model, in, {}, TapFilter{}, r.taps);
-  r.ran = true;
   if (!ok) {
     r.status = ok.error().message;
     return;
   }
   // Texts "[SEP]" are not punctuation to classify_sink; kinds come out as
   // bos (position 0) or other, which is what they are.
-  r.analysis = analyze(*r.model, r.taps, st, &g_lab.labels);
-  // Training loss: mean over non-[SEP] positions and dims of (y - running mean)^2.
+  r.analysis = analyze(*r.model, r.taps, st, &r.labels);
+  r.sep_sink = -1;
+  r.caught_segment = false;
+  for (size_t i = 0; i < r.analysis.sinks.size(); ++i) {
+    const Sink& sk = r.analysis.sinks[i];
+    if (sk.layer != 0 || sk.key != g_lab.sep) continue;
+    const Sink* best = r.sep_sink < 0 ? nullptr : &r.analysis.sinks[size_t(r.sep_sink)];
+    if (!best || sk.span_end - sk.span_begin > best->span_end - best->span_begin) r.sep_sink = int(i);
+  }
+  if (r.sep_sink >= 0) {
+    const Sink& sk = r.analysis.sinks[size_t(r.sep_sink)];
+    // the segment = the vectors after the [SEP]; the [SEP] may catch itself too
+    r.caught_segment = (sk.span_begin == g_lab.sep || sk.span_begin == g_lab.sep + 1) && sk.span_end == T;
+  }
+  // Training loss: mean over vector positions and dims of (y - running mean since the segment start)^2.
   const Tensor* y = r.taps.get("logits");  // [T, d_input]
   r.loss = -1;
   if (!y || y->dim(1) != di) return;
   double se = 0;
-  int n = 0;
-  std::vector<double> sum(di, 0.0);  // [d_input] running sum since the last [SEP]
-  int count = 0;
+  int n = 0, count = 0;
+  std::vector<double> sum(di, 0.0);  // [d_input] running sum since the segment start
   for (int t = 0; t < T; ++t) {
-    const float* xt = &g_lab.x[size_t(t) * (di + 1)];
-    if (xt[di] > 0.5f) {
+    if (r.labels[t] != "v" + std::to_string(t)) {  // a marker: [SEP] restarts the mean, BOS starts it
       std::fill(sum.begin(), sum.end(), 0.0);
       count = 0;
       continue;
     }
+    const float* vt = &g_lab.vectors[size_t(t) * di];
     ++count;
     for (int j = 0; j < di; ++j) {
-      sum[j] += xt[j];
+      sum[j] += vt[j];
       double e = y->at(t, j) - sum[j] / count;
       se += e * e;
     }
@@ -144,14 +180,23 @@ void run(AveragingRun& r, const AnalysisSettings& st) {
 }  // namespace
 
 const std::vector<std::string>& averaging_model_names() {
-  static const std::vector<std::string> names = {"averaging-5", "averaging-13"};
+  // Two seeds of one configuration (d 16, 1 head, BOS): one formed catch, tag and
+  // release, one solved the task without a catch; and a formed seed without BOS.
+  static const std::vector<std::string> names = {"averaging-bos-8", "averaging-bos-10", "averaging-d32-13"};
   return names;
 }
+
+const AveragingLab* averaging_lab_if_started() { return g_started ? &g_lab : nullptr; }
 
 AveragingLab& averaging_lab(const AppState& s, uint64_t seed) {
   if (!g_started) {
     g_started = true;
-    for (auto& n : averaging_model_names()) g_lab.runs.push_back({n, "loading ...", nullptr, {}, {}, -1, false});
+    for (auto& n : averaging_model_names()) {
+      AveragingRun r;
+      r.name = n;
+      r.status = "loading ...";
+      g_lab.runs.push_back(std::move(r));
+    }
     start_loading();
   }
   AnalysisSettings st = analysis_settings(s);
@@ -160,7 +205,7 @@ AveragingLab& averaging_lab(const AppState& s, uint64_t seed) {
     g_settings_key = key;
     for (auto& r : g_lab.runs) r.ran = false;
   }
-  if (g_lab.x.empty() || g_lab.seed != seed) draw_sequence(seed);
+  if (g_lab.vectors.empty() || g_lab.seed != seed) draw_sequence(seed);
   for (auto& r : g_lab.runs)
     if (r.model && !r.ran) run(r, st);
   return g_lab;

@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "app/explorer_averaging.h"
 #include "averaging/live.h"
 
 using ss::avg::live_training;
@@ -61,6 +62,41 @@ EMSCRIPTEN_KEEPALIVE void ss_trainer_evaluate() { live_training().trainer.evalua
 
 // Tally over finished runs: which 0 = runs, 1 = formed.
 EMSCRIPTEN_KEEPALIVE int ss_trainer_tally(int which) { return which == 0 ? live_training().runs : live_training().formed; }
+
+// The shipped seeds of the lab (filled while the averaging panel is drawn):
+// number of models (-1 before the panel was first drawn), the [SEP]'s position,
+// and per model i: state (1 = ran on the sequence, 0 = loading, -1 = error),
+// the layer-0 catch of the [SEP] (which 0 = span begin, 1 = end, 2 = head,
+// 3 = 1 when the span is the whole segment [sep, T)), -1 when there is none.
+EMSCRIPTEN_KEEPALIVE int ss_avg_lab_models() {
+  const auto* lab = ss::app::averaging_lab_if_started();
+  return lab ? static_cast<int>(lab->runs.size()) : -1;
+}
+EMSCRIPTEN_KEEPALIVE int ss_avg_lab_sep() {
+  const auto* lab = ss::app::averaging_lab_if_started();
+  return lab ? lab->sep : -1;
+}
+EMSCRIPTEN_KEEPALIVE int ss_avg_lab_state(int i) {
+  const auto* lab = ss::app::averaging_lab_if_started();
+  if (!lab || i < 0 || i >= static_cast<int>(lab->runs.size())) return -1;
+  const auto& r = lab->runs[static_cast<size_t>(i)];
+  if (r.status.rfind("loading", 0) == 0) return 0;
+  return r.status.empty() && r.ran ? 1 : (r.status.empty() ? 0 : -1);
+}
+EMSCRIPTEN_KEEPALIVE int ss_avg_lab_catch(int i, int which) {
+  const auto* lab = ss::app::averaging_lab_if_started();
+  if (!lab || i < 0 || i >= static_cast<int>(lab->runs.size())) return -1;
+  const auto& r = lab->runs[static_cast<size_t>(i)];
+  if (r.sep_sink < 0 || !r.status.empty()) return -1;
+  const auto& sk = r.analysis.sinks[static_cast<size_t>(r.sep_sink)];
+  switch (which) {
+    case 0: return sk.span_begin;
+    case 1: return sk.span_end;
+    case 2: return sk.head;
+    case 3: return r.caught_segment ? 1 : 0;
+  }
+  return -1;
+}
 
 }  // extern "C"
 #endif

@@ -11,6 +11,7 @@ LiveTraining& live_training() {
 }
 
 void LiveTraining::reset() {
+  next.schedule_steps = target_steps;  // warm-up + cosine over the run
   trainer.reset(next);
   running = false;
   counted = false;

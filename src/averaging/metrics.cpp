@@ -47,7 +47,7 @@ MechanismMetrics measure(const Params& p, const Batch& batch, const Acts& a, flo
     int n = 0;
     for (int b = 0; b < B; ++b)
       for (int i = 0; i < T; ++i)
-        if (!batch.is_sep(b, i)) sum += pattern(0, b, h)[size_t(i) * T + batch.last_sep[b * T + i]], ++n;
+        if (batch.after_sep(b, i)) sum += pattern(0, b, h)[size_t(i) * T + batch.last_sep[b * T + i]], ++n;
     const float mean = n ? float(sum / n) : 0.f;
     if (mean > m.sep_attention) m.sep_attention = mean, m.sep_head = h;
   }
@@ -94,9 +94,9 @@ MechanismMetrics measure(const Params& p, const Batch& batch, const Acts& a, flo
     for (int b = 0; b < B; ++b) {
       const float* A = pattern(lr, b, h);
       for (int i = 0; i < T; ++i) {
-        if (batch.is_sep(b, i)) continue;
+        if (!batch.after_sep(b, i)) continue;  // before the [SEP] every token is "current": no signal
         double mass = 0;
-        for (int j = batch.last_sep[b * T + i] + 1; j <= i; ++j) mass += A[size_t(i) * T + j];
+        for (int j = batch.last_sep[b * T + i]; j <= i; ++j) mass += A[size_t(i) * T + j];
         sum += mass, ++n;
       }
     }

@@ -4,17 +4,19 @@
 //
 // Definitions (s(i) = the most recent [SEP] at or before query i; A^l_h the
 // attention of head h in layer l; "segment" of a [SEP] s = the non-[SEP]
-// positions after s up to the next [SEP]):
-//   sep_head       layer-0 head with the largest mean A[i, s(i)] over non-[SEP] queries
+// positions after s up to the next [SEP]; queries before the first [SEP] have
+// no s(i) and count only in the loss):
+//   sep_head       layer-0 head with the largest mean A[i, s(i)] over vector queries after a [SEP]
 //   sink_score0    that head's sink_score(0) (paper.md), mean over the batch
-//   catch_share    share of non-[SEP] queries i with A[i, s(i)] >= catch_tau (0.5)
+//   catch_share    share of vector queries i after a [SEP] with A[i, s(i)] >= catch_tau (0.5)
 //   catch_span     mean over segments of |longest run of caught queries inside the
 //                  segment| / |segment|   (1 = the catch span is the whole segment)
 //   tag_alignment  mean over caught queries of cos(head_out_i, tag(s(i))),
 //                  tag(s) = v_s W_O^h
 //   release_head   layer-1 head with the largest release_mass
-//   release_mass   mean over non-[SEP] queries i of sum_{j in segment of s(i), j <= i} A^1[i, j]:
-//                  attention on the tokens that carry the current tag
+//   release_mass   mean over vector queries i after a [SEP] of sum_{s(i) <= j <= i} A^1[i, j]:
+//                  attention on the tokens that carry the current tag (the [SEP] included,
+//                  as in training/averaging.py)
 //   formed         catch_span >= 0.95 && tag_alignment >= 0.9 && release_mass >= 0.8
 #pragma once
 #include <vector>

@@ -11,7 +11,7 @@ Params Params::zeros(const ModelShape& s) {
   Params p;
   p.shape = s;
   size_t off = 0;
-  const size_t C = s.d_input + 1, d = s.d, HD = s.HD();
+  const size_t C = s.C(), d = s.d, HD = s.HD();
   p.embed_in = off, off += d * C;
   for (int l = 0; l < s.L; ++l) {
     p.wq.push_back(off), off += HD * d;
@@ -25,7 +25,7 @@ Params Params::zeros(const ModelShape& s) {
 }
 
 std::vector<Params::Entry> Params::entries() const {
-  const int64_t C = shape.d_input + 1, d = shape.d, HD = shape.HD();
+  const int64_t C = shape.C(), d = shape.d, HD = shape.HD();
   std::vector<Entry> e;
   e.push_back({"embed_in.weight", embed_in, {d, C}});
   for (int l = 0; l < shape.L; ++l) {
@@ -104,7 +104,7 @@ void matmul_wT_backward(float* din, float* dw, const float* dout, const float* i
 
 float forward(const Params& p, const Batch& batch, Acts& a) {
   const ModelShape& s = p.shape;
-  const int B = batch.B, T = batch.T, C = s.d_input + 1, d = s.d, H = s.H, dh = s.dh, HD = s.HD();
+  const int B = batch.B, T = batch.T, C = s.C(), d = s.d, H = s.H, dh = s.dh, HD = s.HD();
   if (a.B != B || a.T != T || a.h.size() != size_t(s.L + 1)) a.resize(s, B, T);
   const int BT = B * T;
   const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
@@ -169,7 +169,7 @@ float forward(const Params& p, const Batch& batch, Acts& a) {
 
 void backward(const Params& p, const Batch& batch, const Acts& a, Params& g) {
   const ModelShape& s = p.shape;
-  const int B = batch.B, T = batch.T, C = s.d_input + 1, d = s.d, H = s.H, dh = s.dh, HD = s.HD();
+  const int B = batch.B, T = batch.T, C = s.C(), d = s.d, H = s.H, dh = s.dh, HD = s.HD();
   const int BT = B * T, D = s.d_input;
   const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
   if (g.data.size() != p.data.size()) g = Params::zeros(s);
@@ -246,6 +246,8 @@ Model to_model(const Params& p, const std::string& name) {
   c.family = Family::Averaging;
   c.model_type = "sinkscope_averaging";
   c.d_input = s.d_input;
+  c.input_width = s.C();
+  c.const_index = s.const_input ? s.d_input + 1 : -1;
   c.vocab_size = s.d_input;
   c.d_model = s.d;
   c.n_layers = s.L;
@@ -262,8 +264,8 @@ Model to_model(const Params& p, const std::string& name) {
     std::copy(p.at(off), p.at(off) + r * cols, t.data.begin());
     return t;
   };
-  const int64_t C = s.d_input + 1, d = s.d, HD = s.HD();
-  Tensor tok({C, d});  // [d_input + 1, d] = embed_in^T
+  const int64_t C = s.C(), d = s.d, HD = s.HD();
+  Tensor tok({C, d});  // [C, d] = embed_in^T
   for (int64_t i = 0; i < d; ++i)
     for (int64_t j = 0; j < C; ++j) tok.at(j, i) = p.at(p.embed_in)[i * C + j];
   m.weights.tok_emb = std::move(tok);

@@ -16,11 +16,13 @@
 namespace ss::avg {
 
 struct ModelShape {
-  int d_input = 8;   // input vector size (x has d_input + 1 columns)
+  int d_input = 8;   // input vector size (x has d_input + 1 (+ 1 constant) columns)
   int d = 16;        // hidden size
   int L = 2;         // layers
   int H = 2;         // heads per layer
   int dh = 8;        // head dim
+  bool const_input = true;  // the constant-1 input column (TaskConfig::const_input)
+  int C() const { return d_input + 1 + (const_input ? 1 : 0); }
   int HD() const { return H * dh; }
 };
 
@@ -29,7 +31,7 @@ struct Params {
   ModelShape shape;
   std::vector<float> data;
   // Offsets into data (torch names):
-  size_t embed_in = 0;                  // embed_in.weight            [d, d_input + 1]
+  size_t embed_in = 0;                  // embed_in.weight            [d, C]
   std::vector<size_t> wq, wk, wv, wo;   // layers.{l}.self_attn.*     [HD, d] x3, o_proj [d, HD]
   size_t readout = 0;                   // readout.weight             [d_input, d]
 
@@ -64,7 +66,7 @@ float forward(const Params& p, const Batch& batch, Acts& acts);
 // (overwritten, not accumulated).
 void backward(const Params& p, const Batch& batch, const Acts& acts, Params& grads);
 
-// The canonical ss::Model (engine/analysis view): tok_emb = embed_in^T [d_input+1, d],
+// The canonical ss::Model (engine/analysis view): tok_emb = embed_in^T [C, d],
 // lm_head = readout [d_input, d], norms and MLP empty.
 Model to_model(const Params& p, const std::string& name = "averaging (live)");
 

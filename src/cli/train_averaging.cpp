@@ -35,6 +35,7 @@ int run(int argc, char** argv) {
       return 2;
     }
   }
+  cfg.schedule_steps = steps;  // warm-up + cosine over the run, as the lab's live trainer does
   int formed = 0;
   const uint64_t first = cfg.seed;
   for (int r = 0; r < seeds; ++r) {

@@ -201,6 +201,7 @@ Expected<ModelConfig> parse_averaging(Reader& r, ModelConfig c) {
   c.n_kv_heads = c.n_heads;
   c.max_positions = r.integer({"max_position_embeddings"}, 64);
   long long sep = r.integer({"sep_index"}, c.d_input);
+  const long long bos = r.integer({"bos_index"}, -1), cst = r.integer({"const_index"}, -1);
   c.gated_mlp = false;
   c.rotary = false;
   // Spec amendment: a learned absolute position table (pos_embed.weight) lets layer 0
@@ -213,7 +214,17 @@ Expected<ModelConfig> parse_averaging(Reader& r, ModelConfig c) {
   if (pos != "none" && pos != "learned")
     return make_error("config.json: position_embedding '" + pos + "' (supported: learned, or absent)");
   if (c.d_input <= 0 || c.d_input > 4096) return make_error("config.json: d_input out of range");
-  if (sep != c.d_input) return make_error("config.json: sep_index must equal d_input (the [SEP] flag is the last input column)");
+  if (sep != c.d_input) return make_error("config.json: sep_index must equal d_input (the [SEP] flag follows the vector)");
+  // Optional columns after the [SEP] flag, in this order: BOS flag, then the constant 1.
+  c.input_width = c.d_input + 1;
+  if (bos != -1) {
+    if (bos != c.input_width) return make_error("config.json: bos_index must be d_input + 1");
+    c.bos_index = c.input_width++;
+  }
+  if (cst != -1) {
+    if (cst != c.input_width) return make_error("config.json: const_index must follow sep_index (and bos_index)");
+    c.const_index = c.input_width++;
+  }
   if (c.n_heads <= 0) return make_error("config.json: num_attention_heads must be positive");
   c.d_head = r.integer({"head_dim"}, c.d_model / c.n_heads);
   if (!r.err.empty()) return make_error(r.err);

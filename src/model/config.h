@@ -41,8 +41,12 @@ struct ModelConfig {
   bool tied_embeddings = false;
   bool attn_bias = false, mlp_bias = false;  // llama: attention_bias / mlp_bias
   int bos_token_id = -1, eos_token_id = -1;
-  // Averaging models: inputs are vectors in R^d_input plus a [SEP] flag.
+  // Averaging models: inputs are vectors in R^d_input plus a [SEP] flag (column
+  // d_input), optionally a BOS flag and a constant-1 column (the model has no
+  // biases or positions: without a constant, a vector query cannot prefer a key).
   int d_input = 0;
+  int bos_index = -1, const_index = -1;  // input columns; -1 = absent
+  int input_width = 0;                   // columns of an input row: d_input + 1 (+ BOS) (+ constant)
 };
 
 // Parses config.json text. Errors name the missing or invalid field.

@@ -144,8 +144,8 @@ Expected<Weights> map_neox(const ModelConfig& c, const TensorSource& src) {
 Expected<Weights> map_averaging(const ModelConfig& c, const TensorSource& src) {
   const int64_t d = c.d_model, din = c.d_input, hd = int64_t{c.n_heads} * c.d_head;
   Weights w;
-  SS_TRY_ASSIGN(w.tok_emb, src.get("embed_in.weight", {d, din + 1}));
-  w.tok_emb = transpose2d(w.tok_emb);  // [din+1, d] so that e = x @ tok_emb
+  SS_TRY_ASSIGN(w.tok_emb, src.get("embed_in.weight", {d, int64_t{c.input_width}}));
+  w.tok_emb = transpose2d(w.tok_emb);  // [input_width, d] so that e = x @ tok_emb
   if (c.learned_pos) SS_TRY_ASSIGN(w.pos_emb, src.get("pos_embed.weight", {c.max_positions, d}));  // [P, d]
   for (int l = 0; l < c.n_layers; ++l) {
     LayerWeights lw;

@@ -311,3 +311,180 @@ TEST_CASE("random attention-only models: invariants", "[analysis]") {
     }
   }
 }
+
+// ---------------------------------------------------------------------------
+// The full construction on the single-[SEP] task (training/averaging_report.md):
+// inputs [v (8), [SEP] flag, constant 1], no positions, no biases, any vectors.
+// Residual dims: 0..7 v, 8 [SEP] flag, 9 constant, 10 the tag, 11..18 the mean.
+//   Layer 0 (catch, tag): q = b1 x_9 (every token), k = x_8: a query after the
+//     [SEP] scores 40 on it and 0 on vectors, so A[i, s] = 1 (to e^-40); a query
+//     before it sees only vectors and spreads 1/(i+1). v = x_8 in head dim 0,
+//     W_O maps it to dim 10 times gamma: tag = v_s W_O = gamma e_10.
+//   Layer 1 (release): q = b2 x_10, k = x_10 - 2 gamma x_8: a tagged query scores
+//     40 on tagged vectors, -40 on the [SEP], 0 on untagged tokens; an untagged
+//     query scores 0 everywhere (uniform over [0, i], all vectors). v = x_0..7 ->
+//     dims 11..18, read out: the prediction is exactly the mean since the
+//     segment start, for vectors of any sign (the old construction needed
+//     positive entries because it had no constant to build queries from).
+namespace {
+const int kT2 = 16, kSep = 6;
+constexpr float kGamma2 = 2.0f;
+
+Model full_construction() {
+  const int din = 8, d = 19, dh = 8, C = din + 2;
+  Model m = test::attention_only_model(din, d, 2, 1, dh);
+  m.config.input_width = C;
+  m.config.const_index = din + 1;
+  m.weights.tok_emb = Tensor({C, d});  // [C, d]: the input columns land on dims 0..9
+  for (int j = 0; j < C; ++j) m.weights.tok_emb.at(j, j) = 1.f;
+  const float sq = std::sqrt(float(dh));
+  LayerWeights& a = m.weights.layers[0];
+  a.wq.at(0, 9) = 40.f * sq;  // score 40 / sqrt(dh) * sqrt(dh) on the [SEP]
+  a.wk.at(0, 8) = 1.f;
+  a.wv.at(0, 8) = 1.f;
+  a.wo.at(10, 0) = kGamma2;
+  LayerWeights& b = m.weights.layers[1];
+  b.wq.at(0, 10) = 40.f * sq / (kGamma2 * kGamma2);
+  b.wk.at(0, 10) = 1.f;
+  b.wk.at(0, 8) = -2.f * kGamma2;
+  for (int j = 0; j < din; ++j) b.wv.at(j, j) = 1.f, b.wo.at(11 + j, j) = 1.f;
+  for (int j = 0; j < din; ++j) m.weights.lm_head.at(j, 11 + j) = 1.f;
+  return m;
+}
+
+// [T, 10]: N(0, 1) vectors (both signs), the [SEP] at kSep, the constant column.
+Tensor full_inputs() {
+  Tensor x({kT2, 10});
+  std::mt19937 rng(5);
+  std::normal_distribution<float> n(0.f, 1.f);
+  for (int t = 0; t < kT2; ++t) {
+    if (t == kSep) x.at(t, 8) = 1.f;
+    else for (int j = 0; j < 8; ++j) x.at(t, j) = n(rng);
+    x.at(t, 9) = 1.f;
+  }
+  return x;
+}
+
+// The designed patterns (e^-40 terms dropped: below float resolution).
+std::vector<double> full_A(int layer) {
+  std::vector<double> A(kT2 * kT2, 0.0);
+  for (int i = 0; i < kT2; ++i) {
+    if (i < kSep) {  // before the [SEP]: uniform over the vectors seen, in both layers
+      for (int j = 0; j <= i; ++j) A[i * kT2 + j] = 1.0 / (i + 1);
+    } else if (layer == 0) {
+      A[i * kT2 + kSep] = 1.0;  // catch
+    } else if (i == kSep) {  // the [SEP] is tagged too but scores -40 on itself: uniform before it
+      for (int j = 0; j < kSep; ++j) A[i * kT2 + j] = 1.0 / kSep;
+    } else {  // release: uniform over the tagged vectors kSep+1..i
+      for (int j = kSep + 1; j <= i; ++j) A[i * kT2 + j] = 1.0 / (i - kSep);
+    }
+  }
+  return A;
+}
+}  // namespace
+
+TEST_CASE("full averaging construction (single [SEP], constant input): every metric's exact value", "[analysis]") {
+  const Model m = full_construction();
+  const Tensor x = full_inputs();
+  const Taps taps = test::forward_attention_only(m, test::embed_inputs(m, x));
+  // The task is solved exactly: y_i = mean of the vectors since the segment start.
+  const Tensor& y = *taps.get("logits");  // [T, 8]
+  for (int i = 0; i < kT2; ++i) {
+    if (i == kSep) continue;
+    const int from = i < kSep ? 0 : kSep + 1;
+    for (int j = 0; j < 8; ++j) {
+      double mean = 0;
+      for (int t = from; t <= i; ++t) mean += x.at(t, j);
+      mean /= (i - from + 1);
+      INFO("i " << i << " dim " << j);
+      REQUIRE_THAT(y.at(i, j), WithinAbs(mean, 1e-5));
+    }
+  }
+  std::vector<std::string> texts(kT2, "v");
+  texts[kSep] = "[SEP]";
+  AnalysisSettings st;  // sink_eps 0.2, catch_tau 0.5
+  st.release_max_sinks = -1;
+  const Analysis an = analyze(m, taps, st, &texts);
+  REQUIRE(an.n_layers == 2);
+  REQUIRE(an.T == kT2);
+
+  // sink_score of every key, both layers, from the designed patterns; the sink
+  // list of each layer is exactly the keys above sink_eps.
+  for (int l = 0; l < 2; ++l) {
+    const auto A = full_A(l);
+    const Tensor& got = *taps.get(l, "attn_pattern");  // [1, T, T]
+    std::set<int> want_sinks, got_sinks;
+    for (int k = 0; k < kT2; ++k) {
+      double s = 0;
+      for (int i = k; i < kT2; ++i) {
+        REQUIRE_THAT(got.at(0, i, k), WithinAbs(A[i * kT2 + k], 1e-6));
+        s += A[i * kT2 + k];
+      }
+      s /= (kT2 - k);
+      INFO("layer " << l << " key " << k);
+      REQUIRE_THAT(an.score(l, 0, k), WithinAbs(s, 1e-6));
+      if (s > st.sink_eps) want_sinks.insert(k);
+    }
+    for (const Sink& sk : an.sinks)
+      if (sk.layer == l) got_sinks.insert(sk.key);
+    CHECK(got_sinks == want_sinks);
+  }
+  // Numbers the design fixes: sink_score(s) = 1; key 0 gets H_6 / 16 = 0.1531 (no BOS sink).
+  REQUIRE_THAT(an.score(0, 0, kSep), WithinAbs(1.0, 1e-6));
+  REQUIRE_THAT(an.score(0, 0, 0), WithinAbs((1 + 1 / 2. + 1 / 3. + 1 / 4. + 1 / 5. + 1 / 6.) / 16, 1e-6));
+  REQUIRE(an.sink1_share == 0.f);
+
+  // Catch: the [SEP] is layer 0's only sink and catches exactly its segment.
+  std::vector<const Sink*> l0;
+  for (const Sink& sk : an.sinks)
+    if (sk.layer == 0) l0.push_back(&sk);
+  REQUIRE(l0.size() == 1);
+  const Sink& s = *l0[0];
+  CHECK(s.key == kSep);
+  CHECK(s.kind == SinkKind::Other);
+  std::vector<int> segment;
+  for (int i = kSep; i < kT2; ++i) segment.push_back(i);
+  CHECK(s.caught == segment);
+  CHECK(s.span_begin == kSep);
+  CHECK(s.span_end == kT2);
+
+  // Tag: v_s W_O = gamma e_10; every caught token's head output is that vector
+  // (alignment 1), the tokens before the [SEP] get none (0 by definition).
+  REQUIRE(s.tag.size() == 19);
+  for (int o = 0; o < 19; ++o) CHECK_THAT(s.tag[o], WithinAbs(o == 10 ? kGamma2 : 0.0, 1e-6));
+  CHECK_THAT(s.tag_norm, WithinAbs(kGamma2, 1e-6));
+  for (int i = 0; i < kT2; ++i) {
+    INFO("token " << i);
+    CHECK_THAT(s.tag_alignment[i], WithinAbs(i >= kSep ? 1.0 : 0.0, 1e-6));
+  }
+  // tag_variance: the head's output is 0 or gamma e_10: one direction, the tag's.
+  REQUIRE(s.has_variance);
+  CHECK_THAT(s.var_top1, WithinAbs(1.0, 1e-5));
+  CHECK_THAT(s.var_top2, WithinAbs(1.0, 1e-5));
+  CHECK_THAT(s.cos_top_pc_tag, WithinAbs(1.0, 1e-5));
+  // The tag's path: gamma on every caught token after layers 0 and 1 (layer 1 writes
+  // dims 11..18), 0 on the others.
+  REQUIRE(s.tag_projection.size() == 2);
+  for (int k = 0; k < 2; ++k) {
+    CHECK_THAT(s.tag_projection[k], WithinAbs(kGamma2, 1e-5));
+    CHECK_THAT(s.tag_projection_others[k], WithinAbs(0.0, 1e-6));
+  }
+
+  // Release by layer 1's head over the caught queries j = s..T-1: the [SEP] query
+  // puts nothing on the tagged set (it scores -40 on itself), every later query
+  // all of it, so mass_caught = (T-s-1)/(T-s); uniform_caught = mean_j (j-s+1)/(j+1).
+  REQUIRE(s.has_release);
+  REQUIRE(s.release.size() == 1);
+  const Release& r = s.release[0];
+  CHECK(r.layer == 1);
+  CHECK(r.head == 0);
+  double uniform = 0;
+  for (int j = kSep; j < kT2; ++j) uniform += double(j - kSep + 1) / (j + 1);
+  uniform /= (kT2 - kSep);
+  const double mass = double(kT2 - kSep - 1) / (kT2 - kSep);
+  CHECK_THAT(r.mass_caught, WithinAbs(mass, 1e-6));
+  CHECK_THAT(r.uniform_caught, WithinAbs(uniform, 1e-6));
+  CHECK_THAT(r.lift, WithinAbs(mass / uniform, 1e-5));
+  // Every bit of the score that pulls tagged queries to tagged keys is the tag.
+  CHECK_THAT(r.tag_score_share, WithinAbs(1.0, 1e-5));
+}

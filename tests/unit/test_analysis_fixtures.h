@@ -23,6 +23,7 @@ inline Model attention_only_model(int d_input, int d, int L, int H, int dh) {
   c.model_type = "sinkscope_averaging";
   c.d_input = d_input, c.d_model = d, c.n_layers = L, c.n_heads = H, c.n_kv_heads = H, c.d_head = dh;
   c.vocab_size = d_input + 1, c.max_positions = 64, c.rotary = false;
+  c.input_width = d_input + 1;  // [SEP] flag, no BOS or constant column
   m.weights.tok_emb = Tensor({d_input + 1, d});
   m.weights.lm_head = Tensor({d_input, d});
   m.weights.layers.resize(L);

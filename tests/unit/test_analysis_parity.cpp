@@ -38,9 +38,11 @@ Model load_averaging(const std::string& dir) {
             dh = cfg["head_dim"];
   Model m = test::attention_only_model(din, d, L, H, dh);
   auto t = read_f32_safetensors(dir + "/model.safetensors");
-  const Tensor& emb = t.at("embed_in.weight");  // [d, din + 1] -> tok_emb [din + 1, d]
+  const Tensor& emb = t.at("embed_in.weight");  // [d, C] -> tok_emb [C, d]; C = din + 1 (+ BOS) (+ constant)
+  const int C = int(emb.dim(1));
+  m.weights.tok_emb = Tensor({C, d});
   for (int i = 0; i < d; ++i)
-    for (int j = 0; j <= din; ++j) m.weights.tok_emb.at(j, i) = emb.at(i, j);
+    for (int j = 0; j < C; ++j) m.weights.tok_emb.at(j, i) = emb.at(i, j);
   m.weights.lm_head = t.at("readout.weight");
   for (int l = 0; l < L; ++l) {
     auto p = "layers." + std::to_string(l) + ".self_attn.";
@@ -54,7 +56,7 @@ Model load_averaging(const std::string& dir) {
 }  // namespace
 
 TEST_CASE("analysis equals the Python reference on the averaging models", "[analysis][parity]") {
-  for (const char* name : {"averaging-5", "averaging-13"}) {
+  for (const char* name : {"averaging-bos-8", "averaging-bos-10", "averaging-d32-13"}) {
     INFO(name);
     const std::string root = SINKSCOPE_SOURCE_DIR;
     Model m = load_averaging(root + "/models/" + name);

@@ -55,9 +55,13 @@ uint64_t fingerprint(const std::vector<float>& v) {
 
 TEST_CASE("averaging trainer: loss curve and step-0 gradients match PyTorch", "[averaging_trainer]") {
   Golden g = load_golden();
-  const Tensor shape = g.get("shape"), hp = g.get("hparams");  // [8], [5]
+  const Tensor shape = g.get("shape"), hp = g.get("hparams");  // [9], [5]
+  REQUIRE(shape.numel() == 9);
   TrainConfig cfg;
   cfg.shape = {int(shape.data[0]), int(shape.data[1]), int(shape.data[2]), int(shape.data[3]), int(shape.data[4])};
+  const int C = int(shape.data[8]);  // input columns: d_input + 2 = with the constant column
+  REQUIRE(C == cfg.shape.d_input + 2);
+  cfg.task.const_input = true;
   cfg.task.T = int(shape.data[5]);
   cfg.batch = int(shape.data[6]);
   const int steps = int(shape.data[7]);
@@ -69,14 +73,14 @@ TEST_CASE("averaging trainer: loss curve and step-0 gradients match PyTorch", "[
     REQUIRE(t.shape == e.shape);
     std::copy(t.data.begin(), t.data.end(), tr.params().at(e.offset));
   }
-  const Tensor batches = g.get("batches");  // [steps, B, T, d_input + 1]
+  const Tensor batches = g.get("batches");  // [steps, B, T, C]
   const Tensor losses = g.get("losses");    // [steps]
   REQUIRE(batches.dim(0) == steps);
-  const size_t per = size_t(cfg.batch) * cfg.task.T * (cfg.shape.d_input + 1);
+  const size_t per = size_t(cfg.batch) * cfg.task.T * C;
   float worst = 0;
   for (int s = 0; s < steps; ++s) {
     Batch b;
-    b.B = cfg.batch, b.T = cfg.task.T, b.d_input = cfg.shape.d_input;
+    b.B = cfg.batch, b.T = cfg.task.T, b.d_input = cfg.shape.d_input, b.C = C;
     b.x.assign(batches.data.begin() + s * per, batches.data.begin() + (s + 1) * per);
     fill_targets(b);
     const float loss = tr.train_on(b);
@@ -149,7 +153,8 @@ TEST_CASE("averaging trainer: forward agrees with the engine's CPU backend", "[a
   tr.evaluate();
   const Model m = to_model(tr.params());
   const Batch& b = tr.eval_batch();
-  const int C = cfg.shape.d_input + 1;
+  const int C = b.C;
+  REQUIRE(C == cfg.shape.d_input + 2);
   Tensor x({b.T, C});  // sequence 1 of the eval batch
   std::copy(b.x.begin() + size_t(b.T) * C, b.x.begin() + size_t(2) * b.T * C, x.data.begin());
   auto be = make_cpu_backend();
@@ -188,15 +193,17 @@ TEST_CASE("averaging trainer: bit-for-bit reproducible (the same constants nativ
   std::printf("averaging trainer fingerprints: eval batch %016llx, params after 30 steps %016llx\n",
               (unsigned long long)data_fp, (unsigned long long)param_fp);
   // Measured natively (x86-64 g++ -O3); the wasm unit tests must see the same bits.
-  CHECK(data_fp == 0x788804acaf0fa88eull);
-  CHECK(param_fp == 0x7af10fc9561dd616ull);
+  CHECK(data_fp == 0xd19263bb447444c8ull);
+  CHECK(param_fp == 0xc17b75f5ca0f3aabull);
 }
 
 TEST_CASE("averaging trainer: seed 1 learns in 300 steps", "[averaging_trainer]") {
-  // Measured: first loss ~1.6, eval loss 0.14327 after 300 steps (the browser
-  // test expects the same numbers from the wasm build).
+  // Measured: first loss 2.65, eval loss 0.083243 after 300 steps with the lab's
+  // schedule over the run (the browser test expects the same numbers from the
+  // wasm build, and `sinkscope-cli train-averaging --seed 1 --steps 300` prints them).
   TrainConfig cfg;
   cfg.seed = 1;
+  cfg.schedule_steps = 300;
   Trainer tr(cfg);
   const float before = tr.metrics().loss;
   tr.train(300);
@@ -204,7 +211,7 @@ TEST_CASE("averaging trainer: seed 1 learns in 300 steps", "[averaging_trainer]"
   INFO("eval loss before " << before << ", after " << m.loss << "; training loss first " << tr.losses().front()
                            << ", last " << tr.last_loss());
   REQUIRE(tr.losses().front() > 1.0f);
-  REQUIRE(m.loss < 0.16f);
+  REQUIRE(m.loss < 0.1f);  // below predicting 0 (0.20): it learned the mean since the start
   REQUIRE(m.loss < 0.3f * before);
-  REQUIRE_THAT(m.loss, Catch::Matchers::WithinAbs(0.143270, 1e-5));
+  REQUIRE_THAT(m.loss, Catch::Matchers::WithinAbs(0.083243, 1e-5));
 }

@@ -121,11 +121,11 @@ Expected<void> CpuBackend::extend(const Model& model, const ForwardInput& input,
   Tensor x({n, d});
   if (c.family == Family::Averaging) {
     const Tensor* in = input.vectors;
-    if (!in || in->rank() != 2 || in->dim(1) != c.d_input + 1)
-      return make_error("forward: averaging models take inputs [T, d_input + 1] = [T, " + std::to_string(c.d_input + 1) + "]");
-    // x = inputs[s:T] @ tok_emb ([din+1, d]); tiny, so a plain loop.
+    if (!in || in->rank() != 2 || in->dim(1) != c.input_width)
+      return make_error("forward: averaging models take inputs [T, input_width] = [T, " + std::to_string(c.input_width) + "]");
+    // x = inputs[s:T] @ tok_emb ([input_width, d]); tiny, so a plain loop.
     for (int64_t i = 0; i < n; ++i)
-      for (int64_t k = 0; k <= c.d_input; ++k) {
+      for (int64_t k = 0; k < c.input_width; ++k) {
         const float a = in->at(s + i, k);
         if (a != 0.0f)
           for (int64_t j = 0; j < d; ++j) x.data[i * d + j] += a * w.tok_emb.data[k * d + j];

@@ -18,22 +18,18 @@ namespace ss::ui {
 void draw_averaging_lab(app::AppState& s) {
   auto& ui = app::explorer_ui();
   app::AveragingLab& lab = app::averaging_lab(s, static_cast<uint64_t>(ui.averaging_sequence_seed));
-  ImGui::TextUnformatted("The minimal problem: output the mean of the inputs since the last [SEP]");
+  ImGui::TextUnformatted("The minimal problem: output the mean of the inputs since the [SEP] (before it: since the start)");
   ImGui::SameLine();
   help_marker(guide::kAveraging);
   // Seeds side by side: loss on this sequence and where layer 0 puts its sinks.
   if (ImGui::Button("new random sequence")) ++ui.averaging_sequence_seed;
   ImGui::SameLine();
-  ImGui::TextDisabled("sequence #%d, T = %d, [SEP] at", ui.averaging_sequence_seed, lab.T);
-  for (int p : lab.sep_positions) {
-    ImGui::SameLine(0, 4);
-    ImGui::TextDisabled("%d", p);
-  }
+  ImGui::TextDisabled("sequence #%d, T = %d, [SEP] at %d", ui.averaging_sequence_seed, lab.T, lab.sep);
   if (ImGui::BeginTable("##seeds", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH)) {
     ImGui::TableSetupColumn("model");
     ImGui::TableSetupColumn("loss (MSE)");
     ImGui::TableSetupColumn("sinks on [SEP] / all sinks");
-    ImGui::TableSetupColumn("layer-0 catches of [SEP] spans");
+    ImGui::TableSetupColumn("layer 0: catch of the [SEP]");
     ImGui::TableHeadersRow();
     for (size_t i = 0; i < lab.runs.size(); ++i) {
       const app::AveragingRun& r = lab.runs[i];
@@ -48,15 +44,18 @@ void draw_averaging_lab(app::AppState& s) {
       }
       ImGui::Text("%.4f", r.loss);
       ImGui::TableNextColumn();
-      int on_sep = 0, catches = 0;
-      for (const Sink& sk : r.analysis.sinks) {
-        bool sep = std::binary_search(lab.sep_positions.begin(), lab.sep_positions.end(), sk.key);
-        on_sep += sep;
-        if (sep && sk.layer == 0 && sk.span_end - sk.span_begin > 1) ++catches;
-      }
+      int on_sep = 0;
+      for (const Sink& sk : r.analysis.sinks) on_sep += sk.key == lab.sep;
       ImGui::Text("%d / %d", on_sep, static_cast<int>(r.analysis.sinks.size()));
       ImGui::TableNextColumn();
-      ImGui::Text("%d", catches);
+      if (r.sep_sink < 0) {
+        ImGui::TextDisabled("no sink on the [SEP]");
+      } else {
+        const Sink& sk = r.analysis.sinks[size_t(r.sep_sink)];
+        // The verdict: the [SEP] caught its whole segment, or only part of it.
+        ImGui::Text("head %d catches [%d, %d)%s", sk.head, sk.span_begin, sk.span_end,
+                    r.caught_segment ? ": the whole segment" : "");
+      }
     }
     ImGui::EndTable();
   }
@@ -72,7 +71,7 @@ void draw_averaging_lab(app::AppState& s) {
   float cell_w = avail.x / std::max(1, H) - 6.0f, cell_h = avail.y / std::max(1, L) - 24.0f;
   static std::vector<std::string> short_labels;
   short_labels.clear();
-  for (auto& l : lab.labels) short_labels.push_back(l == "[SEP]" ? "SEP" : l.substr(1));
+  for (auto& l : r.labels) short_labels.push_back(l == "[SEP]" ? "SEP" : l == "BOS" ? "BOS" : l.substr(1));
   for (int l = 0; l < L; ++l) {
     for (int h = 0; h < H; ++h) {
       if (h) ImGui::SameLine();

@@ -45,10 +45,17 @@ void controls(avg::LiveTraining& live) {
   ImGui::InputInt("steps", &live.target_steps, 500);
   live.target_steps = std::max(1, live.target_steps);
   ImGui::PopItemWidth();
+  // The task: one [SEP] per sequence (the default, where the mechanism forms) or
+  // the older [SEP]-at-0-then-at-rate-p_sep; the constant input column a bias-free
+  // model needs to prefer the [SEP] at all (averaging_report.md).
+  ImGui::Checkbox("one [SEP] per sequence", &c.task.single_sep);
+  ImGui::SameLine();
+  ImGui::Checkbox("constant input column", &c.task.const_input);
 
   const bool same = c.seed == live.trainer.config().seed && c.shape.d == live.trainer.config().shape.d &&
                     c.shape.H == live.trainer.config().shape.H && c.shape.dh == live.trainer.config().shape.dh &&
-                    c.opt.lr == live.trainer.config().opt.lr;
+                    c.opt.lr == live.trainer.config().opt.lr && c.task.single_sep == live.trainer.config().task.single_sep &&
+                    c.task.const_input == live.trainer.config().task.const_input;
   if (live.running) {
     if (ImGui::Button("pause")) live.running = false;
   } else if (ImGui::Button(live.trainer.step() == 0 || !same ? "start" : "resume")) {
