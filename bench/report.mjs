@@ -100,7 +100,8 @@ if (B && B.forwards) {
     md.push('');
     md.push('Caveat: the page\'s peak loop is one long call per run, and V8 has no on-stack replacement for wasm, so it may ' +
             'run in the baseline tier (Liftoff) while linear() (called many times) is optimised: read the share of peak from ' +
-            'the node table below (TurboFan from the start, CPU time).', '');
+            'the node table below (TurboFan from the start, CPU time). The page\'s clock is also coarse without cross-origin ' +
+            'isolation (about 0.1 ms), so best-of times of the small shapes read high.', '');
   }
   if (B.page_ready) target('page ready (navigation to first analysis drawn)', f1(B.page_ready.ms) + ' ms', '<= 3000 ms', B.page_ready.ms <= 3000);
   if (B.sizes) {
