@@ -1,4 +1,4 @@
-// Averaging models embed input vectors: x[i, :] = inputs[i, :] @ tok_emb
+// Averaging models embed input vectors: x[i, :] = inputs[i, :] @ tok_emb (rows of input_width columns)
 // (+ pos_emb[i, :]). tok_emb is [din1, d] here (not an nn.Linear layout), so
 // this is its own small kernel rather than the matmul. One thread per element.
 struct P { n: u32, d: u32, din1: u32, learned_pos: u32 }

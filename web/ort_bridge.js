@@ -9,7 +9,7 @@
 //              every panel's taps as outputs) or model.logits.onnx ('logits')
 //       ep     'wasm' (default) or 'webgpu'
 //       ids    Int32Array [T] (language models), or
-//       inputs Float32Array [T * width] (averaging models, width = d_input + 1)
+//       inputs Float32Array [T * width] (averaging models, width = the config's input_width)
 //     -> {outputs: [{name, dims, data: Float32Array}], ms}
 //       ms = wall time of session.run() alone (the session is cached per
 //       model, graph and ep; its creation is not counted)

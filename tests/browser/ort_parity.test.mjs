@@ -16,7 +16,7 @@ import { api, dist, launch, openPage, root, serve, waitReady } from './harness.m
 import { readSafetensors } from '../node/safetensors.mjs';
 
 const TOL = 1e-4;
-const AVG = 'averaging-5';
+const AVG = 'averaging-bos-8';
 
 // In the page: fetch a model folder's config.json + model.safetensors and load it for ss_ort_*.
 async function loadModel(page, name) {

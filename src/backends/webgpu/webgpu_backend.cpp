@@ -29,7 +29,7 @@ struct TapCopy {
 struct Request {
   const Model* model = nullptr;
   std::vector<int32_t> ids;     // [T] (language models)
-  std::optional<Tensor> vectors;  // [T, d_input + 1] (averaging models)
+  std::optional<Tensor> vectors;  // [T, input_width] (averaging models)
   TapFilter filter;
   std::vector<uint32_t> zero_mask;  // [layers] ZeroHead bits
   std::string unsupported;          // non-empty: answer kFailed with this
@@ -115,8 +115,8 @@ Expected<void> WebGpuBackend::submit(const Model& model, const std::string& mode
   r.filter = filter;
   r.zero_mask.assign(c.n_layers, 0u);
   if (c.family == Family::Averaging) {
-    if (!input.vectors || input.vectors->rank() != 2 || input.vectors->dim(1) != c.d_input + 1)
-      return make_error("forward: averaging models take inputs [T, d_input + 1]");
+    if (!input.vectors || input.vectors->rank() != 2 || input.vectors->dim(1) != c.input_width)
+      return make_error("forward: averaging models take inputs [T, input_width] = [T, " + std::to_string(c.input_width) + "]");
     r.vectors = *input.vectors;
   } else {
     if (input.vectors) return make_error("forward: language models take token ids, not input vectors");
@@ -283,7 +283,7 @@ Expected<void> WebGpuBackend::launch() {
     const Buffer* rp = resid_post;
     if (rec) {
       if (averaging)
-        webgpu::dispatch_threads(Kernel::EmbedVectors, Params().u(n).u(d).u(c.d_input + 1).u(c.learned_pos),
+        webgpu::dispatch_threads(Kernel::EmbedVectors, Params().u(n).u(d).u(c.input_width).u(c.learned_pos),
                                  {in, &weight(w.tok_emb), &weight(w.pos_emb), xs}, n * d);
       else
         webgpu::dispatch_threads(Kernel::Embed, Params().u(n).u(d).u(c.learned_pos).u(0),
