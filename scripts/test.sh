@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2 (and CI's only step, .ci/run): set up, build native + wasm +
 # fuzz, then run every test runner and print each one's summary:
-#   ctest native (Catch2 unit tests), ctest wasm (the same tests under node),
+#   ctest native (Catch2 unit tests), ctest native-asan (the same under ASan +
+#   UBSan), ctest wasm (the same tests under node),
 #   each fuzz target for ~15 s (ctest fuzz), the browser suite (node --test,
 #   playwright-core + chromium), ONNX Runtime parity (node --test tests/node/,
 #   onnxruntime-node), and the native smoke test under Xvfb.
@@ -42,9 +43,13 @@ show() { grep -E "$2" "$1" | tail -n "${3:-5}" || true; }
 step "build native" $LOGDIR/build-native.log bash -c "cmake --preset native && cmake --build --preset native"
 step "build wasm"   $LOGDIR/build-wasm.log   bash -c "cmake --preset wasm && cmake --build --preset wasm"
 step "build fuzz"   $LOGDIR/build-fuzz.log   bash -c "cmake --preset fuzz && cmake --build --preset fuzz"
+# The whole unit suite again under ASan + UBSan (library + unit_tests only).
+step "build native-asan" $LOGDIR/build-native-asan.log bash -c "cmake --preset native-asan && cmake --build --preset native-asan"
 
 step "ctest native" $LOGDIR/ctest-native.log ctest --preset native
 show $LOGDIR/ctest-native.log "tests passed|tests failed|Total Test time|No tests were found"
+step "ctest native-asan (ASan + UBSan)" $LOGDIR/ctest-native-asan.log ctest --preset native-asan
+show $LOGDIR/ctest-native-asan.log "tests passed|tests failed|Total Test time|No tests were found"
 step "ctest wasm" $LOGDIR/ctest-wasm.log ctest --preset wasm
 show $LOGDIR/ctest-wasm.log "tests passed|tests failed|Total Test time|No tests were found"
 step "fuzz (ctest, 15 s per target)" $LOGDIR/fuzz.log ctest --preset fuzz

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/backends.h"
+#include "app/context_limit.h"
 #include "app/session.h"
 
 namespace ss::app {
@@ -39,12 +40,14 @@ void fall_back(AppState& s, AsyncSession& a, const std::string& why) {
   ++a.stats.fallbacks;
 }
 
-// The same tokens the CPU path (session.cpp update()) makes.
-std::shared_ptr<Results> tokenize(const AppState& s) {
+// The same tokens the CPU path (session.cpp update()) makes, cut to the
+// model's context with the same notice.
+std::shared_ptr<Results> tokenize(AppState& s) {
   auto r = std::make_shared<Results>();
   r->prompt_version = s.prompt_version;
   auto t0 = std::chrono::steady_clock::now();
   Tokens t = s.model->tokenizer.encode(s.prompt, s.settings.add_bos);
+  s.notice = truncate_to_context(t, context_limit(s.model->model.config), s.prompt.size());
   r->tokens.ids = std::move(t.ids);
   r->tokens.ranges = std::move(t.ranges);
   for (int32_t id : r->tokens.ids) r->tokens.texts.push_back(s.model->tokenizer.token_text(id));

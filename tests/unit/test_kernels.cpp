@@ -23,7 +23,10 @@ TEST_CASE("linear kernel tiles and ragged edges equal the plain loop", "[engine]
       double err = 0;
       for (size_t i = 0; i < y.size(); ++i) err = std::max(err, double(std::fabs(y[i] - y0[i])) / (1.0 + std::fabs(y0[i])));
       INFO(ss::cpu::linear_path() << " n=" << n << " in=" << in << " out=" << out << " bias=" << bias);
-      CHECK(err < 1e-5);
+      // A tiling bug gives errors of order 1; a different summation order (Eigen's
+      // blocked GEMM natively, other compilers' contraction) moves an 832-term float
+      // sum by ~sqrt(832) * 6e-8 * |terms|, up to ~5e-5 relative.
+      CHECK(err < 2e-4);
     }
   }
 }
