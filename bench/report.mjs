@@ -16,6 +16,7 @@ const R = {
   native: { gemm: lines('native_gemm.jsonl'), forward: lines('native_forward.jsonl'), ort_node: lines('ort_node.jsonl') },
   wasm_node: { gemm: lines('wasm_gemm.jsonl'), forward: lines('wasm_forward.jsonl') },
   browser: json('browser.json'),
+  webgpu_sizes: json('webgpu_sizes.json'),
 };
 fs.writeFileSync(outJson, JSON.stringify(R, null, 1) + '\n');
 
@@ -79,6 +80,16 @@ if (B && B.forwards) {
               `our CPU backend on the same ids, same page: ${f1(cpu[cpu.length >> 1])} ms; ` +
               `max |webgpu - cpu| logits ${B.webgpu.runs[0].max_diff_logits}.`, '');
     }
+  }
+  if (R.webgpu_sizes) {
+    const W = R.webgpu_sizes;
+    md.push(`Our WebGPU forward against our CPU forward in the app (bench/browser/webgpu_sizes.mjs, logits read back, ` +
+            `adapter ${JSON.stringify(W.adapter)}: a software adapter here, so WebGPU times are a software renderer's):`, '');
+    md.push('| T | ours, WebGPU (ms) | ours, CPU (ms) | WebGPU / CPU time | max abs logit diff |', '|---|---|---|---|---|');
+    for (const r of W.rows)
+      md.push(r.error ? `| ${r.T} | not measured: ${r.error} | | | |`
+        : `| ${r.T} | ${f1(r.webgpu_ms)} | ${f1(r.cpu_ms)} | ${f1(r.webgpu_ms / r.cpu_ms)}x | ${r.max_diff_logits.toExponential(1)} |`);
+    md.push('');
   }
   if (B.edit_to_frame) {
     const e = B.edit_to_frame, ortFull = row(128).ort_wasm_taps?.median_ms;

@@ -53,6 +53,8 @@ echo "bench: browser (headless chromium, one page load)"
 # $WASM/dist; the app (index.html) from BENCH_APP_DIST or $WASM/dist.
 node bench/browser/run.mjs --bench "$WASM/bench_page" --dist "${BENCH_APP_DIST:-$WASM/dist}" \
   --ort-dist "$WASM/dist" --out "$RAW/browser.json"
+echo "bench: our WebGPU forward vs our CPU forward, T = 64, 128, 256 (software adapter here)"
+node bench/browser/webgpu_sizes.mjs --dist "${BENCH_APP_DIST:-$WASM/dist}" --out "$RAW/webgpu_sizes.json"
 machine end >> "$RAW/machine.jsonl"
 
 node bench/report.mjs "$RAW" bench/results.json BENCHMARKS.md
