@@ -149,7 +149,7 @@ bool update_async(AppState& s) {
   }
   auto ok = a.be->submit(s.model->model, s.model->name, ForwardInput{r->tokens.ids, nullptr}, Hooks{}, TapFilter{});
   if (!ok) {
-    fall_back(s, a, shown + " could not run this model (" + ok.error().message + ")");
+    fall_back(s, a, shown + (a.be->lost() ? " device lost (" : " could not run this model (") + ok.error().message + ")");
     return false;
   }
   a.pending = std::move(r);

@@ -48,6 +48,11 @@ class AsyncBackend {
 
   // Wall time of the last finished request, submit to result (ms).
   virtual double last_ms() const = 0;
+
+  // True once the backend is gone for good (a lost GPU device). Lets the app
+  // tell "lost" from "cannot run this request" when submit() fails, since a
+  // destroyed device can fail a submit before its lost notice arrives.
+  virtual bool lost() const { return false; }
 };
 
 }  // namespace ss

@@ -51,6 +51,7 @@ class WebGpuBackend final : public AsyncBackend {
                         const Hooks& hooks, const TapFilter& filter) override;
   Poll poll(Taps& out, std::string& error) override;
   double last_ms() const override { return last_ms_; }
+  bool lost() const override { return webgpu::device_state() == webgpu::DeviceState::kLost; }
 
  private:
   void drop_request() {
