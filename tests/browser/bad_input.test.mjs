@@ -8,25 +8,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { api, dist, launch, results, serve, waitReady } from './harness.mjs';
+import { api, dist, results, waitReady, useBrowser } from './harness.mjs';
 
 const model = 'tiny-chars';
 const CONTEXT = 1024;  // tiny-chars' max_position_embeddings
-let server, browser;
-
-before(async () => {
-  assert.ok(fs.existsSync(path.join(dist, 'sinkscope.wasm')), `no build in ${dist}`);
-  server = await serve(dist);
-  browser = await launch();
-});
-after(async () => {
-  if (browser) await browser.close();
-  if (server) server.stop();
-});
+const env = useBrowser();
 
 // A page that records console output and every CSP violation from its start.
 async function openPage(url) {
-  const page = await browser.ctx.newPage();
+  const page = await env.browser.ctx.newPage();
   await page.addInitScript(() => {
     window.__csp = [];
     document.addEventListener('securitypolicyviolation', (e) =>
@@ -81,10 +71,10 @@ function editHeader(bytes, edit) {
 
 // Opens the page with model.safetensors replaced by `body`; resolves to the overlay's error.
 async function loadWithModelFile(body) {
-  const page = await browser.ctx.newPage();
+  const page = await env.browser.ctx.newPage();
   await page.route('**/models/tiny-chars/model.safetensors', (route) =>
     route.fulfill({ status: 200, contentType: 'application/octet-stream', body }));
-  await page.goto(`${server.url}?model=${model}`);
+  await page.goto(`${env.server.url}?model=${model}`);
   const err = await waitOverlay(page);
   assert.equal(await page.locator('#error-overlay').isVisible(), true);
   await page.close();
@@ -93,7 +83,7 @@ async function loadWithModelFile(body) {
 
 test('the page runs under its Content-Security-Policy: no eval, no violations, no HTML from the URL', async () => {
   const hostile = '<img src=x onerror="window.__xss=1">';
-  const page = await openPage(`${server.url}?model=${model}&prompt=${encodeURIComponent(hostile)}`);
+  const page = await openPage(`${env.server.url}?model=${model}&prompt=${encodeURIComponent(hostile)}`);
   await waitReady(page);
   assert.equal(await api(page, 'ss_prompt', 'string'), hostile, 'the URL text is a prompt, not markup');
   await frames(page, 5);
@@ -124,7 +114,7 @@ test('the page runs under its Content-Security-Policy: no eval, no violations, n
   await page.close();
 
   // A model name with markup: the overlay shows it as text.
-  const p2 = await openPage(`${server.url}?model=${encodeURIComponent(hostile)}`);
+  const p2 = await openPage(`${env.server.url}?model=${encodeURIComponent(hostile)}`);
   const err = await waitOverlay(p2, 15000);
   assert.match(err.title, /Unknown model name/);
   assert.ok(err.shown.includes(hostile), 'shown literally');
@@ -134,7 +124,7 @@ test('the page runs under its Content-Security-Policy: no eval, no violations, n
 });
 
 test('a 100,000-character prompt is cut to the context with a notice; invalid UTF-8, control characters and an empty prompt run', async () => {
-  const page = await openPage(`${server.url}?model=${model}`);
+  const page = await openPage(`${env.server.url}?model=${model}`);
   await waitReady(page);
   const long = 'The sky is blue. Grass is green.\n'.repeat(3100).slice(0, 100000);
   await api(page, 'ss_set_prompt', null, [long]);

@@ -1,23 +1,13 @@
 // README's course-page snippet, as written there (sandboxed iframe and all),
 // in a host page: the embedded app must start, draw its one panel and
 // analyse the snippet's prompt, with no CSP violation inside the frame.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { dist, launch, results, root, serve } from './harness.mjs';
+import { results, root, useBrowser } from './harness.mjs';
 
-let server, browser;
-
-before(async () => {
-  assert.ok(fs.existsSync(path.join(dist, 'sinkscope.wasm')), `no build in ${dist}`);
-  server = await serve(dist);
-  browser = await launch();
-});
-after(async () => {
-  if (browser) await browser.close();
-  if (server) server.stop();
-});
+const env = useBrowser();
 
 // The first <iframe ...></iframe> in README.md's "For instructors" section.
 function readmeSnippet() {
@@ -31,10 +21,10 @@ test("README's embed snippet works in a sandboxed iframe on a course page", asyn
   const snippet = readmeSnippet();
   assert.match(snippet, /sandbox="allow-scripts allow-same-origin"/, 'the documented snippet is sandboxed');
   // The course page lives elsewhere on the host; the snippet points at the app.
-  const iframe = snippet.replace('https://YOUR-HOST/sinkscope/', server.url).replace('model=demo-lm', 'model=tiny-chars');
+  const iframe = snippet.replace('https://YOUR-HOST/sinkscope/', env.server.url).replace('model=demo-lm', 'model=tiny-chars');
   const host = `<!doctype html><html><head><title>Course page</title></head><body>
     <h1>Week 3: attention sinks</h1>${iframe}</body></html>`;
-  const page = await browser.ctx.newPage();
+  const page = await env.browser.ctx.newPage();
   const log = [];
   page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
   await page.route('**/course/week3.html', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: host }));
@@ -42,7 +32,7 @@ test("README's embed snippet works in a sandboxed iframe on a course page", asyn
     window.__csp = [];
     document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
-  await page.goto(`${server.url}course/week3.html`);
+  await page.goto(`${env.server.url}course/week3.html`);
   assert.equal(await page.locator('iframe').getAttribute('sandbox'), 'allow-scripts allow-same-origin');
   const frame = await (await page.locator('iframe').elementHandle()).contentFrame();
   const call = (name, ret = 'number', args = []) => frame.evaluate(([n, r, a]) =>

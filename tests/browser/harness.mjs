@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -35,6 +36,22 @@ export function serve(dir) {
     child.stderr.on('data', (d) => { out += d; });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`serve.mjs exited ${code}:\n${out}`)); });
   });
+}
+
+// One server on the built dist and one chromium for a whole test file:
+// `const env = useBrowser();` then env.server.url, env.browser.ctx in tests.
+export function useBrowser() {
+  const env = { server: null, browser: null };
+  before(async () => {
+    if (!fs.existsSync(path.join(dist, 'sinkscope.wasm'))) throw new Error(`no build in ${dist}`);
+    env.server = await serve(dist);
+    env.browser = await launch();
+  });
+  after(async () => {
+    if (env.browser) await env.browser.close();
+    if (env.server) env.server.stop();
+  });
+  return env;
 }
 
 // Headless chromium with SwiftShader WebGL2 (toolchain.md) and a fresh profile.

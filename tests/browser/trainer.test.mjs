@@ -5,11 +5,11 @@
 // (native, same code). The trainer is written to give the same bits natively
 // and in wasm (own exp/log, fixed summation order, no FMA), so the tolerance is
 // tight: 1e-5 absolute on every number.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { api, dist, launch, openPage, serve, testModel, waitReady } from './harness.mjs';
+import { api, dist, openPage, testModel, waitReady, useBrowser } from './harness.mjs';
 
 const SEED = 1, STEPS = 300, TOL = 1e-5;
 const LOSS_BELOW = 0.1;  // the first step's loss is about 1.9; predicting 0 gives 0.20
@@ -25,19 +25,10 @@ const native = {          // sinkscope-cli train-averaging --seed 1 --steps 300
 const printed = { loss: 5e-7, sep_attention: 5e-5, sink_score0: 5e-5, catch_share: 5e-5, catch_span: 5e-5,
                   tag_alignment: 5e-5, release_mass: 5e-5 };
 
-let server, browser;
-before(async () => {
-  assert.ok(fs.existsSync(path.join(dist, 'sinkscope.wasm')), `no build in ${dist}`);
-  server = await serve(dist);
-  browser = await launch();
-});
-after(async () => {
-  if (browser) await browser.close();
-  if (server) server.stop();
-});
+const env = useBrowser();
 
 test('trainer: seed 1 learns in the browser and matches the native run', async () => {
-  const page = await openPage(browser.ctx, `${server.url}?model=${testModel()}`);
+  const page = await openPage(env.browser.ctx, `${env.server.url}?model=${testModel()}`);
   await waitReady(page);
   await api(page, 'ss_trainer_start', 'null', [SEED, STEPS, 0]);
   assert.equal(await api(page, 'ss_trainer_step'), 0);
@@ -69,7 +60,7 @@ test('trainer: seed 1 learns in the browser and matches the native run', async (
 test('averaging lab: a shipped seed shows a caught segment in the browser', async () => {
   for (const m of ['averaging-bos-8', 'averaging-bos-10', 'averaging-d32-13'])
     assert.ok(fs.existsSync(path.join(dist, 'models', m, 'model.safetensors')), `dist lacks models/${m}`);
-  const page = await openPage(browser.ctx, `${server.url}?model=${testModel()}&panel=averaging`);
+  const page = await openPage(env.browser.ctx, `${env.server.url}?model=${testModel()}&panel=averaging`);
   await waitReady(page);
   // The lab loads while its panel is drawn: wait (bounded) until every seed ran.
   const end = Date.now() + 60000;
