@@ -55,7 +55,9 @@ class Backend {
   }
   // Incremental pass: computes rows [cache.length, input.length()) using the
   // cached keys/values of the earlier rows, appends them to `out` (which must
-  // hold the earlier rows' taps, computed with the same hooks and filter) and
+  // hold the earlier rows' taps, computed with the same hooks and filter; a
+  // tap may already be T rows long, see resize_rows, and is then written in
+  // place) and
   // extends the cache. cache.length == 0 is a full pass.
   virtual bool can_extend() const { return false; }
   virtual Expected<void> extend(const Model& model, const ForwardInput& input, const Hooks& hooks,

@@ -70,7 +70,7 @@ Expected<const Taps*> Engine::run_any(const Model& model, const ForwardInput& in
   }
 
   if (prefix > 0) {
-    truncate_taps(taps_, prefix);
+    resize_taps(taps_, prefix, T);
     for (auto& k : cache_.k) truncate_rows(k, prefix, RowAxis::First);
     for (auto& v : cache_.v) truncate_rows(v, prefix, RowAxis::First);
     cache_.length = prefix;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 namespace ss {
 
@@ -16,71 +17,93 @@ RowAxis row_axis_of(const std::string& tap) {
   return RowAxis::First;
 }
 
+static int64_t rows_of(const Tensor& t, RowAxis axis) {
+  if (t.rank() == 0) return 0;
+  return axis == RowAxis::First ? t.dim(0) : t.rank() >= 2 ? t.dim(1) : 0;
+}
+
 void append_rows(Tensor& dst, int64_t s, Tensor&& fresh, RowAxis axis, float fill) {
   if (s == 0 || dst.data.empty()) {
     dst = std::move(fresh);
     return;
   }
+  const int64_t n = axis == RowAxis::First ? fresh.dim(0) : fresh.dim(1);
+  if (rows_of(dst, axis) == s + n) {  // made room by resize_rows: write in place
+    switch (axis) {
+      case RowAxis::First: {
+        const int64_t row = fresh.numel() / std::max<int64_t>(n, 1);
+        std::copy_n(fresh.ptr(), n * row, dst.ptr() + s * row);
+        return;
+      }
+      case RowAxis::Second: {
+        const int64_t H = dst.dim(0), T = s + n, X = dst.dim(2);
+        for (int64_t h = 0; h < H; ++h) std::copy_n(fresh.ptr() + h * n * X, n * X, dst.ptr() + (h * T + s) * X);
+        return;
+      }
+      case RowAxis::Square: {
+        const int64_t H = dst.dim(0), T = s + n;
+        for (int64_t h = 0; h < H; ++h) std::copy_n(fresh.ptr() + h * n * T, n * T, dst.ptr() + (h * T + s) * T);
+        return;
+      }
+    }
+  }
+  resize_rows(dst, s, s + n, axis, fill);
+  append_rows(dst, s, std::move(fresh), axis, fill);
+}
+
+void resize_rows(Tensor& t, int64_t p, int64_t T, RowAxis axis, float fill) {
+  if (t.rank() == 0 || t.data.empty()) return;
+  const int64_t T0 = rows_of(t, axis);
+  p = std::min({p, T0, T});
   switch (axis) {
     case RowAxis::First: {
-      dst.shape[0] += fresh.shape[0];
-      dst.data.insert(dst.data.end(), fresh.data.begin(), fresh.data.end());
+      const int64_t row = T0 ? t.numel() / T0 : 0;
+      t.shape[0] = T;
+      t.data.resize(T * row);
       return;
     }
-    case RowAxis::Second: {  // [H, s, X] + [H, n, X] -> [H, s+n, X]
-      const int64_t H = dst.dim(0), n = fresh.dim(1), X = dst.dim(2);
-      Tensor out({H, s + n, X});
-      for (int64_t h = 0; h < H; ++h) {
-        std::copy_n(dst.ptr() + h * s * X, s * X, out.ptr() + h * (s + n) * X);
-        std::copy_n(fresh.ptr() + h * n * X, n * X, out.ptr() + (h * (s + n) + s) * X);
+    case RowAxis::Second: {  // [H, T0, X] -> [H, T, X]: blocks move by whole heads
+      const int64_t H = t.dim(0), X = t.dim(2);
+      if (T > T0) {
+        t.data.resize(H * T * X);
+        for (int64_t h = H - 1; h >= 0; --h)  // back to front: destinations lie at or after sources
+          std::memmove(t.ptr() + h * T * X, t.ptr() + h * T0 * X, p * X * sizeof(float));
+      } else if (T < T0) {
+        for (int64_t h = 0; h < H; ++h) std::memmove(t.ptr() + h * T * X, t.ptr() + h * T0 * X, p * X * sizeof(float));
+        t.data.resize(H * T * X);
       }
-      dst = std::move(out);
+      t.shape[1] = T;
       return;
     }
-    case RowAxis::Square: {  // [H, s, s] + [H, n, s+n] -> [H, s+n, s+n]
-      const int64_t H = dst.dim(0), n = fresh.dim(1), T = s + n;
-      Tensor out({H, T, T});
-      for (int64_t h = 0; h < H; ++h) {
-        for (int64_t i = 0; i < s; ++i) {
-          float* row = out.ptr() + (h * T + i) * T;
-          std::copy_n(dst.ptr() + (h * s + i) * s, s, row);
-          std::fill(row + s, row + T, fill);
-        }
-        std::copy_n(fresh.ptr() + h * n * T, n * T, out.ptr() + (h * T + s) * T);
+    case RowAxis::Square: {  // [H, T0, T0] -> [H, T, T]; kept rows get `fill` in columns [p, T)
+      const int64_t H = t.dim(0);
+      if (T > T0) {
+        t.data.resize(H * T * T);
+        for (int64_t h = H - 1; h >= 0; --h)
+          for (int64_t i = p - 1; i >= 0; --i)
+            std::memmove(t.ptr() + (h * T + i) * T, t.ptr() + (h * T0 + i) * T0, p * sizeof(float));
+      } else if (T < T0) {
+        for (int64_t h = 0; h < H; ++h)
+          for (int64_t i = 0; i < p; ++i)
+            std::memmove(t.ptr() + (h * T + i) * T, t.ptr() + (h * T0 + i) * T0, p * sizeof(float));
+        t.data.resize(H * T * T);
       }
-      dst = std::move(out);
+      for (int64_t h = 0; h < H; ++h)
+        for (int64_t i = 0; i < p; ++i) std::fill(t.ptr() + (h * T + i) * T + p, t.ptr() + (h * T + i + 1) * T, fill);
+      t.shape[1] = t.shape[2] = T;
       return;
     }
   }
 }
 
 void truncate_rows(Tensor& t, int64_t p, RowAxis axis) {
-  switch (axis) {
-    case RowAxis::First: {
-      if (t.rank() == 0 || t.dim(0) <= p) return;
-      const int64_t row = t.dim(0) ? t.numel() / t.dim(0) : 0;
-      t.shape[0] = p;
-      t.data.resize(p * row);
-      return;
-    }
-    case RowAxis::Second: {
-      const int64_t H = t.dim(0), T = t.dim(1), X = t.dim(2);
-      if (T <= p) return;
-      Tensor out({H, p, X});
-      for (int64_t h = 0; h < H; ++h) std::copy_n(t.ptr() + h * T * X, p * X, out.ptr() + h * p * X);
-      t = std::move(out);
-      return;
-    }
-    case RowAxis::Square: {
-      const int64_t H = t.dim(0), T = t.dim(1);
-      if (T <= p) return;
-      Tensor out({H, p, p});
-      for (int64_t h = 0; h < H; ++h)
-        for (int64_t i = 0; i < p; ++i) std::copy_n(t.ptr() + (h * T + i) * T, p, out.ptr() + (h * p + i) * p);
-      t = std::move(out);
-      return;
-    }
-  }
+  if (rows_of(t, axis) > p) resize_rows(t, p, p, axis, 0.0f);
+}
+
+static float fill_of(const std::string& name) { return ends_with(name, ".attn_scores") ? -std::numeric_limits<float>::infinity() : 0.0f; }
+
+void resize_taps(Taps& taps, int64_t p, int64_t T) {
+  for (auto& [name, t] : taps.named) resize_rows(t, p, T, row_axis_of(name), fill_of(name));
 }
 
 void truncate_taps(Taps& taps, int64_t p) {

@@ -19,11 +19,20 @@ enum class RowAxis {
 
 RowAxis row_axis_of(const std::string& tap);
 
-// dst holds `s` rows (or is empty when s == 0); fresh holds the n new rows in
-// the same layout ([n, ...], [H, n, X], or [H, n, s + n] for Square). Square
-// taps fill the new columns of old rows with `fill` (0 for patterns, -inf for
-// scores: causal masking).
+// dst holds `s` rows, or s + n rows already made room for by resize_rows (the
+// cheap case: written in place), or is empty when s == 0; fresh holds the n
+// new rows in the same layout ([n, ...], [H, n, X], or [H, n, s + n] for
+// Square). Square taps fill the new columns of old rows with `fill` (0 for
+// patterns, -inf for scores: causal masking).
 void append_rows(Tensor& dst, int64_t s, Tensor&& fresh, RowAxis axis, float fill);
+
+// Keeps the first p token rows (and, for Square, columns) and makes the
+// tensor T rows long, in place: rows [p, T) hold garbage until written. An
+// edit at the prompt's end thus moves each kept row at most once (not at
+// all when T is unchanged), where truncate-then-append copied every
+// [H, T, T] and [H, T, d] tap twice (about 20 MB per keystroke on demo-lm).
+void resize_rows(Tensor& t, int64_t p, int64_t T, RowAxis axis, float fill);
+void resize_taps(Taps& taps, int64_t p, int64_t T);  // fill: -inf for attn_scores, else 0
 
 // Keeps the first p token rows (and, for Square, columns).
 void truncate_rows(Tensor& t, int64_t p, RowAxis axis);

@@ -17,7 +17,12 @@ static void require_same_taps(const Taps& a, const Taps& b, double tol) {
     INFO("tap " << name);
     const Tensor* other = a.get(name);
     REQUIRE(other != nullptr);
-    CHECK(max_abs_diff(*other, t) <= tol);
+    // Relative to the tap's scale: the few-row and the tiled matmul paths sum
+    // in different orders (and natively with FMA), so large residuals differ
+    // in their last bits.
+    float scale = 0.0f;
+    for (float f : t.data) scale = std::max(scale, std::isfinite(f) ? std::fabs(f) : 0.0f);
+    CHECK(max_abs_diff(*other, t) <= tol * (1.0 + scale));
   }
 }
 
@@ -65,6 +70,23 @@ TEST_CASE("Engine: appended tokens reuse the prefix and equal a full pass", "[en
     Taps full8;
     REQUIRE(backend->forward(*model, shorter, hooks, {}, full8).ok());
     require_same_taps(**r, full8, 1e-5);
+
+    // Retyping the end into more tokens, then fewer: kept rows are moved in
+    // place to the new row length (both directions of resize_rows).
+    std::vector<int32_t> longer(edited.begin(), edited.begin() + 6);
+    longer.insert(longer.end(), {9, 10, 11, 12});  // T 8 -> 10, prefix 6
+    std::vector<int32_t> cut(longer.begin(), longer.begin() + 4);
+    cut.push_back(5);  // T 10 -> 5, prefix 4
+    int64_t rows = 15;
+    for (const auto* v : {&longer, &cut}) {
+      r = eng.run(*model, *v, hooks);
+      REQUIRE(r.ok());
+      rows += v == &longer ? 4 : 1;
+      CHECK(eng.stats().rows_computed == rows);
+      Taps ref;
+      REQUIRE(backend->forward(*model, *v, hooks, {}, ref).ok());
+      require_same_taps(**r, ref, 1e-5);
+    }
 
     // New hooks or a new weights version: a full pass.
     REQUIRE(eng.run(*model, shorter).ok());
