@@ -8,6 +8,8 @@
 #define SS_LINEAR_SIMD128 1
 #elif !defined(__EMSCRIPTEN__) && !defined(SS_PLAIN_KERNELS)
 #include <Eigen/Core>
+
+#include "backends/cpu/kernels_x86.h"
 #define SS_LINEAR_EIGEN 1
 #endif
 
@@ -206,7 +208,19 @@ void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, 
 const char* linear_path() { return "simd128"; }
 
 #elif defined(SS_LINEAR_EIGEN)
+namespace {
+bool use_fma() {
+  static const bool yes = x86_fma_available();
+  return yes;
+}
+}  // namespace
+
 void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) {
+  if (use_fma()) {
+    thread_local std::vector<float> panel;  // [in, 16]
+    panel.resize(static_cast<size_t>(in) * 16);
+    return linear_x86_fma(x, n, in, W, out, b, y, panel.data());
+  }
   using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   Eigen::Map<const Mat> X(x, n, in);
   Eigen::Map<const Mat> Wm(W, out, in);
@@ -214,7 +228,7 @@ void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, 
   Y.noalias() = X * Wm.transpose();
   if (b) Y.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(b, out);
 }
-const char* linear_path() { return "eigen"; }
+const char* linear_path() { return use_fma() ? "avx2-fma" : "eigen"; }
 
 #else
 void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) {

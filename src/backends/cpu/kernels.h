@@ -1,7 +1,8 @@
 // The CPU backend's hot loops. linear() is where most of the time goes
-// (every projection and the unembedding), so it has three paths chosen at
-// compile time: Eigen natively (SSE/AVX), hand-written SIMD128 in wasm built
-// with -msimd128 (Eigen has no wasm SIMD path), plain loops otherwise.
+// (every projection and the unembedding), so it has four paths: natively,
+// hand-written AVX2 + FMA when the running CPU has it (kernels_x86.cpp) and
+// Eigen otherwise; hand-written SIMD128 in wasm built with -msimd128 (Eigen
+// has no wasm SIMD path); plain loops elsewhere.
 #pragma once
 #include <cstdint>
 
@@ -13,7 +14,7 @@ void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, 
 // The plain reference path, always compiled (tests compare the fast path to it).
 void linear_plain(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y);
 
-// Which path linear() uses: "eigen", "simd128" or "plain".
+// Which path linear() uses: "avx2-fma", "eigen", "simd128" or "plain".
 const char* linear_path();
 
 }  // namespace ss::cpu

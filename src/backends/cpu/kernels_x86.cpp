@@ -1,0 +1,130 @@
+// linear() for x86-64 CPUs with AVX2 + FMA, picked at run time (the native
+// build targets plain x86-64, so Eigen alone runs SSE2 and reached 0.41x of
+// onnxruntime-node, which dispatches to AVX2 itself). This file is compiled
+// with -mavx2 -mfma; it uses intrinsics and raw pointers only: an inline
+// template instantiated here (std::min, std::vector) could be picked by the
+// linker for SSE2-only callers too.
+#include "backends/cpu/kernels_x86.h"
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+namespace ss::cpu {
+
+namespace {
+
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// Few rows (n < 6): dot products straight from W's rows, 4 outputs at a time,
+// so W is read once and never packed. Memory bound for n == 1 (the live
+// explorer's keystroke), so the point is streaming W at full speed.
+void linear_rows(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) {
+  const int64_t in8 = in & ~int64_t{7};
+  for (int64_t i = 0; i < n; ++i) {
+    const float* xi = x + i * in;
+    int64_t o = 0;
+    for (; o + 4 <= out; o += 4) {
+      const float* w0 = W + o * in;
+      __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+      for (int64_t k = 0; k < in8; k += 8) {
+        const __m256 vx = _mm256_loadu_ps(xi + k);
+        a0 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(w0 + k), a0);
+        a1 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(w0 + in + k), a1);
+        a2 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(w0 + 2 * in + k), a2);
+        a3 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(w0 + 3 * in + k), a3);
+      }
+      float r[4] = {hsum(a0), hsum(a1), hsum(a2), hsum(a3)};
+      for (int64_t k = in8; k < in; ++k)
+        for (int j = 0; j < 4; ++j) r[j] += xi[k] * w0[j * in + k];
+      for (int j = 0; j < 4; ++j) y[i * out + o + j] = r[j] + (b ? b[o + j] : 0.0f);
+    }
+    for (; o < out; ++o) {
+      const float* wo = W + o * in;
+      float s = 0.0f;
+      for (int64_t k = 0; k < in; ++k) s += xi[k] * wo[k];
+      y[i * out + o] = s + (b ? b[o] : 0.0f);
+    }
+  }
+}
+
+// Packs outputs o0..o0+15 of W (zero past `out`) into Bp [in, 16]: the 16
+// weights one x element meets are two adjacent vectors.
+void pack_panel(const float* W, int64_t in, int64_t out, int64_t o0, float* Bp) {
+  const int64_t cols = out - o0 < 16 ? out - o0 : 16;
+  for (int64_t c = 0; c < 16; ++c) {
+    if (c < cols) {
+      const float* w = W + (o0 + c) * in;
+      for (int64_t k = 0; k < in; ++k) Bp[k * 16 + c] = w[k];
+    } else {
+      for (int64_t k = 0; k < in; ++k) Bp[k * 16 + c] = 0.0f;
+    }
+  }
+}
+
+// R rows x 16 outputs: 2R accumulators (12 of the 16 ymm registers at R = 6).
+template <int R>
+inline void tile(const float* x, int64_t in, const float* Bp, int64_t cols, const float* b, float* y, int64_t out) {
+  __m256 acc[R][2];
+  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  for (int64_t k = 0; k < in; ++k) {
+    const __m256 b0 = _mm256_loadu_ps(Bp + k * 16), b1 = _mm256_loadu_ps(Bp + k * 16 + 8);
+    for (int r = 0; r < R; ++r) {
+      const __m256 a = _mm256_broadcast_ss(x + r * in + k);
+      acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    float* yr = y + r * out;
+    if (cols == 16 && !b) {
+      _mm256_storeu_ps(yr, acc[r][0]), _mm256_storeu_ps(yr + 8, acc[r][1]);
+      continue;
+    }
+    alignas(32) float t[16];  // one row of the tile
+    _mm256_store_ps(t, acc[r][0]), _mm256_store_ps(t + 8, acc[r][1]);
+    for (int64_t c = 0; c < cols; ++c) yr[c] = t[c] + (b ? b[c] : 0.0f);
+  }
+}
+
+}  // namespace
+
+bool x86_fma_available() {
+  __builtin_cpu_init();  // may run from a static initializer, before libgcc's own
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+void linear_x86_fma(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
+                    float* panel) {
+  if (n < 6) return linear_rows(x, n, in, W, out, b, y);
+  for (int64_t o0 = 0; o0 < out; o0 += 16) {
+    pack_panel(W, in, out, o0, panel);
+    const int64_t cols = out - o0 < 16 ? out - o0 : 16;
+    const float* bo = b ? b + o0 : nullptr;
+    int64_t i = 0;
+    for (; i + 6 <= n; i += 6) tile<6>(x + i * in, in, panel, cols, bo, y + i * out + o0, out);
+    switch (n - i) {
+      case 5: tile<5>(x + i * in, in, panel, cols, bo, y + i * out + o0, out); break;
+      case 4: tile<4>(x + i * in, in, panel, cols, bo, y + i * out + o0, out); break;
+      case 3: tile<3>(x + i * in, in, panel, cols, bo, y + i * out + o0, out); break;
+      case 2: tile<2>(x + i * in, in, panel, cols, bo, y + i * out + o0, out); break;
+      case 1: tile<1>(x + i * in, in, panel, cols, bo, y + i * out + o0, out); break;
+      default: break;
+    }
+  }
+}
+
+}  // namespace ss::cpu
+
+#else  // not built for x86-64 with AVX2 + FMA: never picked
+
+namespace ss::cpu {
+bool x86_fma_available() { return false; }
+void linear_x86_fma(const float*, int64_t, int64_t, const float*, int64_t, const float*, float*, float*) {}
+}  // namespace ss::cpu
+
+#endif

@@ -1,0 +1,13 @@
+// The AVX2 + FMA path of linear(), built only for x86-64 (kernels_x86.cpp,
+// compiled with -mavx2 -mfma) and used only when the running CPU has both.
+#pragma once
+#include <cstdint>
+
+namespace ss::cpu {
+
+bool x86_fma_available();
+// y[n, out] = x[n, in] · W[out, in]^T (+ b); panel: scratch of in * 16 floats.
+void linear_x86_fma(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
+                    float* panel);
+
+}  // namespace ss::cpu
