@@ -5,6 +5,7 @@
 // (emscripten_get_now). C API (ccall):
 //   ss_bench_load(config, n, tokenizer, n, safetensors, n) -> "" or the error
 //   ss_bench_forward(ids, n, all_taps)   one full CPU forward, ms
+//   ss_bench_edit(ids, n, reps)          median ms of an Engine retyping the last token (every tap)
 //   ss_bench_encode(text)                ids with BOS, comma-separated
 //   ss_bench_prompt_prefix(text, tokens) longest prefix (cut at a space) of <= tokens tokens
 //   ss_bench_peak_gflops()               measured f32x4 mul+add peak
@@ -21,6 +22,7 @@
 #include "backends/cpu/kernels.h"
 #include "bench_peak.h"
 #include "engine/backend.h"
+#include "engine/engine.h"
 #include "model/loader.h"
 #include "tokenizer/tokenizer.h"
 
@@ -61,6 +63,25 @@ EMSCRIPTEN_KEEPALIVE double ss_bench_forward(const int32_t* ids, int n, int all_
   auto ok = backend().forward(*g_model, std::span<const int32_t>(ids, n), {}, filter, taps);
   const double ms = emscripten_get_now() - t0;
   return ok ? ms : -1;
+}
+
+// The forward part of a keystroke at the prompt's end: an Engine that holds
+// ids[0, n) retypes the last token, reps times (every tap kept, as the
+// explorer asks). Median ms, or -1.
+EMSCRIPTEN_KEEPALIVE double ss_bench_edit(const int32_t* ids, int n, int reps) {
+  if (!g_model || n <= 1 || reps <= 0) return -1;
+  ss::Engine engine;
+  std::vector<int32_t> v(ids, ids + n);
+  if (!engine.run(*g_model, v)) return -1;
+  std::vector<double> ms;
+  for (int r = 0; r < reps; ++r) {
+    v[n - 1] = (v[n - 1] + 1 + r) % static_cast<int32_t>(g_model->config.vocab_size);
+    const double t0 = emscripten_get_now();
+    if (!engine.run(*g_model, v)) return -1;
+    ms.push_back(emscripten_get_now() - t0);
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
 }
 
 EMSCRIPTEN_KEEPALIVE const char* ss_bench_encode(const char* text) {

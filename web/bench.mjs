@@ -13,6 +13,8 @@
 //                      logits-only and the instrumented export (web/ort_bridge.js)
 //         ort_webgpu_logits                   ONNX Runtime Web, WebGPU EP
 //   sinkscopeBench.kernels()                 measured SIMD128 peak and linear() GFLOP/s
+//   sinkscopeBench.edit(T, reps)             median ms of our engine retyping the last of T tokens
+//                                            (the forward part of a keystroke, every tap kept)
 //   sinkscopeBench.promptOf(tokens)          a prompt of at most `tokens` tokens (with BOS)
 // The app's own numbers (page ready, edit to frame) are timed on index.html by
 // bench/browser/run.mjs. All times are wall times (performance.now).
@@ -153,4 +155,14 @@ function kernels() {
   return { path: call('ss_bench_linear_path', 'string'), peak_gflops: peak, rows };
 }
 
-window.sinkscopeBench = { ready, forwards, kernels, promptOf, ids };
+function edit(T, reps = 9) {
+  const idv = ids(T);
+  const p = M()._malloc(4 * idv.length);
+  M().HEAP32.set(Int32Array.from(idv), p >> 2);
+  const ms = call('ss_bench_edit', 'number', ['number', 'number', 'number'], [p, idv.length, reps]);
+  M()._free(p);
+  if (ms < 0) throw new Error('ss_bench_edit failed');
+  return ms;
+}
+
+window.sinkscopeBench = { ready, forwards, kernels, promptOf, ids, edit };

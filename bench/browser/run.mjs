@@ -103,6 +103,10 @@ async function main() {
                                               variants: ['cpu_all', 'cpu_logits', 'ort_wasm_logits', 'ort_wasm_taps'] });
       log('forwards', JSON.stringify(result.forwards.rows.map((r) => Object.fromEntries(
         Object.entries(r).map(([k, v]) => [k, typeof v === 'object' ? +v.median_ms.toFixed(1) : v])))), JSON.stringify(result.forwards.errors));
+      // The engine alone retyping the last of 128 tokens: the forward part of
+      // a keystroke, without the app's frame around it.
+      result.engine_edit = await page.evaluate(() => ({ T: 128, median_ms: window.sinkscopeBench.edit(128, 9) }));
+      log('engine edit at T = 128', result.engine_edit.median_ms.toFixed(2), 'ms');
       if (!quick) {
         // The GPU EP apart: under SwiftShader (no GPU here) it takes seconds and would stretch the CPU rounds.
         result.forwards_gpu = await page.evaluate((o) => window.sinkscopeBench.forwards(o),

@@ -136,8 +136,14 @@ void update(AppState& s) {
   if (!r->tokens.ids.empty()) {
     detach_engine_taps(s);
     auto t1 = Clock::now();
-    auto taps = live_engine().run(s.model->model, r->tokens.ids);
+    const int64_t rows0 = live_engine().stats().rows_computed;
+    // Every tap but the pre-softmax scores, which no panel or metric reads:
+    // they would double the [H, T, T] rows a keystroke moves.
+    TapFilter live;
+    live.skip = {"attn_scores"};
+    auto taps = live_engine().run(s.model->model, r->tokens.ids, {}, live);
     r->forward_ms = ms_since(t1);
+    s.last_forward_rows = static_cast<int>(live_engine().stats().rows_computed - rows0);
     if (taps) {
       r->shared_taps = taps.value();  // shared, not copied: see sharing_engine_taps()
       r->has_taps = true;

@@ -9,6 +9,7 @@
 //     int         ss_token_count()      tokens of the prompt, incl. BOS
 //     const char* ss_backend()          "cpu", ...
 //     double      ss_last_forward_ms()  wall time of the last forward pass, -1 = none
+//     int         ss_last_forward_rows() token rows it computed (an edit at the end: the changed ones)
 //     int         ss_layer(), ss_head() the selected head
 //     const char* ss_last_error()       "" when fine
 //     const char* ss_notice()           status-bar notice ("prompt truncated ..."), "" when none
@@ -33,6 +34,7 @@ const char* ss_prompt();
 int ss_token_count();
 const char* ss_backend();
 double ss_last_forward_ms();
+int ss_last_forward_rows();
 int ss_layer();
 int ss_head();
 const char* ss_last_error();

@@ -18,7 +18,7 @@ bool same_hooks(const Hooks& a, const Hooks& b) {
   return true;
 }
 
-bool same_filter(const TapFilter& a, const TapFilter& b) { return a.all == b.all && a.names == b.names; }
+bool same_filter(const TapFilter& a, const TapFilter& b) { return a.all == b.all && a.names == b.names && a.skip == b.skip; }
 
 }  // namespace
 

@@ -51,6 +51,16 @@ void append_rows(Tensor& dst, int64_t s, Tensor&& fresh, RowAxis axis, float fil
   append_rows(dst, s, std::move(fresh), axis, fill);
 }
 
+// Growing past the capacity reallocates and copies everything; leave room
+// for a few more tokens so typing reallocates once per kSlack tokens, not per
+// keystroke (and not 2x, as a vector's own growth would: taps are most of
+// the page's memory).
+constexpr int64_t kSlack = 16;
+static void grow(std::vector<float>& v, int64_t need, int64_t roomy) {
+  if (need > static_cast<int64_t>(v.capacity())) v.reserve(roomy);
+  v.resize(need);
+}
+
 void resize_rows(Tensor& t, int64_t p, int64_t T, RowAxis axis, float fill) {
   if (t.rank() == 0 || t.data.empty()) return;
   const int64_t T0 = rows_of(t, axis);
@@ -59,13 +69,14 @@ void resize_rows(Tensor& t, int64_t p, int64_t T, RowAxis axis, float fill) {
     case RowAxis::First: {
       const int64_t row = T0 ? t.numel() / T0 : 0;
       t.shape[0] = T;
-      t.data.resize(T * row);
+      if (T > T0) grow(t.data, T * row, (T + kSlack) * row);
+      else t.data.resize(T * row);
       return;
     }
     case RowAxis::Second: {  // [H, T0, X] -> [H, T, X]: blocks move by whole heads
       const int64_t H = t.dim(0), X = t.dim(2);
       if (T > T0) {
-        t.data.resize(H * T * X);
+        grow(t.data, H * T * X, H * (T + kSlack) * X);
         for (int64_t h = H - 1; h >= 0; --h)  // back to front: destinations lie at or after sources
           std::memmove(t.ptr() + h * T * X, t.ptr() + h * T0 * X, p * X * sizeof(float));
       } else if (T < T0) {
@@ -78,7 +89,7 @@ void resize_rows(Tensor& t, int64_t p, int64_t T, RowAxis axis, float fill) {
     case RowAxis::Square: {  // [H, T0, T0] -> [H, T, T]; kept rows get `fill` in columns [p, T)
       const int64_t H = t.dim(0);
       if (T > T0) {
-        t.data.resize(H * T * T);
+        grow(t.data, H * T * T, H * (T + kSlack) * (T + kSlack));
         for (int64_t h = H - 1; h >= 0; --h)
           for (int64_t i = p - 1; i >= 0; --i)
             std::memmove(t.ptr() + (h * T + i) * T, t.ptr() + (h * T0 + i) * T0, p * sizeof(float));

@@ -44,6 +44,7 @@ struct Taps {
 struct TapFilter {
   bool all = true;
   std::set<std::string> names;  // full names, or suffixes like "attn_pattern" meaning every layer
+  std::set<std::string> skip;   // never kept, even with all (same naming); "logits" is always kept
   bool wants(const std::string& full_name) const;
 };
 

@@ -204,3 +204,25 @@ TEST_CASE("linear kernel equals the plain reference on awkward sizes", "[engine]
     CHECK(err < 1e-4);
   }
 }
+
+TEST_CASE("TapFilter: skip drops taps even with all, never logits", "[engine][taps]") {
+  auto model = load_model_dir(tiny_dir("llama"));
+  REQUIRE(model.ok());
+  const std::vector<int32_t> ids = {1, 17, 4, 88};
+  auto backend = make_cpu_backend();
+  TapFilter live;  // what the app's live engine asks for
+  live.skip = {"attn_scores"};
+  Taps taps;
+  REQUIRE(backend->forward(*model, ids, {}, live, taps).ok());
+  CHECK(taps.get(0, "attn_scores") == nullptr);
+  CHECK(taps.get(0, "attn_pattern") != nullptr);
+  CHECK(taps.get(0, "head_out") != nullptr);
+  TapFilter some;
+  some.all = false, some.names = {"attn_pattern"}, some.skip = {"blocks.0.attn_pattern", "logits"};
+  Taps few;
+  REQUIRE(backend->forward(*model, ids, {}, some, few).ok());
+  CHECK(few.get(0, "attn_pattern") == nullptr);
+  CHECK(few.get(1, "attn_pattern") != nullptr);
+  CHECK(few.get("logits") != nullptr);
+  CHECK(few.get(1, "q") == nullptr);
+}
