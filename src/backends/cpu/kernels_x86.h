@@ -10,4 +10,8 @@ bool x86_fma_available();
 void linear_x86_fma(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
                     float* panel);
 
+// The peak linear_x86_fma is measured against (bench_gemm): independent
+// 8-wide FMA chains, GFLOP/s over `iters` iterations timed by clock_ms.
+double x86_fma_peak_gflops(double (*clock_ms)(), int64_t iters);
+
 }  // namespace ss::cpu
