@@ -151,28 +151,6 @@ void linear_x86_fma(const float* x, int64_t n, int64_t in, const float* W, int64
 #else  // not built for x86-64 with AVX2 + FMA: never picked
 
 namespace ss::cpu {
-double x86_fma_peak_gflops(double (*clock_ms)(), int64_t iters) {
-  // 10 independent 8-wide FMA chains: enough to cover the FMA latency on both pipes.
-  __m256 a0 = _mm256_set1_ps(0.1f), a1 = _mm256_set1_ps(0.2f), a2 = _mm256_set1_ps(0.3f), a3 = _mm256_set1_ps(0.4f);
-  __m256 a4 = _mm256_set1_ps(0.5f), a5 = _mm256_set1_ps(0.6f), a6 = _mm256_set1_ps(0.7f), a7 = _mm256_set1_ps(0.8f);
-  __m256 a8 = _mm256_set1_ps(0.9f), a9 = _mm256_set1_ps(1.0f);
-  const __m256 m = _mm256_set1_ps(0.9999999f), k = _mm256_set1_ps(1e-7f);
-  asm volatile("" : "+r"(iters));
-  const double t0 = clock_ms();
-  for (int64_t i = 0; i < iters; ++i) {
-    a0 = _mm256_fmadd_ps(a0, m, k), a1 = _mm256_fmadd_ps(a1, m, k), a2 = _mm256_fmadd_ps(a2, m, k);
-    a3 = _mm256_fmadd_ps(a3, m, k), a4 = _mm256_fmadd_ps(a4, m, k), a5 = _mm256_fmadd_ps(a5, m, k);
-    a6 = _mm256_fmadd_ps(a6, m, k), a7 = _mm256_fmadd_ps(a7, m, k), a8 = _mm256_fmadd_ps(a8, m, k);
-    a9 = _mm256_fmadd_ps(a9, m, k);
-  }
-  const double ms = clock_ms() - t0;
-  __m256 sum = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
-                             _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(_mm256_add_ps(a6, a7), _mm256_add_ps(a8, a9))));
-  volatile float sink = hsum(sum);
-  (void)sink;
-  return double(iters) * 10 * 16 / (ms * 1e6);  // 16 flops per 8-wide FMA
-}
-
 bool x86_fma_available() { return false; }
 void linear_x86_fma(const float*, int64_t, int64_t, const float*, int64_t, const float*, float*, float*) {}
 double x86_fma_peak_gflops(double (*)(), int64_t) { return 0; }
