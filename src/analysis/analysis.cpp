@@ -15,17 +15,17 @@ namespace {
 void fill_tag(const Model& model, const Taps& taps, Sink& s) {
   const ModelConfig& c = model.config;
   const Tensor* v = layer_tap(taps, s.layer, "v");            // [T, Hkv, dh]
-  const Tensor* ho = layer_tap(taps, s.layer, "head_out");    // [H, T, d]
   if (!v || model.weights.layers.size() <= size_t(s.layer) || model.weights.layers[s.layer].wo.data.empty()) return;
+  const Tensor ho = head_out_rows(model, taps, s.layer, s.head);  // [T, d]
   s.tag = tag_vector(c, model.weights.layers[s.layer], *v, s.head, s.key);
   double nn = 0;
   for (float e : s.tag) nn += double(e) * e;
   s.tag_norm = float(std::sqrt(nn));
   const int d = c.d_model;
-  if (ho) {
-    const int T = int(ho->dim(1));
+  if (ho.rank() == 2) {
+    const int T = int(ho.dim(0));
     s.tag_alignment.resize(T);  // [T]
-    for (int i = 0; i < T; ++i) s.tag_alignment[i] = cosine(ho->ptr() + (size_t(s.head) * T + i) * d, s.tag.data(), d);
+    for (int i = 0; i < T; ++i) s.tag_alignment[i] = cosine(ho.ptr() + size_t(i) * d, s.tag.data(), d);
   }
   // The tag's path through the residual stream, caught tokens vs the others.
   if (s.tag_norm <= 0) return;
@@ -99,10 +99,10 @@ Analysis analyze(const Model& model, const Taps& taps, const AnalysisSettings& s
   for (size_t r = 0; r < n_sel; ++r) {
     Sink& s = an.sinks[order[r]];
     analyze_release(model, taps, st, s);
-    const Tensor* ho = layer_tap(taps, s.layer, "head_out");
-    if (!st.tag_variance || !ho || s.tag.empty()) continue;
+    if (!st.tag_variance || s.tag.empty()) continue;
     auto it = pca.find({s.layer, s.head});
-    if (it == pca.end()) it = pca.emplace(std::pair{s.layer, s.head}, head_pca(*ho, s.layer, s.head)).first;
+    if (it == pca.end())
+      it = pca.emplace(std::pair{s.layer, s.head}, head_pca(head_out_rows(model, taps, s.layer, s.head), s.layer, s.head)).first;
     const HeadDetail& hd = it->second;
     if (hd.pc1.empty()) continue;
     s.has_variance = true;
@@ -117,9 +117,9 @@ Analysis analyze(const Model& model, const Taps& taps, const AnalysisSettings& s
 }
 
 HeadDetail analyze_head(const Model& model, const Taps& taps, int layer, int head, const AnalysisSettings& st) {
-  const Tensor* ho = layer_tap(taps, layer, "head_out");  // [H, T, d]
-  if (!ho) return HeadDetail{layer, head};
-  HeadDetail hd = head_pca(*ho, layer, head);
+  const Tensor ho = head_out_rows(model, taps, layer, head);  // [T, d]
+  if (ho.rank() != 2) return HeadDetail{layer, head};
+  HeadDetail hd = head_pca(ho, layer, head);
   const Tensor* A = layer_tap(taps, layer, "attn_pattern");
   const Tensor* v = layer_tap(taps, layer, "v");
   if (A && v) {

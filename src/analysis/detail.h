@@ -22,8 +22,16 @@ inline int kv_group(const ModelConfig& c, int head) {
 // tag = v_key W_O^h: head dim -> model dim.  v: [T, Hkv, dh], wo: [d, H*dh].
 std::vector<float> tag_vector(const ModelConfig& c, const LayerWeights& w, const Tensor& v, int head, int key);
 
-// The sink head's PCA (HeadDetail) from head_out [H, T, d].
-HeadDetail head_pca(const Tensor& head_out, int layer, int head);
+// One head's outputs z_h W_O^h over tokens [T, d] (no bias): the head_out
+// tap's rows when it was kept, else computed from the z tap and W_O (the live
+// explorer does not keep head_out: moving its [H, T, d] rows on every
+// keystroke cost more than these products for the few heads shown). Rows
+// [first, T) only when first > 0 (the rest left zero); empty when neither tap
+// is there.
+Tensor head_out_rows(const Model& model, const Taps& taps, int layer, int head, int first = 0);
+
+// The sink head's PCA (HeadDetail) from its outputs [T, d].
+HeadDetail head_pca(const Tensor& rows, int layer, int head);
 
 inline float cosine(const float* a, const float* b, int n) {
   double ab = 0, aa = 0, bb = 0;

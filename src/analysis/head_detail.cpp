@@ -5,16 +5,39 @@
 #include <cmath>
 
 #include "analysis/detail.h"
+#include "backends/cpu/kernels.h"
 
 namespace ss::analysis_detail {
 
-HeadDetail head_pca(const Tensor& head_out, int layer, int head) {
+Tensor head_out_rows(const Model& model, const Taps& taps, int layer, int head, int first) {
+  if (const Tensor* ho = layer_tap(taps, layer, "head_out")) {  // [H, T, d]
+    const int64_t T = ho->dim(1), d = ho->dim(2);
+    Tensor r({T, d});
+    std::copy_n(ho->ptr() + head * T * d, T * d, r.ptr());
+    return r;
+  }
+  const Tensor* z = layer_tap(taps, layer, "z");  // [T, H, dh]
+  const ModelConfig& c = model.config;
+  if (!z || z->rank() != 3 || size_t(layer) >= model.weights.layers.size()) return {};
+  const Tensor& wo = model.weights.layers[layer].wo;  // [d, H*dh]
+  const int64_t T = z->dim(0), H = z->dim(1), dh = z->dim(2), d = c.d_model;
+  if (wo.numel() != d * H * dh || head < 0 || head >= H) return {};
+  const int64_t n = T - std::clamp<int64_t>(first, 0, T);
+  std::vector<float> zh(n * dh), wh(d * dh);  // [n, dh] this head's z rows; [d, dh] its W_O columns
+  for (int64_t i = 0; i < n; ++i) std::copy_n(z->ptr() + ((T - n + i) * H + head) * dh, dh, zh.data() + i * dh);
+  for (int64_t j = 0; j < d; ++j) std::copy_n(wo.ptr() + j * H * dh + head * dh, dh, wh.data() + j * dh);
+  Tensor r({T, d});
+  if (n > 0) cpu::linear(zh.data(), n, dh, wh.data(), d, nullptr, r.ptr() + (T - n) * d);
+  return r;
+}
+
+HeadDetail head_pca(const Tensor& rows, int layer, int head) {
   HeadDetail hd;
   hd.layer = layer, hd.head = head;
-  const int T = int(head_out.dim(1)), d = int(head_out.dim(2));
+  if (rows.rank() != 2) return hd;
+  const int T = int(rows.dim(0)), d = int(rows.dim(1));
   using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> X(
-      head_out.ptr() + size_t(head) * T * d, T, d);  // [T, d]
+  Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> X(rows.ptr(), T, d);  // [T, d]
   MatD Xc = X.cast<double>();                          // [T, d]  centred below
   Xc.rowwise() -= Xc.colwise().mean();
   const double total = Xc.squaredNorm() / T;

@@ -150,7 +150,6 @@ void IncrementalAnalysis::update_layer(LayerRows& lr, const Tensor& resid, int l
 void IncrementalAnalysis::fill_tag(const Model& model, const Taps& taps, Sink& s, int p) {
   const ModelConfig& c = model.config;
   const Tensor* v = layer_tap(taps, s.layer, "v");          // [T, Hkv, dh]
-  const Tensor* ho = layer_tap(taps, s.layer, "head_out");  // [H, T, d]
   if (!v || model.weights.layers.size() <= size_t(s.layer) || model.weights.layers[s.layer].wo.data.empty()) return;
   (void)p;
   TagRows& tr = tags_[{s.layer, s.head, s.key}];
@@ -163,10 +162,11 @@ void IncrementalAnalysis::fill_tag(const Model& model, const Taps& taps, Sink& s
   s.tag = tr.tag;
   s.tag_norm = tr.norm;
   const int d = c.d_model;
-  if (ho) {
-    const int T = int(ho->dim(1));
-    for (int i = int(tr.alignment.size()); i < T; ++i)
-      tr.alignment.push_back(cosine(ho->ptr() + (size_t(s.head) * T + i) * d, tr.tag.data(), d));
+  // Only the rows not aligned yet: an edit at the end adds one or two.
+  const Tensor ho = head_out_rows(model, taps, s.layer, s.head, int(tr.alignment.size()));  // [T, d]
+  if (ho.rank() == 2) {
+    const int T = int(ho.dim(0));
+    for (int i = int(tr.alignment.size()); i < T; ++i) tr.alignment.push_back(cosine(ho.ptr() + size_t(i) * d, tr.tag.data(), d));
     s.tag_alignment.assign(tr.alignment.begin(), tr.alignment.begin() + T);
   }
   if (s.tag_norm <= 0) return;

@@ -137,10 +137,12 @@ void update(AppState& s) {
     detach_engine_taps(s);
     auto t1 = Clock::now();
     const int64_t rows0 = live_engine().stats().rows_computed;
-    // Every tap but the pre-softmax scores, which no panel or metric reads:
-    // they would double the [H, T, T] rows a keystroke moves.
+    // Every tap but two that a keystroke would otherwise re-lay out in full
+    // (an appended token moves every row of [H, T, *] taps): the pre-softmax
+    // scores, which nothing reads, and head_out, which the analysis computes
+    // from z for the few heads it shows (head_out_rows).
     TapFilter live;
-    live.skip = {"attn_scores"};
+    live.skip = {"attn_scores", "head_out"};
     auto taps = live_engine().run(s.model->model, r->tokens.ids, {}, live);
     r->forward_ms = ms_since(t1);
     s.last_forward_rows = static_cast<int>(live_engine().stats().rows_computed - rows0);

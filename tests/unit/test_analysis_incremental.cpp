@@ -107,8 +107,10 @@ void run_sequence(const Model& model, AnalysisSettings st, int start_len, int ma
   std::vector<int32_t> ids(start_len);
   for (auto& id : ids) id = int32_t(rng() % uint32_t(vocab));
   ids[0] = std::max(0, model.config.bos_token_id);
-  Engine engine;
-  IncrementalAnalysis all, one;
+  Engine engine, live_engine;
+  TapFilter live;  // the app's live engine: no head_out (tags from z), no attn_scores
+  live.skip = {"attn_scores", "head_out"};
+  IncrementalAnalysis all, one, all_live;
   int reused = 0, sinks = 0;
   for (int e = 0; e <= edits; ++e) {
     if (e) random_edit(ids, rng, vocab, max_len);
@@ -117,6 +119,9 @@ void run_sequence(const Model& model, AnalysisSettings st, int start_len, int ma
     REQUIRE(taps.ok());
     const Analysis ref = analyze(model, **taps, st);
     CHECK(compare(all.update(model, **taps, ids, st), ref, true) == 0);
+    auto live_taps = live_engine.run(model, ids, {}, live);
+    REQUIRE(live_taps.ok());
+    CHECK(compare(all_live.update(model, **live_taps, ids, st), ref, true) == 0);
     reused += all.stats().last_prefix;
     sinks += int(ref.sinks.size());
     // The live view's scope: tags of the selected head only, which moves around.

@@ -15,16 +15,24 @@ TEST_CASE("analysis of the engine's taps equals the Python reference on demo-lm"
   REQUIRE(model.ok());
   auto ref = test::read_json(root + "/tests/data/reference_metrics/demo-lm.json");
   REQUIRE(!ref["cases"].empty());
-  Engine engine;
-  int sinks = 0;
-  for (const auto& c : ref["cases"]) {
-    std::vector<int32_t> ids = c["ids"].get<std::vector<int32_t>>();
-    auto taps = engine.run(*model, ids);
-    REQUIRE(taps.ok());
-    AnalysisSettings st;
-    st.release_max_sinks = -1;
-    Analysis an = analyze(*model, **taps, st);
-    sinks += test::compare_with_reference(an, c["metrics"], st, **taps);
+  // Every tap, and the live explorer's taps (no head_out: tags and PCA come
+  // from z and W_O, head_out_rows; no attn_scores).
+  TapFilter live;
+  live.skip = {"attn_scores", "head_out"};
+  for (const TapFilter& filter : {TapFilter{}, live}) {
+    INFO("filter skips " << filter.skip.size() << " taps");
+    Engine engine;
+    int sinks = 0;
+    for (const auto& c : ref["cases"]) {
+      std::vector<int32_t> ids = c["ids"].get<std::vector<int32_t>>();
+      auto taps = engine.run(*model, ids, {}, filter);
+      REQUIRE(taps.ok());
+      REQUIRE(((*taps)->get(0, "head_out") == nullptr) == !filter.skip.empty());
+      AnalysisSettings st;
+      st.release_max_sinks = -1;
+      Analysis an = analyze(*model, **taps, st);
+      sinks += test::compare_with_reference(an, c["metrics"], st, **taps);
+    }
+    CHECK(sinks > 20);  // the demo LM has BOS sinks in most layers
   }
-  CHECK(sinks > 20);  // the demo LM has BOS sinks in most layers
 }
