@@ -234,12 +234,14 @@ Expected<void> CpuBackend::extend(const Model& model, const ForwardInput& input,
     keep(l, "attn_scores", std::move(scores));
     keep(l, "attn_pattern", std::move(pattern));
     if (filter.wants(tap_name(l, "head_out"))) {
-      Tensor head_out({H, n, d});  // [H, n, d]: z_h W_O^h, no bias
-      StridedMap Wo(lw.wo.ptr(), d, H * dh, Eigen::OuterStride<>(H * dh));
+      // Through cpu::linear as well: on Eigen's path (scalar in wasm) this
+      // product was most of what keeping every tap cost over logits only.
+      Tensor head_out({H, n, d});     // [H, n, d]: z_h W_O^h, no bias
+      std::vector<float> wh(d * dh);  // [d, dh] W_O's columns of head h
       for (int64_t h = 0; h < H; ++h) {
-        StridedMap Zh(z.ptr() + h * dh, n, dh, Eigen::OuterStride<>(H * dh));
-        Eigen::Map<Mat> O(head_out.ptr() + h * n * d, n, d);
-        O.noalias() = Zh * Wo.middleCols(h * dh, dh).transpose();
+        for (int64_t i = 0; i < n; ++i) std::copy_n(z.ptr() + (i * H + h) * dh, dh, zh.data() + i * dh);
+        for (int64_t j = 0; j < d; ++j) std::copy_n(lw.wo.ptr() + (j * H + h) * dh, dh, wh.data() + j * dh);
+        cpu::linear(zh.data(), n, dh, wh.data(), d, nullptr, head_out.ptr() + h * n * d);
       }
       keep(l, "head_out", std::move(head_out));
     }
