@@ -109,12 +109,7 @@ void linear_dot(const float* x, int64_t n, int64_t in, const float* W, int64_t o
         for (int j = 0; j < 4; ++j) r[j] += xi[k] * W[(o + j) * in + k];
       for (int j = 0; j < 4; ++j) y[i * out + o + j] = r[j] + (b ? b[o + j] : 0.0f);
     }
-    for (; o < out; ++o) {
-      const float* wo = W + o * in;
-      float s = 0.0f;
-      for (int64_t k = 0; k < in; ++k) s += xi[k] * wo[k];
-      y[i * out + o] = s + (b ? b[o] : 0.0f);
-    }
+    if (o < out) linear_plain(xi, 1, in, W + o * in, out - o, b ? b + o : nullptr, y + i * out + o);  // last outputs
   }
 }
 
