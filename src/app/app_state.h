@@ -52,7 +52,9 @@ struct AppState {
   std::string loading;              // what is being loaded, empty = nothing
   bool ready = false;               // model loaded and the prompt processed once
   float dpr = 1.0f;                 // device pixels per logical pixel
-  int frame = 0;
+  int frame = 0;                    // main-loop iterations (frame function runs)
+  int frames_drawn = 0;             // of those, the ones rendered (the rest drew what was on screen)
+  uint64_t drawn_fingerprint = 0;   // draw_fingerprint() of the last rendered frame
 
   void set_prompt(std::string p) {
     if (p == prompt) return;

@@ -80,6 +80,8 @@ void request_png(const std::string& name) {
   ui.png_path = name;
 }
 
+bool explorer_png_pending() { return explorer_ui().want_png; }
+
 void explorer_after_render(int fb_w, int fb_h) {
   ExplorerUi& ui = explorer_ui();
   if (!ui.want_png) return;

@@ -19,6 +19,9 @@ std::string save_text(const std::string& name, const char* mime, const std::stri
 // Asks for a PNG of the current panel; it is taken after the next render.
 void request_png(const std::string& name);
 
+// True while a requested PNG waits for a rendered frame.
+bool explorer_png_pending();
+
 // Call after rendering the frame (before swapping buffers); fb_w/fb_h are the
 // framebuffer size. Reads the panel's pixels when a PNG was requested.
 void explorer_after_render(int fb_w, int fb_h);

@@ -4,6 +4,7 @@
 // GLFW and the ImGui GL backends.
 #pragma once
 
+#include "app/draw_fingerprint.h"
 #include "app/frame.h"
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
@@ -14,7 +15,9 @@
 
 namespace ss::app {
 
-inline void draw_gl_frame(AppState& s, GLFWwindow* win) {
+// Returns false when the frame drew exactly what the last drawn one did: the
+// GL draw is skipped then (draw_fingerprint.h) and the caller must not swap.
+inline bool draw_gl_frame(AppState& s, GLFWwindow* win) {
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
   ImGui::NewFrame();
@@ -24,6 +27,14 @@ inline void draw_gl_frame(AppState& s, GLFWwindow* win) {
   ImGui::Render();
   int fw, fh;
   glfwGetFramebufferSize(win, &fw, &fh);
+  const uint64_t fp = draw_fingerprint(ImGui::GetDrawData(), fw, fh);
+  bool readback = false;
+#if __has_include("app/explorer_export.h")
+  readback = explorer_png_pending();
+#endif
+  if (fp == s.drawn_fingerprint && s.frames_drawn > 0 && !readback) return false;
+  s.drawn_fingerprint = fp;
+  ++s.frames_drawn;
   glViewport(0, 0, fw, fh);
   glClearColor(0.08f, 0.08f, 0.10f, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
@@ -31,6 +42,7 @@ inline void draw_gl_frame(AppState& s, GLFWwindow* win) {
 #if __has_include("app/explorer_export.h")
   explorer_after_render(fw, fh);
 #endif
+  return true;
 }
 
 }  // namespace ss::app

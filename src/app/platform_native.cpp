@@ -83,8 +83,12 @@ int main(int argc, char** argv) {
       ImGui_ImplOpenGL3_DestroyFontsTexture();
       ImGui_ImplOpenGL3_CreateFontsTexture();
     }
-    draw_gl_frame(s, win);
-    glfwSwapBuffers(win);
+    // An unchanged frame is neither drawn nor swapped; without the swap's
+    // vsync wait the loop then sleeps until input or one 60 Hz frame passes.
+    if (draw_gl_frame(s, win))
+      glfwSwapBuffers(win);
+    else
+      glfwWaitEventsTimeout(1.0 / 60.0);
     if (quit_after >= 0 &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > quit_after)
       break;

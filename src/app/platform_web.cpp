@@ -56,6 +56,9 @@ void main_loop(void* arg) {
   AppState& s = *static_cast<AppState*>(arg);
   resize_to_window(s);
   glfwPollEvents();
+  // An unchanged frame is not drawn: the canvas keeps showing the last one
+  // (WebGL presents only frames that drew), and the core stays free for the
+  // next edit's forward pass.
   draw_gl_frame(s, g_window);
 }
 

@@ -26,6 +26,8 @@ EMSCRIPTEN_KEEPALIVE const char* ss_last_error() { return state().last_error.c_s
 EMSCRIPTEN_KEEPALIVE const char* ss_notice() { return state().notice.c_str(); }
 EMSCRIPTEN_KEEPALIVE const char* ss_model_name() { return state().model_name.c_str(); }
 EMSCRIPTEN_KEEPALIVE int ss_frame_count() { return state().frame; }
+// Frames rendered; an unchanged frame runs (ss_frame_count) but is not drawn.
+EMSCRIPTEN_KEEPALIVE int ss_frames_drawn() { return state().frames_drawn; }
 
 EMSCRIPTEN_KEEPALIVE double ss_window_rect(const char* title, int which) {
   if (!ImGui::GetCurrentContext() || !title) return -1;

@@ -54,6 +54,44 @@ test('page loads the model and becomes ready', async () => {
   await page.close();
 });
 
+// Distinct colours in a PNG (decoded by the page): a blank canvas has one or two.
+async function colours(page, png) {
+  return page.evaluate(async (b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const c = new OffscreenCanvas(bmp.width, bmp.height);
+    const g = c.getContext('2d');
+    g.drawImage(bmp, 0, 0);
+    const px = g.getImageData(0, 0, bmp.width, bmp.height).data;
+    const seen = new Set();
+    for (let i = 0; i < px.length; i += 4 * 7) seen.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
+    return seen.size;
+  }, png.toString('base64'));
+}
+
+test('an unchanged frame is not drawn again, the canvas keeps it, and a change is drawn', async () => {
+  const page = await openPage(browser.ctx, `${server.url}?model=${model}`);
+  await waitReady(page);
+  await api(page, 'ss_explorer_hide_overlay', null);
+  await page.mouse.move(2, 2);
+  await page.waitForTimeout(500);  // let hover and the last results settle
+  const f0 = await api(page, 'ss_frame_count'), d0 = await api(page, 'ss_frames_drawn');
+  await page.waitForTimeout(1000);
+  const f1 = await api(page, 'ss_frame_count'), d1 = await api(page, 'ss_frames_drawn');
+  console.log(`# idle second: ${f1 - f0} main-loop frames, ${d1 - d0} drawn`);
+  assert.ok(f1 - f0 >= 5, `the main loop keeps running (${f1 - f0} frames)`);
+  assert.ok(d1 - d0 <= (f1 - f0) / 2, `an idle page redraws little (${d1 - d0} of ${f1 - f0})`);
+  // What was drawn last is still on screen (not a cleared canvas).
+  const shot = await page.screenshot();
+  const n = await colours(page, shot);
+  assert.ok(n > 20, `the idle canvas still shows the UI (${n} colours)`);
+  // A change through the C API is drawn within a few frames.
+  await api(page, 'ss_set_prompt', null, ['The cat sat on the mat.']);
+  for (let i = 0; i < 100 && (await api(page, 'ss_frames_drawn')) === d1; ++i) await page.waitForTimeout(20);
+  assert.ok(await api(page, 'ss_frames_drawn') > d1, 'the new prompt was drawn');
+  await page.close();
+});
+
 test('typing into the prompt box changes the prompt and the tokens', async () => {
   const page = await openPage(browser.ctx, `${server.url}?model=${model}`);
   await waitReady(page);
