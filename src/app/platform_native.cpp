@@ -1,6 +1,6 @@
 // Native main loop: GLFW window + OpenGL 3.3 core, the model read from
 // models/<name>/ on disk. Usage:
-//   sinkscope-app [--model NAME | --model-dir DIR] [--prompt TEXT] [--quit-after SECONDS]
+//   sinkscope-app [--model NAME | --model-dir DIR] [--prompt TEXT] [--threads N] [--quit-after SECONDS]
 // --quit-after lets the Xvfb smoke test (tests/native/) run it unattended.
 #include <GLFW/glfw3.h>
 
@@ -12,6 +12,7 @@
 
 #include "app/frame.h"
 #include "app/session.h"
+#include "core/parallel.h"
 #if __has_include("app/explorer_export.h")
 #include "app/explorer_export.h"  // PNG export reads the finished frame
 #endif
@@ -30,16 +31,18 @@ int main(int argc, char** argv) {
   AppState& s = state();
   std::string model_dir;
   double quit_after = -1;
+  int threads = ss::default_threads();  // the machine's cores, at most 4
   for (int i = 1; i < argc; ++i) {
     auto arg = [&](const char* name) { return !std::strcmp(argv[i], name) && i + 1 < argc; };
     if (arg("--model")) s.model_name = argv[++i];
     else if (arg("--model-dir")) model_dir = argv[++i];
     else if (arg("--prompt")) s.set_prompt(argv[++i]);
     else if (arg("--quit-after")) quit_after = std::atof(argv[++i]);
+    else if (arg("--threads")) threads = std::atoi(argv[++i]);
     else {
       std::fprintf(stderr,
                    "usage: sinkscope-app [--model NAME | --model-dir DIR] [--prompt TEXT] "
-                   "[--quit-after SECONDS]\n");
+                   "[--threads N] [--quit-after SECONDS]\n");
       return 2;
     }
   }
@@ -47,6 +50,7 @@ int main(int argc, char** argv) {
   load_url_params(s);  // browser: the page address; native: $SINKSCOPE_PARAMS
 #endif
   if (model_dir.empty()) model_dir = std::string(SINKSCOPE_SOURCE_DIR) + "/models/" + s.model_name;
+  ss::set_threads(threads);
 
   if (!glfwInit()) {
     std::fprintf(stderr, "sinkscope-app: cannot initialise GLFW (no display?)\n");

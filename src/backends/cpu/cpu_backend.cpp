@@ -9,6 +9,7 @@
 
 #include "backends/cpu/kernels.h"
 #include "backends/cpu/ops.h"
+#include "core/parallel.h"
 #include "engine/backend.h"
 #include "engine/tap_rows.h"
 
@@ -187,62 +188,68 @@ Expected<void> CpuBackend::extend(const Model& model, const ForwardInput& input,
     // The two attention products go through cpu::linear (wasm: the SIMD128
     // kernel; Eigen has no wasm SIMD path and took a quarter of the forward
     // at T = 256), on contiguous copies of this head's operands.
-    std::vector<float> qh(n * dh), kg(T * dh), vt(dh * T), zh(n * dh);  // [n,dh] [T,dh] [dh,T] [n,dh]
-    for (int64_t h = 0; h < H; ++h) {
-      const int64_t g = h / group;
-      StridedMap Qh(q.ptr() + h * dh, n, dh, Eigen::OuterStride<>(H * dh));
-      StridedMap Kg(K.ptr() + g * dh, T, dh, Eigen::OuterStride<>(Hkv * dh));
-      StridedMap Vg(Vc.ptr() + g * dh, T, dh, Eigen::OuterStride<>(Hkv * dh));
-      Eigen::Map<Mat> S(scores.ptr() + h * n * T, n, T);
-      Eigen::Map<Mat> P(pattern.ptr() + h * n * T, n, T);
-      for (int64_t i = 0; i < n; ++i) std::copy_n(Qh.row(i).data(), dh, qh.data() + i * dh);
-      for (int64_t j = 0; j < T; ++j) std::copy_n(Kg.row(j).data(), dh, kg.data() + j * dh);
-      cpu::linear(qh.data(), n, dh, kg.data(), T, nullptr, S.data());  // S = Qh Kg^T
-      S *= scale;
-      for (int64_t i = 0; i < n; ++i) {
-        const int64_t qi = s + i;  // this query's position: it sees keys 0..qi
-        float* srow = S.data() + i * T;
-        float* prow = P.data() + i * T;
-        for (int64_t j = qi + 1; j < T; ++j) srow[j] = kNegInf;
-        float mx = kNegInf;
-        for (int64_t j = 0; j <= qi; ++j) mx = std::max(mx, srow[j]);
-        double sum = 0;
-        for (int64_t j = 0; j <= qi; ++j) sum += prow[j] = std::exp(srow[j] - mx);
-        const float inv = static_cast<float>(1.0 / sum);
-        for (int64_t j = 0; j <= qi; ++j) prow[j] *= inv;
-        for (const Hook& hk : hooks) {  // remove a key, renormalise what is left
-          if (hk.kind != HookKind::RemoveKey || hk.layer != l || (hk.head >= 0 && hk.head != h) || hk.position > qi) continue;
-          prow[hk.position] = 0.0f;
-          double rest = 0;
-          for (int64_t j = 0; j <= qi; ++j) rest += prow[j];
-          const float r = rest > 0 ? static_cast<float>(1.0 / rest) : 0.0f;
-          for (int64_t j = 0; j <= qi; ++j) prow[j] *= r;
+    // Heads are independent: threads take whole heads, each with its own
+    // scratch, and write only their heads' slices of scores, pattern and z.
+    parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
+      std::vector<float> qh(n * dh), kg(T * dh), vt(dh * T), zh(n * dh);  // [n,dh] [T,dh] [dh,T] [n,dh]
+      for (int64_t h = h0; h < h1; ++h) {
+        const int64_t g = h / group;
+        StridedMap Qh(q.ptr() + h * dh, n, dh, Eigen::OuterStride<>(H * dh));
+        StridedMap Kg(K.ptr() + g * dh, T, dh, Eigen::OuterStride<>(Hkv * dh));
+        StridedMap Vg(Vc.ptr() + g * dh, T, dh, Eigen::OuterStride<>(Hkv * dh));
+        Eigen::Map<Mat> S(scores.ptr() + h * n * T, n, T);
+        Eigen::Map<Mat> P(pattern.ptr() + h * n * T, n, T);
+        for (int64_t i = 0; i < n; ++i) std::copy_n(Qh.row(i).data(), dh, qh.data() + i * dh);
+        for (int64_t j = 0; j < T; ++j) std::copy_n(Kg.row(j).data(), dh, kg.data() + j * dh);
+        cpu::linear(qh.data(), n, dh, kg.data(), T, nullptr, S.data());  // S = Qh Kg^T
+        S *= scale;
+        for (int64_t i = 0; i < n; ++i) {
+          const int64_t qi = s + i;  // this query's position: it sees keys 0..qi
+          float* srow = S.data() + i * T;
+          float* prow = P.data() + i * T;
+          for (int64_t j = qi + 1; j < T; ++j) srow[j] = kNegInf;
+          float mx = kNegInf;
+          for (int64_t j = 0; j <= qi; ++j) mx = std::max(mx, srow[j]);
+          double sum = 0;
+          for (int64_t j = 0; j <= qi; ++j) sum += prow[j] = std::exp(srow[j] - mx);
+          const float inv = static_cast<float>(1.0 / sum);
+          for (int64_t j = 0; j <= qi; ++j) prow[j] *= inv;
+          for (const Hook& hk : hooks) {  // remove a key, renormalise what is left
+            if (hk.kind != HookKind::RemoveKey || hk.layer != l || (hk.head >= 0 && hk.head != h) || hk.position > qi) continue;
+            prow[hk.position] = 0.0f;
+            double rest = 0;
+            for (int64_t j = 0; j <= qi; ++j) rest += prow[j];
+            const float r = rest > 0 ? static_cast<float>(1.0 / rest) : 0.0f;
+            for (int64_t j = 0; j <= qi; ++j) prow[j] *= r;
+          }
+        }
+        StridedMapMut Zh(z.ptr() + h * dh, n, dh, Eigen::OuterStride<>(H * dh));
+        bool zeroed = false;
+        for (const Hook& hk : hooks) zeroed |= hk.kind == HookKind::ZeroHead && hk.layer == l && hk.head == h;
+        if (zeroed) {
+          Zh.setZero();
+        } else {
+          for (int64_t j = 0; j < T; ++j)
+            for (int64_t e = 0; e < dh; ++e) vt[e * T + j] = Vg(j, e);
+          cpu::linear(P.data(), n, T, vt.data(), dh, nullptr, zh.data());  // Zh = P Vg
+          Zh = Eigen::Map<const Mat>(zh.data(), n, dh);
         }
       }
-      StridedMapMut Zh(z.ptr() + h * dh, n, dh, Eigen::OuterStride<>(H * dh));
-      bool zeroed = false;
-      for (const Hook& hk : hooks) zeroed |= hk.kind == HookKind::ZeroHead && hk.layer == l && hk.head == h;
-      if (zeroed) {
-        Zh.setZero();
-      } else {
-        for (int64_t j = 0; j < T; ++j)
-          for (int64_t e = 0; e < dh; ++e) vt[e * T + j] = Vg(j, e);
-        cpu::linear(P.data(), n, T, vt.data(), dh, nullptr, zh.data());  // Zh = P Vg
-        Zh = Eigen::Map<const Mat>(zh.data(), n, dh);
-      }
-    }
+    });
     keep(l, "attn_scores", std::move(scores));
     keep(l, "attn_pattern", std::move(pattern));
     if (filter.wants(tap_name(l, "head_out"))) {
       // Through cpu::linear as well: on Eigen's path (scalar in wasm) this
       // product was most of what keeping every tap cost over logits only.
       Tensor head_out({H, n, d});     // [H, n, d]: z_h W_O^h, no bias
-      std::vector<float> wh(d * dh);  // [d, dh] W_O's columns of head h
-      for (int64_t h = 0; h < H; ++h) {
-        for (int64_t i = 0; i < n; ++i) std::copy_n(z.ptr() + (i * H + h) * dh, dh, zh.data() + i * dh);
-        for (int64_t j = 0; j < d; ++j) std::copy_n(lw.wo.ptr() + (j * H + h) * dh, dh, wh.data() + j * dh);
-        cpu::linear(zh.data(), n, dh, wh.data(), d, nullptr, head_out.ptr() + h * n * d);
-      }
+      parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
+        std::vector<float> zh(n * dh), wh(d * dh);  // [n, dh] z of head h; [d, dh] W_O's columns of head h
+        for (int64_t h = h0; h < h1; ++h) {
+          for (int64_t i = 0; i < n; ++i) std::copy_n(z.ptr() + (i * H + h) * dh, dh, zh.data() + i * dh);
+          for (int64_t j = 0; j < d; ++j) std::copy_n(lw.wo.ptr() + (j * H + h) * dh, dh, wh.data() + j * dh);
+          cpu::linear(zh.data(), n, dh, wh.data(), d, nullptr, head_out.ptr() + h * n * d);
+        }
+      });
       keep(l, "head_out", std::move(head_out));
     }
     Tensor attn_out = project(z, lw.wo, lw.bo);  // [n, d]

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/parallel.h"
+
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 #define SS_LINEAR_SIMD128 1
@@ -15,16 +17,21 @@
 
 namespace ss::cpu {
 
-void linear_plain(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) {
+void linear_plain_ld(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
+                     int64_t ldy) {
   for (int64_t i = 0; i < n; ++i) {
     const float* xi = x + i * in;
     for (int64_t o = 0; o < out; ++o) {
       const float* wo = W + o * in;
       float acc = 0.0f;
       for (int64_t k = 0; k < in; ++k) acc += xi[k] * wo[k];
-      y[i * out + o] = acc + (b ? b[o] : 0.0f);
+      y[i * ldy + o] = acc + (b ? b[o] : 0.0f);
     }
   }
+}
+
+void linear_plain(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) {
+  linear_plain_ld(x, n, in, W, out, b, y, out);
 }
 
 #if defined(SS_LINEAR_SIMD128)
@@ -38,7 +45,8 @@ inline float hsum(v128_t v) {
 // the product, so dot products straight from W's rows. A 2-row x 4-output
 // tile keeps 8 accumulators in registers and loads each x and W vector once
 // per tile.
-void linear_dot(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) {
+void linear_dot(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
+                int64_t ldy) {
   const int64_t in4 = in & ~int64_t{3};
   int64_t i = 0;
   for (; i + 2 <= n; i += 2) {
@@ -73,8 +81,8 @@ void linear_dot(const float* x, int64_t n, int64_t in, const float* W, int64_t o
         }
       for (int j = 0; j < 4; ++j) {
         const float bj = b ? b[o + j] : 0.0f;
-        y[i * out + o + j] = r[0][j] + bj;
-        y[(i + 1) * out + o + j] = r[1][j] + bj;
+        y[i * ldy + o + j] = r[0][j] + bj;
+        y[(i + 1) * ldy + o + j] = r[1][j] + bj;
       }
     }
     if (o < out) {  // leftover outputs: one dot product each
@@ -86,7 +94,7 @@ void linear_dot(const float* x, int64_t n, int64_t in, const float* W, int64_t o
           for (int64_t k = 0; k < in4; k += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(xr + k), wasm_v128_load(wo + k)));
           float s = hsum(acc);
           for (int64_t k = in4; k < in; ++k) s += xr[k] * wo[k];
-          y[(i + r) * out + oo] = s + (b ? b[oo] : 0.0f);
+          y[(i + r) * ldy + oo] = s + (b ? b[oo] : 0.0f);
         }
       }
     }
@@ -107,9 +115,9 @@ void linear_dot(const float* x, int64_t n, int64_t in, const float* W, int64_t o
       float r[4] = {hsum(a0), hsum(a1), hsum(a2), hsum(a3)};
       for (int64_t k = in4; k < in; ++k)
         for (int j = 0; j < 4; ++j) r[j] += xi[k] * W[(o + j) * in + k];
-      for (int j = 0; j < 4; ++j) y[i * out + o + j] = r[j] + (b ? b[o + j] : 0.0f);
+      for (int j = 0; j < 4; ++j) y[i * ldy + o + j] = r[j] + (b ? b[o + j] : 0.0f);
     }
-    if (o < out) linear_plain(xi, 1, in, W + o * in, out - o, b ? b + o : nullptr, y + i * out + o);  // last outputs
+    if (o < out) linear_plain(xi, 1, in, W + o * in, out - o, b ? b + o : nullptr, y + i * ldy + o);  // last outputs
   }
 }
 
@@ -179,8 +187,9 @@ inline void store_rows(const v128_t (&acc)[R][2], int64_t cols, const float* b, 
 // (in x 8 floats: 12-26 KB, stays in L1), then 4-row x 8-output tiles sweep
 // all rows of x against it. The packing reads W once per call, which is 1/n
 // of the product's work.
-void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) {
-  if (n < 4) return linear_dot(x, n, in, W, out, b, y);
+static void linear_block(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
+                  int64_t ldy) {
+  if (n < 4) return linear_dot(x, n, in, W, out, b, y, ldy);
   thread_local std::vector<float> panel;  // [in, 8]
   panel.resize(static_cast<size_t>(in) * 8);
   for (int64_t o0 = 0; o0 < out; o0 += 8) {
@@ -191,12 +200,12 @@ void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, 
     for (; i + 4 <= n; i += 4) {
       v128_t acc[4][2];
       micro_kernel<4>(x + i * in, in, panel.data(), acc);
-      store_rows<4>(acc, cols, bo, y + i * out + o0, out);
+      store_rows<4>(acc, cols, bo, y + i * ldy + o0, ldy);
     }
     for (; i < n; ++i) {
       v128_t acc[1][2];
       micro_kernel<1>(x + i * in, in, panel.data(), acc);
-      store_rows<1>(acc, cols, bo, y + i * out + o0, out);
+      store_rows<1>(acc, cols, bo, y + i * ldy + o0, ldy);
     }
   }
 }
@@ -210,26 +219,40 @@ bool use_fma() {
 }
 }  // namespace
 
-void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) {
+static void linear_block(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
+                  int64_t ldy) {
   if (use_fma()) {
     thread_local std::vector<float> panel;  // [in, 16]
     panel.resize(static_cast<size_t>(in) * 16);
-    return linear_x86_fma(x, n, in, W, out, b, y, panel.data());
+    return linear_x86_fma(x, n, in, W, out, b, y, ldy, panel.data());
   }
   using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   Eigen::Map<const Mat> X(x, n, in);
   Eigen::Map<const Mat> Wm(W, out, in);
-  Eigen::Map<Mat> Y(y, n, out);
+  Eigen::Map<Mat, 0, Eigen::OuterStride<>> Y(y, n, out, Eigen::OuterStride<>(ldy));
   Y.noalias() = X * Wm.transpose();
   if (b) Y.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(b, out);
 }
 const char* linear_path() { return use_fma() ? "avx2-fma" : "eigen"; }
 
 #else
-void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) {
-  linear_plain(x, n, in, W, out, b, y);
+static void linear_block(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
+                  int64_t ldy) {
+  linear_plain_ld(x, n, in, W, out, b, y, ldy);
 }
 const char* linear_path() { return "plain"; }
 #endif
+
+// Threads split the outputs (rows of W): each reads its own part of the
+// weights, which is what a one-token pass is limited by, and every output is
+// summed exactly as on one thread. Products under ~64K multiply-adds stay on
+// the caller: waking the workers would cost more.
+void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) {
+  if (threads() == 1 || n * in * out < (int64_t{1} << 16))
+    return linear_block(x, n, in, W, out, b, y, out);
+  parallel_for(out, 16, [&](int64_t o0, int64_t o1) {
+    linear_block(x, n, in, W + o0 * in, o1 - o0, b ? b + o0 : nullptr, y + o0, out);
+  });
+}
 
 }  // namespace ss::cpu

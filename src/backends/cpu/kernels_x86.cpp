@@ -25,7 +25,8 @@ inline float hsum(__m256 v) {
 // Few rows (n < 6): dot products straight from W's rows, 4 outputs at a time,
 // so W is read once and never packed. Memory bound for n == 1 (the live
 // explorer's keystroke), so the point is streaming W at full speed.
-void linear_rows(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) {
+void linear_rows(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
+                 int64_t ldy) {
   const int64_t in8 = in & ~int64_t{7};
   for (int64_t i = 0; i < n; ++i) {
     const float* xi = x + i * in;
@@ -43,9 +44,9 @@ void linear_rows(const float* x, int64_t n, int64_t in, const float* W, int64_t 
       float r[4] = {hsum(a0), hsum(a1), hsum(a2), hsum(a3)};
       for (int64_t k = in8; k < in; ++k)
         for (int j = 0; j < 4; ++j) r[j] += xi[k] * w0[j * in + k];
-      for (int j = 0; j < 4; ++j) y[i * out + o + j] = r[j] + (b ? b[o + j] : 0.0f);
+      for (int j = 0; j < 4; ++j) y[i * ldy + o + j] = r[j] + (b ? b[o + j] : 0.0f);
     }
-    if (o < out) linear_plain(xi, 1, in, W + o * in, out - o, b ? b + o : nullptr, y + i * out + o);  // last outputs
+    if (o < out) linear_plain(xi, 1, in, W + o * in, out - o, b ? b + o : nullptr, y + i * ldy + o);  // last outputs
   }
 }
 
@@ -124,20 +125,20 @@ bool x86_fma_available() {
 }
 
 void linear_x86_fma(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
-                    float* panel) {
-  if (n < 6) return linear_rows(x, n, in, W, out, b, y);
+                    int64_t ldy, float* panel) {
+  if (n < 6) return linear_rows(x, n, in, W, out, b, y, ldy);
   for (int64_t o0 = 0; o0 < out; o0 += 16) {
     pack_panel(W, in, out, o0, panel);
     const int64_t cols = out - o0 < 16 ? out - o0 : 16;
     const float* bo = b ? b + o0 : nullptr;
     int64_t i = 0;
-    for (; i + 6 <= n; i += 6) tile<6>(x + i * in, in, panel, cols, bo, y + i * out + o0, out);
+    for (; i + 6 <= n; i += 6) tile<6>(x + i * in, in, panel, cols, bo, y + i * ldy + o0, ldy);
     switch (n - i) {
-      case 5: tile<5>(x + i * in, in, panel, cols, bo, y + i * out + o0, out); break;
-      case 4: tile<4>(x + i * in, in, panel, cols, bo, y + i * out + o0, out); break;
-      case 3: tile<3>(x + i * in, in, panel, cols, bo, y + i * out + o0, out); break;
-      case 2: tile<2>(x + i * in, in, panel, cols, bo, y + i * out + o0, out); break;
-      case 1: tile<1>(x + i * in, in, panel, cols, bo, y + i * out + o0, out); break;
+      case 5: tile<5>(x + i * in, in, panel, cols, bo, y + i * ldy + o0, ldy); break;
+      case 4: tile<4>(x + i * in, in, panel, cols, bo, y + i * ldy + o0, ldy); break;
+      case 3: tile<3>(x + i * in, in, panel, cols, bo, y + i * ldy + o0, ldy); break;
+      case 2: tile<2>(x + i * in, in, panel, cols, bo, y + i * ldy + o0, ldy); break;
+      case 1: tile<1>(x + i * in, in, panel, cols, bo, y + i * ldy + o0, ldy); break;
       default: break;
     }
   }
@@ -149,7 +150,7 @@ void linear_x86_fma(const float* x, int64_t n, int64_t in, const float* W, int64
 
 namespace ss::cpu {
 bool x86_fma_available() { return false; }
-void linear_x86_fma(const float*, int64_t, int64_t, const float*, int64_t, const float*, float*, float*) {}
+void linear_x86_fma(const float*, int64_t, int64_t, const float*, int64_t, const float*, float*, int64_t, float*) {}
 double x86_fma_peak_gflops(double (*)(), int64_t) { return 0; }
 }  // namespace ss::cpu
 

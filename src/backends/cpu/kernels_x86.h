@@ -6,9 +6,10 @@
 namespace ss::cpu {
 
 bool x86_fma_available();
-// y[n, out] = x[n, in] · W[out, in]^T (+ b); panel: scratch of in * 16 floats.
+// y[n, out] = x[n, in] · W[out, in]^T (+ b), row i of y at y + i * ldy;
+// panel: scratch of in * 16 floats.
 void linear_x86_fma(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
-                    float* panel);
+                    int64_t ldy, float* panel);
 
 // The peak linear_x86_fma is measured against (bench_gemm): independent
 // 8-wide FMA chains, GFLOP/s over `iters` iterations timed by clock_ms.
