@@ -11,6 +11,7 @@
 //   ss_bench_peak_gflops()               measured f32x4 mul+add peak
 //   ss_bench_linear_gflops(n, in, out, reps)
 //   ss_bench_linear_path()
+//   ss_bench_set_threads(n) -> count set  (1 unless built as bench_page_mt)
 #include <emscripten.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 
 #include "backends/cpu/kernels.h"
 #include "bench_peak.h"
+#include "core/parallel.h"
 #include "engine/backend.h"
 #include "engine/engine.h"
 #include "model/loader.h"
@@ -103,6 +105,8 @@ EMSCRIPTEN_KEEPALIVE const char* ss_bench_prompt_prefix(const char* text, int to
   g_text = t.substr(0, best);
   return g_text.c_str();
 }
+
+EMSCRIPTEN_KEEPALIVE int ss_bench_set_threads(int n) { return ss::set_threads(n); }
 
 EMSCRIPTEN_KEEPALIVE const char* ss_bench_linear_path() { return ss::cpu::linear_path(); }
 

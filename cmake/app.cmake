@@ -45,7 +45,26 @@ target_compile_definitions(${APP_TARGET} PRIVATE SINKSCOPE_SOURCE_DIR="${PROJECT
 set(SINKSCOPE_FONT /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf CACHE FILEPATH "UI font (TTF)")
 sinkscope_embed(${APP_TARGET} ${SINKSCOPE_FONT} sinkscope_font_ttf)
 
-if(EMSCRIPTEN)
+if(EMSCRIPTEN AND SINKSCOPE_THREADS)
+  # The threaded module (sinkscope-mt.js/.wasm/.worker.js) joins the plain
+  # build's dist/ (SINKSCOPE_DIST_DIR, set by the wasm-mt preset): the page
+  # picks it when the server makes it cross-origin isolated.
+  set_target_properties(${APP_TARGET} PROPERTIES OUTPUT_NAME sinkscope-mt SUFFIX ".js")
+  target_link_options(${APP_TARGET} PRIVATE
+    -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=256MB
+    -sEXPORTED_FUNCTIONS=_main,_malloc,_free
+    -sEXPORTED_RUNTIME_METHODS=ccall,cwrap,UTF8ToString,stringToUTF8,lengthBytesUTF8,HEAPU8
+    -sENVIRONMENT=web,worker --closure=0)
+  set(SINKSCOPE_DIST_DIR ${CMAKE_BINARY_DIR}/dist CACHE PATH "dist/ folder the threaded module is copied into")
+  add_custom_target(dist ALL
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${SINKSCOPE_DIST_DIR}
+    COMMAND ${CMAKE_COMMAND} -E copy_if_different $<TARGET_FILE_DIR:${APP_TARGET}>/sinkscope-mt.js
+            $<TARGET_FILE_DIR:${APP_TARGET}>/sinkscope-mt.wasm $<TARGET_FILE_DIR:${APP_TARGET}>/sinkscope-mt.worker.js
+            ${SINKSCOPE_DIST_DIR}
+    DEPENDS ${APP_TARGET}
+    COMMENT "Threaded module into ${SINKSCOPE_DIST_DIR}"
+    VERBATIM)
+elseif(EMSCRIPTEN)
   set_target_properties(${APP_TARGET} PROPERTIES OUTPUT_NAME sinkscope SUFFIX ".js")
   target_link_options(${APP_TARGET} PRIVATE
     -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=64MB

@@ -51,7 +51,8 @@ function(sinkscope_onnx_exports target out_root with_tiny)
   add_custom_target(${target} ALL DEPENDS ${outs})
 endfunction()
 
-if(NOT SINKSCOPE_FUZZ)
+# The threaded build (wasm-mt) adds only its module to the plain build's dist/.
+if(NOT SINKSCOPE_FUZZ AND NOT SINKSCOPE_THREADS)
   if(EMSCRIPTEN)
     sinkscope_onnx_exports(onnx_exports ${CMAKE_BINARY_DIR}/dist/models OFF)
   else()
@@ -64,7 +65,7 @@ endif()
 # backend is chosen (web/ort_bridge.js), so the page's own download does not grow.
 #   ort.wasm.min.mjs   + ort-wasm-simd-threaded.{mjs,wasm}           wasm EP
 #   ort.webgpu.min.mjs + ort-wasm-simd-threaded.asyncify.{mjs,wasm}  WebGPU EP (and wasm)
-if(EMSCRIPTEN)
+if(EMSCRIPTEN AND NOT SINKSCOPE_THREADS)
   set(ORT_WEB_DIR ${PROJECT_SOURCE_DIR}/node_modules/onnxruntime-web/dist)
   set(ort_outs)
   foreach(f ort.wasm.min.mjs ort.webgpu.min.mjs ort-wasm-simd-threaded.mjs ort-wasm-simd-threaded.wasm

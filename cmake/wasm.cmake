@@ -29,3 +29,13 @@ target_compile_options(utf8proc_wasm PRIVATE -O2)
 # REQUIRE) is caught instead of aborting the module.
 add_compile_options(-msimd128 $<$<COMPILE_LANGUAGE:CXX>:-fexceptions>)
 add_link_options(-fexceptions -sDISABLE_EXCEPTION_CATCHING=0)
+
+# The threaded browser build (preset wasm-mt): every object with -pthread
+# (shared memory, atomics), Web Workers started with the module so that
+# std::thread never has to wait for the page's event loop. The page loads it
+# only when it is cross-origin isolated (web/loader.js).
+option(SINKSCOPE_THREADS "wasm: the threaded build (-pthread, Web Workers)" OFF)
+if(SINKSCOPE_THREADS)
+  add_compile_options(-pthread)
+  add_link_options(-pthread -sPTHREAD_POOL_SIZE=3 -Wno-pthreads-mem-growth)
+endif()

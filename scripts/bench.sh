@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 export NODE_PATH=/usr/share/nodejs
 NATIVE=${BENCH_NATIVE:-build/bench-native}
 WASM=${BENCH_WASM:-build/bench-wasm}
+WASM_MT=${BENCH_WASM_MT:-build/bench-wasm-mt}  # the threaded modules, copied into $WASM's dist and bench page
 RAW=bench/raw
 mkdir -p "$RAW"
 rm -f "$RAW"/*.jsonl "$RAW"/*.json
@@ -35,6 +36,9 @@ if [[ -z "${BENCH_SKIP_BUILD:-}" ]]; then
   # The app's dist (page ready, edit to frame) unless BENCH_APP_DIST points at a built one.
   cmake --build "$WASM" -j2 --target bench_gemm bench_forward bench_page_dist onnx_exports ort_web \
     $([[ -z "${BENCH_APP_DIST:-}" ]] && echo dist)
+  [[ -f "$WASM_MT/build.ninja" ]] || cmake --preset wasm-mt -B "$WASM_MT" -DSINKSCOPE_DIST_DIR="$PWD/$WASM/dist" \
+    -DSINKSCOPE_BENCH_PAGE_DIR="$PWD/$WASM/bench_page" > /dev/null
+  cmake --build "$WASM_MT" -j2 --target bench_page_dist
 fi
 
 echo "bench: native kernels and forward (thread CPU time)"
@@ -53,6 +57,9 @@ echo "bench: browser (headless chromium, one page load)"
 # $WASM/dist; the app (index.html) from BENCH_APP_DIST or $WASM/dist.
 node bench/browser/run.mjs --bench "$WASM/bench_page" --dist "${BENCH_APP_DIST:-$WASM/dist}" \
   --ort-dist "$WASM/dist" --out "$RAW/browser.json"
+echo "bench: the threaded module against the plain one (cross-origin isolated page)"
+node bench/browser/run.mjs --bench "$WASM/bench_page" --dist "${BENCH_APP_DIST:-$WASM/dist}" \
+  --ort-dist "$WASM/dist" --out "$RAW/browser_threads.json" --isolated --threads-only
 echo "bench: our WebGPU forward vs our CPU forward, T = 64, 128, 256 (software adapter here)"
 node bench/browser/webgpu_sizes.mjs --dist "${BENCH_APP_DIST:-$WASM/dist}" --out "$RAW/webgpu_sizes.json"
 machine end >> "$RAW/machine.jsonl"

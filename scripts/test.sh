@@ -42,6 +42,8 @@ show() { grep -E "$2" "$1" | tail -n "${3:-5}" || true; }
 
 step "build native" $LOGDIR/build-native.log bash -c "cmake --preset native && cmake --build --preset native"
 step "build wasm"   $LOGDIR/build-wasm.log   bash -c "cmake --preset wasm && cmake --build --preset wasm"
+# The threaded app module into build/wasm/dist (the browser suite loads it when isolated).
+step "build wasm-mt" $LOGDIR/build-wasm-mt.log bash -c "cmake --preset wasm-mt && cmake --build --preset wasm-mt"
 step "build fuzz"   $LOGDIR/build-fuzz.log   bash -c "cmake --preset fuzz && cmake --build --preset fuzz"
 # The whole unit suite again under ASan + UBSan (library + unit_tests only).
 step "build native-asan" $LOGDIR/build-native-asan.log bash -c "cmake --preset native-asan && cmake --build --preset native-asan"

@@ -16,6 +16,10 @@
 //   sinkscopeBench.edit(T, reps)             median ms of our engine retyping the last of T tokens
 //                                            (the forward part of a keystroke, every tap kept)
 //   sinkscopeBench.promptOf(tokens)          a prompt of at most `tokens` tokens (with BOS)
+//   await sinkscopeBench.threads({T, reps, warmup})
+//       The threaded module (bench_page_mt.js, only in a cross-origin isolated
+//       page) against this plain one, interleaved: every-tap forward at T and
+//       the one-token edit at 128, at 1 thread and at the core count (max 4).
 // The app's own numbers (page ready, edit to frame) are timed on index.html by
 // bench/browser/run.mjs. All times are wall times (performance.now).
 
@@ -92,22 +96,69 @@ function variantsFor(model) {
   };
 }
 
-async function ready({ model = 'demo-lm' } = {}) {
-  const t0 = performance.now();
-  mod = await window.createSinkscopeBench();
+// Fetches models/<model>/ into module m (ss_bench_load); throws the error.
+async function loadInto(m, model) {
   const get = async (f) => {
     const r = await fetch(`models/${model}/${f}`);
     if (!r.ok) throw new Error(`models/${model}/${f}: HTTP ${r.status}`);
     return new Uint8Array(await r.arrayBuffer());
   };
   const files = await Promise.all(['config.json', 'tokenizer.json', 'model.safetensors'].map(get));
-  const ptrs = files.map((b) => { const p = mod._malloc(Math.max(1, b.length)); mod.HEAPU8.set(b, p); return p; });
-  const err = call('ss_bench_load', 'string', ['number', 'number', 'number', 'number', 'number', 'number'],
-                   [ptrs[0], files[0].length, ptrs[1], files[1].length, ptrs[2], files[2].length]);
-  ptrs.forEach((p) => mod._free(p));
+  const ptrs = files.map((b) => { const p = m._malloc(Math.max(1, b.length)); m.HEAPU8.set(b, p); return p; });
+  const err = m.ccall('ss_bench_load', 'string', ['number', 'number', 'number', 'number', 'number', 'number'],
+                      [ptrs[0], files[0].length, ptrs[1], files[1].length, ptrs[2], files[2].length]);
+  ptrs.forEach((p) => m._free(p));
   if (err) throw new Error(err);
+}
+
+async function ready({ model = 'demo-lm' } = {}) {
+  const t0 = performance.now();
+  mod = await window.createSinkscopeBench();
+  await loadInto(mod, model);
   document.getElementById('status').textContent = 'ready';
   return { load_ms: performance.now() - t0 };
+}
+
+// ids copied into module m, then fn(pointer); freed after.
+function withIds(m, idv, fn) {
+  const p = m._malloc(4 * idv.length);
+  // A threaded module's memory may have grown in a worker, which leaves
+  // m.HEAP32 on the old buffer: view the memory itself.
+  const heap = m.wasmMemory ? new Int32Array(m.wasmMemory.buffer) : m.HEAP32;
+  heap.set(Int32Array.from(idv), p >> 2);
+  try { return fn(p); } finally { m._free(p); }
+}
+
+async function threads({ model = 'demo-lm', T = 256, reps = 5, warmup = 2 } = {}) {
+  if (!self.crossOriginIsolated) return { skipped: 'the page is not cross-origin isolated (no SharedArrayBuffer)' };
+  if (!window.createSinkscopeBenchMt) return { skipped: 'bench_page_mt.js is not built (scripts/bench.sh builds it)' };
+  const mt = await window.createSinkscopeBenchMt();
+  await loadInto(mt, model);
+  const cores = Math.min(navigator.hardwareConcurrency || 1, 4);
+  const idv = ids(T), id128 = ids(128);
+  const fwd = (m) => withIds(m, idv, (p) => m.ccall('ss_bench_forward', 'number', ['number', 'number', 'number'], [p, idv.length, 1]));
+  const edit = (m) => withIds(m, id128, (p) => m.ccall('ss_bench_edit', 'number', ['number', 'number', 'number'], [p, id128.length, 5]));
+  const variants = {
+    plain: () => ({ fwd: fwd(mod), edit: edit(mod) }),
+    mt_1: () => { mt.ccall('ss_bench_set_threads', 'number', ['number'], [1]); return { fwd: fwd(mt), edit: edit(mt) }; },
+    mt_n: () => { mt.ccall('ss_bench_set_threads', 'number', ['number'], [cores]); return { fwd: fwd(mt), edit: edit(mt) }; },
+  };
+  const times = Object.fromEntries(Object.keys(variants).map((k) => [k, { fwd: [], edit: [] }]));
+  for (let round = 0; round < warmup + reps; ++round) {
+    for (const [k, f] of Object.entries(variants)) {
+      const r = f();
+      if (round >= warmup) times[k].fwd.push(r.fwd), times[k].edit.push(r.edit);
+      await sleep(0);
+    }
+  }
+  const threadsSet = mt.ccall('ss_bench_set_threads', 'number', ['number'], [cores]);
+  const out = { T, reps, warmup, threads: threadsSet, hardwareConcurrency: navigator.hardwareConcurrency, variants: {} };
+  for (const [k, t] of Object.entries(times))
+    out.variants[k] = { forward_median_ms: median(t.fwd), forward_ms: t.fwd, edit128_median_ms: median(t.edit), edit128_ms: t.edit };
+  out.speedup_vs_plain = out.variants.plain.forward_median_ms / out.variants.mt_n.forward_median_ms;
+  out.speedup_vs_mt_1 = out.variants.mt_1.forward_median_ms / out.variants.mt_n.forward_median_ms;
+  out.edit_speedup_vs_plain = out.variants.plain.edit128_median_ms / out.variants.mt_n.edit128_median_ms;
+  return out;
 }
 
 async function forwards({ model = 'demo-lm', Ts = [16, 64, 128, 256], reps = 5, warmup = 2,
@@ -165,4 +216,4 @@ function edit(T, reps = 9) {
   return ms;
 }
 
-window.sinkscopeBench = { ready, forwards, kernels, promptOf, ids, edit };
+window.sinkscopeBench = { ready, forwards, kernels, promptOf, ids, edit, threads };

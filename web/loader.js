@@ -138,7 +138,14 @@
 
   let runtimeReady;
   const runtime = new Promise((resolve) => { runtimeReady = resolve; });
-  const wasmHint = 'The page needs sinkscope.js and sinkscope.wasm next to index.html: rebuild with bash scripts/demo.sh.';
+  // The threaded module needs shared memory, which browsers give only to a
+  // cross-origin isolated page (COOP/COEP headers, as web/serve.mjs sends).
+  // ?threads=1 asks for the single-threaded one anyway.
+  const threaded = window.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function' &&
+                   params.get('threads') !== '1';
+  const base = threaded ? 'sinkscope-mt' : 'sinkscope';
+  const wasmHint = 'The page needs ' + base + '.js and ' + base + '.wasm next to index.html: ' +
+                   'rebuild with bash scripts/demo.sh.';
 
   window.Module = {
     canvas: $('canvas'),
@@ -146,12 +153,12 @@
     printErr: (t) => console.warn(t),
     // Fetch the module ourselves for the progress bar and a precise error.
     instantiateWasm(imports, receive) {
-      fetchBytes('sinkscope.wasm', wasmHint)
+      fetchBytes(base + '.wasm', wasmHint)
         .then((bytes) => WebAssembly.instantiate(bytes, imports))
         .then((r) => receive(r.instance, r.module))
         .catch((err) => fail('sinkscope could not start', err.file ? err.message :
-          'The WebAssembly module sinkscope.wasm could not be compiled: ' + err.message,
-          err.file || 'sinkscope.wasm', err.hint || wasmHint));
+          'The WebAssembly module ' + base + '.wasm could not be compiled: ' + err.message,
+          err.file || base + '.wasm', err.hint || wasmHint));
       return {};
     },
     onRuntimeInitialized: () => runtimeReady(),
@@ -160,9 +167,9 @@
   };
 
   const script = document.createElement('script');
-  script.src = 'sinkscope.js';
-  script.onerror = () => fail('sinkscope could not start', 'The script sinkscope.js could not be loaded.',
-                              'sinkscope.js', wasmHint);
+  script.src = base + '.js';
+  script.onerror = () => fail('sinkscope could not start', 'The script ' + base + '.js could not be loaded.',
+                              base + '.js', wasmHint);
   document.body.appendChild(script);
 
   (async () => {

@@ -1,6 +1,7 @@
 // Browser benchmarks (issue 10): headless Chromium (playwright-core, Debian's
 // chromium, the browser suite's flags).
 //   node bench/browser/run.mjs [--bench DIR] [--dist DIR] [--ort-dist DIR] [--out FILE] [--reps N] [--quick] [--isolated]
+//                              [--threads-only]
 // Serves --bench (bench.html, bench.mjs, bench_page.js/.wasm: the wasm
 // build's bench_page/ folder) over --dist (the app's dist: index.html, the
 // models and their ONNX exports, ort/, ort_bridge.js), then web/ and the
@@ -32,6 +33,8 @@ const outFile = path.resolve(opt('--out', path.join(root, 'bench', 'raw', 'brows
 const quick = args.includes('--quick');  // a smoke run: T = 16 only, one round
 const reps = Number(opt('--reps', quick ? 1 : 5));
 const isolated = args.includes('--isolated');
+// --threads-only (with --isolated): just the threaded module against the plain one.
+const threadsOnly = args.includes('--threads-only');
 const model = opt('--model', 'demo-lm');
 const log = (...a) => console.error('[bench]', ...a);
 
@@ -98,6 +101,7 @@ async function main() {
       result.bench_load = await page.evaluate((m) => window.sinkscopeBench.ready({ model: m }), model);
       prompt128 = await page.evaluate(() => window.sinkscopeBench.promptOf(128));
       const Ts = quick ? [16] : [16, 64, 128, 256];
+      if (!threadsOnly) {
       result.forwards = await page.evaluate((o) => window.sinkscopeBench.forwards(o),
                                             { model, Ts, reps, warmup: quick ? 0 : 2,
                                               variants: ['cpu_all', 'cpu_logits', 'ort_wasm_logits', 'ort_wasm_taps'] });
@@ -115,11 +119,19 @@ async function main() {
         result.kernels = await page.evaluate(() => window.sinkscopeBench.kernels());
         log('kernels peak', result.kernels.peak_gflops.toFixed(1), 'GFLOP/s');
       }
+      }
+      // The threaded build against the plain one (cross-origin isolated pages only).
+      if (isolated && !quick) {
+        result.threads = await page.evaluate((o) => window.sinkscopeBench.threads(o), { model, T: 256, reps, warmup: 2 });
+        log('threads', JSON.stringify(result.threads.skipped || {
+          threads: result.threads.threads, speedup_vs_plain: +result.threads.speedup_vs_plain.toFixed(2),
+          speedup_vs_mt_1: +result.threads.speedup_vs_mt_1.toFixed(2), edit_speedup: +result.threads.edit_speedup_vs_plain.toFixed(2) }));
+      }
       result.bench_page_errors = errors;
       save(result);
       await page.close();
     }
-    if (fs.existsSync(path.join(dist, 'index.html'))) {  // 2. the app: page ready, edit to frame, WebGPU
+    if (!threadsOnly && fs.existsSync(path.join(dist, 'index.html'))) {  // 2. the app: page ready, edit to frame, WebGPU
       const page = await ctx.newPage();
       const errors = [];
       page.on('pageerror', (e) => errors.push(e.message));

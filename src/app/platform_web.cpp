@@ -12,6 +12,7 @@
 #include <cstdio>
 
 #include "app/backends.h"
+#include "core/parallel.h"
 #include "app/frame.h"
 #include "app/session.h"
 #if __has_include("app/explorer_export.h")
@@ -92,6 +93,10 @@ int main() {
   load_url_params(s);  // browser: the page address; native: $SINKSCOPE_PARAMS
 #endif
   load_backend_url_param(s);  // ?backend=webgpu (app/backends.h)
+  // The threaded module (sinkscope-mt, loaded only when the page is
+  // cross-origin isolated): the CPU backend splits its products over the
+  // machine's cores, at most 4. The plain module stays at 1.
+  ss::set_threads(ss::default_threads());
   s.loading = s.model_name;
   // 0 fps = requestAnimationFrame; simulate_infinite_loop=false so main returns
   // and the page can call into the module (ss_load_model) right away.

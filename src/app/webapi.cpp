@@ -7,6 +7,7 @@
 
 #include "app/app_state.h"
 #include "app/session.h"
+#include "core/parallel.h"
 #include "imgui.h"
 #include "imgui_internal.h"  // FindWindowByName: where a test should click
 
@@ -26,6 +27,9 @@ EMSCRIPTEN_KEEPALIVE const char* ss_last_error() { return state().last_error.c_s
 EMSCRIPTEN_KEEPALIVE const char* ss_notice() { return state().notice.c_str(); }
 EMSCRIPTEN_KEEPALIVE const char* ss_model_name() { return state().model_name.c_str(); }
 EMSCRIPTEN_KEEPALIVE int ss_frame_count() { return state().frame; }
+// CPU threads: 1 in the plain module; the threaded one starts at the core count.
+EMSCRIPTEN_KEEPALIVE int ss_threads() { return ss::threads(); }
+EMSCRIPTEN_KEEPALIVE int ss_set_threads(int n) { return ss::set_threads(n); }
 // Frames rendered; an unchanged frame runs (ss_frame_count) but is not drawn.
 EMSCRIPTEN_KEEPALIVE int ss_frames_drawn() { return state().frames_drawn; }
 

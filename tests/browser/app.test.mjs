@@ -36,6 +36,10 @@ test('page loads the model and becomes ready', async () => {
   assert.equal(await api(page, 'ss_last_error', 'string'), '');
   assert.ok(await api(page, 'ss_token_count') > 1, 'the default prompt has tokens');
   assert.equal(await api(page, 'ss_backend', 'string'), 'cpu');
+  // The test server sends COOP/COEP, so this is the threaded module, on every core.
+  assert.equal(await page.evaluate(() => window.crossOriginIsolated), true);
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  assert.equal(await api(page, 'ss_threads'), Math.min(cores, 4), 'CPU threads');
   const ms = await api(page, 'ss_last_forward_ms');
   assert.ok(ms >= 0, `a forward pass ran (last_forward_ms = ${ms})`);
   assert.equal(await page.locator('#error-overlay').isVisible(), false);
@@ -52,6 +56,31 @@ test('page loads the model and becomes ready', async () => {
   await page.waitForTimeout(300);
   assert.ok(await api(page, 'ss_frame_count') > f0, 'frames advance');
   await page.close();
+});
+
+// The threaded module splits the same sums over workers in the same order:
+// its analysis must equal the plain module's exactly.
+test('the threaded and the single-threaded module give the same analysis', async () => {
+  const prompt = 'The old man said: "Come in, sit down, and tell me everything." She did not.';
+  const seen = [];
+  for (const query of ['', '&threads=1']) {
+    const page = await openPage(browser.ctx, `${server.url}?model=${model}${query}`);
+    await waitReady(page);
+    await api(page, 'ss_set_prompt', null, [prompt]);
+    for (let i = 0; i < 200 && (await api(page, 'ss_explorer_token_count')) < 2; ++i) await page.waitForTimeout(20);
+    const f0 = await api(page, 'ss_frame_count');
+    for (let i = 0; i < 200 && (await api(page, 'ss_frame_count')) < f0 + 3; ++i) await page.waitForTimeout(20);
+    const n = await api(page, 'ss_explorer_sink_count');
+    const sinks = [];
+    for (let i = 0; i < n; ++i) for (let k = 0; k < 5; ++k) sinks.push(await api(page, 'ss_explorer_sink', 'number', [i, k]));
+    seen.push({ threads: await api(page, 'ss_threads'), tokens: await api(page, 'ss_explorer_token_count'), sinks,
+                tag: await api(page, 'ss_explorer_tag_variance') });
+    await page.close();
+  }
+  console.log(`# threads ${seen[0].threads} vs ${seen[1].threads}: ${seen[0].sinks.length / 5} sinks, tag variance ${seen[0].tag}`);
+  assert.equal(seen[1].threads, 1);
+  assert.ok(seen[0].sinks.length > 0, 'the prompt has sinks');
+  assert.deepEqual({ ...seen[0], threads: 0 }, { ...seen[1], threads: 0 });
 });
 
 // Distinct colours in a PNG (decoded by the page): a blank canvas has one or two.
@@ -129,12 +158,16 @@ test('typing into the prompt box changes the prompt and the tokens', async () =>
   await page.close();
 });
 
-for (const [what, rel] of [['module', 'sinkscope.wasm'], ['model file', `models/${model}/model.safetensors`]]) {
+// The test server is cross-origin isolated, so the page loads the threaded
+// module unless ?threads=1 asks for the plain one.
+for (const [what, rel, query] of [['threaded module', 'sinkscope-mt.wasm', ''],
+                                  ['module', 'sinkscope.wasm', '&threads=1'],
+                                  ['model file', `models/${model}/model.safetensors`, '']]) {
   test(`a missing ${what} shows the error overlay naming ${rel}`, async () => {
     const dir = distWithout(rel);
     const srv = await serve(dir);
     try {
-      const page = await openPage(browser.ctx, `${srv.url}?model=${model}`);
+      const page = await openPage(browser.ctx, `${srv.url}?model=${model}${query}`);
       const overlay = page.locator('#error-overlay');
       await overlay.waitFor({ state: 'visible', timeout: 60000 });
       const file = await page.locator('#error-file').textContent();

@@ -1,5 +1,6 @@
 #include "app/backends.h"
 #include "app/session_async.h"
+#include "core/parallel.h"
 #include "imgui.h"
 #include "ui/panels/common.h"
 #include "ui/panels/guide_text.h"
@@ -35,6 +36,21 @@ void draw_backend_picker(app::AppState& s) {
                         "If the GPU fails, sinkscope switches back to CPU by itself.");
   if (names.size() == 1) ImGui::TextDisabled("only CPU here (no WebGPU in this browser)");
 }
+
+// CPU threads: the threaded module (and the desktop app) split each large
+// product over cores; results do not change with the count.
+void draw_threads(app::AppState&) {
+  if (max_threads() == 1) {
+    ImGui::TextDisabled("CPU threads: 1");
+    tooltip_for_last_item("This page runs the single-threaded module: threads need a cross-origin isolated page "
+                          "(served with COOP/COEP headers, as web/serve.mjs does) and a browser with SharedArrayBuffer.");
+    return;
+  }
+  int n = threads();
+  if (ImGui::SliderInt("CPU threads", &n, 1, max_threads())) set_threads(n);
+  tooltip_for_last_item("How many cores the CPU backend splits each matrix product over (outputs, or whole heads). "
+                        "Every output is summed in the same order on any count, so the numbers do not change, only the time.");
+}
 }  // namespace
 
 void draw_settings(app::AppState& s) {
@@ -60,6 +76,7 @@ void draw_settings(app::AppState& s) {
   section("Model and backend");
   ImGui::Text("model: %s", s.model_name.c_str());
   draw_backend_picker(s);
+  draw_threads(s);
   section("Look");
   int theme = ui.dark ? 0 : 1;
   if (ImGui::RadioButton("dark", &theme, 0) | ImGui::RadioButton("light", &theme, 1)) ui.dark = theme == 0;
