@@ -191,7 +191,8 @@ Expected<void> CpuBackend::extend(const Model& model, const ForwardInput& input,
     // Heads are independent: threads take whole heads, each with its own
     // scratch, and write only their heads' slices of scores, pattern and z.
     parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
-      std::vector<float> qh(n * dh), kg(T * dh), vt(dh * T), zh(n * dh);  // [n,dh] [T,dh] [dh,T] [n,dh]
+      const bool many = n >= 4;  // the copies below feed the GEMM kernel only then
+      std::vector<float> qh(many ? n * dh : 0), kg(many ? T * dh : 0), vt(many ? dh * T : 0), zh(n * dh);  // [n,dh] [T,dh] [dh,T] [n,dh]
       for (int64_t h = h0; h < h1; ++h) {
         const int64_t g = h / group;
         StridedMap Qh(q.ptr() + h * dh, n, dh, Eigen::OuterStride<>(H * dh));
@@ -199,9 +200,19 @@ Expected<void> CpuBackend::extend(const Model& model, const ForwardInput& input,
         StridedMap Vg(Vc.ptr() + g * dh, T, dh, Eigen::OuterStride<>(Hkv * dh));
         Eigen::Map<Mat> S(scores.ptr() + h * n * T, n, T);
         Eigen::Map<Mat> P(pattern.ptr() + h * n * T, n, T);
-        for (int64_t i = 0; i < n; ++i) std::copy_n(Qh.row(i).data(), dh, qh.data() + i * dh);
-        for (int64_t j = 0; j < T; ++j) std::copy_n(Kg.row(j).data(), dh, kg.data() + j * dh);
-        cpu::linear(qh.data(), n, dh, kg.data(), T, nullptr, S.data());  // S = Qh Kg^T
+        // A few new queries (a keystroke): dot products with the cached keys
+        // where they are; copying K (and transposing V) for every head costed
+        // more than the products for one row. Many queries: contiguous copies
+        // and the GEMM kernel.
+        const bool few = !many;
+        if (few) {
+          for (int64_t i = 0; i < n; ++i)
+            for (int64_t j = 0; j < T; ++j) S(i, j) = cpu::dot(Qh.row(i).data(), Kg.row(j).data(), dh);
+        } else {
+          for (int64_t i = 0; i < n; ++i) std::copy_n(Qh.row(i).data(), dh, qh.data() + i * dh);
+          for (int64_t j = 0; j < T; ++j) std::copy_n(Kg.row(j).data(), dh, kg.data() + j * dh);
+          cpu::linear(qh.data(), n, dh, kg.data(), T, nullptr, S.data());  // S = Qh Kg^T
+        }
         S *= scale;
         for (int64_t i = 0; i < n; ++i) {
           const int64_t qi = s + i;  // this query's position: it sees keys 0..qi
@@ -228,6 +239,12 @@ Expected<void> CpuBackend::extend(const Model& model, const ForwardInput& input,
         for (const Hook& hk : hooks) zeroed |= hk.kind == HookKind::ZeroHead && hk.layer == l && hk.head == h;
         if (zeroed) {
           Zh.setZero();
+        } else if (few) {  // Zh = P Vg as a weighted sum of the value rows a query sees
+          for (int64_t i = 0; i < n; ++i) {
+            std::fill_n(zh.data(), dh, 0.0f);
+            for (int64_t j = 0; j <= s + i; ++j) cpu::axpy(P(i, j), Vg.row(j).data(), zh.data(), dh);
+            std::copy_n(zh.data(), dh, Zh.row(i).data());
+          }
         } else {
           for (int64_t j = 0; j < T; ++j)
             for (int64_t e = 0; e < dh; ++e) vt[e * T + j] = Vg(j, e);

@@ -30,7 +30,7 @@ void linear_plain_ld(const float* x, int64_t n, int64_t in, const float* W, int6
   }
 }
 
-void linear_plain(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) {
+void linear_plain(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) noexcept {
   linear_plain_ld(x, n, in, W, out, b, y, out);
 }
 
@@ -41,83 +41,33 @@ inline float hsum(v128_t v) {
          wasm_f32x4_extract_lane(v, 3);
 }
 
-// Few rows (n < 4, e.g. generation's n == 1): packing W would cost as much as
-// the product, so dot products straight from W's rows. A 2-row x 4-output
-// tile keeps 8 accumulators in registers and loads each x and W vector once
-// per tile.
+// Few rows (n < 4: a keystroke's one new token, generation): packing W
+// would cost as much as the product, so dot products straight from W's rows,
+// one output at a time, so that W is read once, front to back, as one stream
+// (the row stays in L1 for the other rows of x). A one-token pass is bound by
+// streaming the weights, and four rows of W read side by side (four streams)
+// took about twice as long here: the prefetcher follows one stream best.
+// Four accumulators over k hide the add latency.
 void linear_dot(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
                 int64_t ldy) {
-  const int64_t in4 = in & ~int64_t{3};
-  int64_t i = 0;
-  for (; i + 2 <= n; i += 2) {
-    const float* x0 = x + i * in;
-    const float* x1 = x0 + in;
-    int64_t o = 0;
-    for (; o + 4 <= out; o += 4) {
-      const float* w0 = W + o * in;
-      const float* w1 = w0 + in;
-      const float* w2 = w1 + in;
-      const float* w3 = w2 + in;
-      v128_t a00 = wasm_f32x4_splat(0), a01 = a00, a02 = a00, a03 = a00;
-      v128_t a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-      for (int64_t k = 0; k < in4; k += 4) {
-        v128_t vx0 = wasm_v128_load(x0 + k), vx1 = wasm_v128_load(x1 + k);
-        v128_t v0 = wasm_v128_load(w0 + k), v1 = wasm_v128_load(w1 + k);
-        v128_t v2 = wasm_v128_load(w2 + k), v3 = wasm_v128_load(w3 + k);
-        a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(vx0, v0));
-        a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(vx0, v1));
-        a02 = wasm_f32x4_add(a02, wasm_f32x4_mul(vx0, v2));
-        a03 = wasm_f32x4_add(a03, wasm_f32x4_mul(vx0, v3));
-        a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(vx1, v0));
-        a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(vx1, v1));
-        a12 = wasm_f32x4_add(a12, wasm_f32x4_mul(vx1, v2));
-        a13 = wasm_f32x4_add(a13, wasm_f32x4_mul(vx1, v3));
-      }
-      float r[2][4] = {{hsum(a00), hsum(a01), hsum(a02), hsum(a03)}, {hsum(a10), hsum(a11), hsum(a12), hsum(a13)}};
-      for (int64_t k = in4; k < in; ++k)
-        for (int j = 0; j < 4; ++j) {
-          r[0][j] += x0[k] * W[(o + j) * in + k];
-          r[1][j] += x1[k] * W[(o + j) * in + k];
-        }
-      for (int j = 0; j < 4; ++j) {
-        const float bj = b ? b[o + j] : 0.0f;
-        y[i * ldy + o + j] = r[0][j] + bj;
-        y[(i + 1) * ldy + o + j] = r[1][j] + bj;
-      }
-    }
-    if (o < out) {  // leftover outputs: one dot product each
-      for (int r = 0; r < 2; ++r) {
-        const float* xr = r ? x1 : x0;
-        for (int64_t oo = o; oo < out; ++oo) {
-          const float* wo = W + oo * in;
-          v128_t acc = wasm_f32x4_splat(0);
-          for (int64_t k = 0; k < in4; k += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(xr + k), wasm_v128_load(wo + k)));
-          float s = hsum(acc);
-          for (int64_t k = in4; k < in; ++k) s += xr[k] * wo[k];
-          y[(i + r) * ldy + oo] = s + (b ? b[oo] : 0.0f);
-        }
-      }
-    }
-  }
-  for (; i < n; ++i) {  // odd last row (and the common n == 1 of generation)
-    const float* xi = x + i * in;
-    int64_t o = 0;
-    for (; o + 4 <= out; o += 4) {
-      const float* w0 = W + o * in;
+  const int64_t in4 = in & ~int64_t{3}, in16 = in & ~int64_t{15};
+  for (int64_t o = 0; o < out; ++o) {
+    const float* w = W + o * in;
+    for (int64_t i = 0; i < n; ++i) {
+      const float* xi = x + i * in;
       v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
-      for (int64_t k = 0; k < in4; k += 4) {
-        v128_t vx = wasm_v128_load(xi + k);
-        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(vx, wasm_v128_load(w0 + k)));
-        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(vx, wasm_v128_load(w0 + in + k)));
-        a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(vx, wasm_v128_load(w0 + 2 * in + k)));
-        a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(vx, wasm_v128_load(w0 + 3 * in + k)));
+      int64_t k = 0;
+      for (; k < in16; k += 16) {
+        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(xi + k), wasm_v128_load(w + k)));
+        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(xi + k + 4), wasm_v128_load(w + k + 4)));
+        a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(xi + k + 8), wasm_v128_load(w + k + 8)));
+        a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(xi + k + 12), wasm_v128_load(w + k + 12)));
       }
-      float r[4] = {hsum(a0), hsum(a1), hsum(a2), hsum(a3)};
-      for (int64_t k = in4; k < in; ++k)
-        for (int j = 0; j < 4; ++j) r[j] += xi[k] * W[(o + j) * in + k];
-      for (int j = 0; j < 4; ++j) y[i * ldy + o + j] = r[j] + (b ? b[o + j] : 0.0f);
+      for (; k < in4; k += 4) a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(xi + k), wasm_v128_load(w + k)));
+      float r = hsum(wasm_f32x4_add(wasm_f32x4_add(a0, a1), wasm_f32x4_add(a2, a3)));
+      for (; k < in; ++k) r += xi[k] * w[k];
+      y[i * ldy + o] = r + (b ? b[o] : 0.0f);
     }
-    if (o < out) linear_plain(xi, 1, in, W + o * in, out - o, b ? b + o : nullptr, y + i * ldy + o);  // last outputs
   }
 }
 
@@ -243,11 +193,42 @@ static void linear_block(const float* x, int64_t n, int64_t in, const float* W, 
 const char* linear_path() { return "plain"; }
 #endif
 
+#if defined(SS_LINEAR_SIMD128)
+float dot(const float* a, const float* b, int64_t n) noexcept {
+  v128_t a0 = wasm_f32x4_splat(0), a1 = a0;
+  int64_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(a + k), wasm_v128_load(b + k)));
+    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(a + k + 4), wasm_v128_load(b + k + 4)));
+  }
+  float r = hsum(wasm_f32x4_add(a0, a1));
+  for (; k < n; ++k) r += a[k] * b[k];
+  return r;
+}
+void axpy(float alpha, const float* x, float* y, int64_t n) noexcept {
+  const v128_t va = wasm_f32x4_splat(alpha);
+  int64_t k = 0;
+  for (; k + 4 <= n; k += 4) wasm_v128_store(y + k, wasm_f32x4_add(wasm_v128_load(y + k), wasm_f32x4_mul(va, wasm_v128_load(x + k))));
+  for (; k < n; ++k) y[k] += alpha * x[k];
+}
+#else
+float dot(const float* a, const float* b, int64_t n) noexcept {
+  float r0 = 0, r1 = 0, r2 = 0, r3 = 0;  // four chains: the compiler may not reorder one float sum
+  int64_t k = 0;
+  for (; k + 4 <= n; k += 4) r0 += a[k] * b[k], r1 += a[k + 1] * b[k + 1], r2 += a[k + 2] * b[k + 2], r3 += a[k + 3] * b[k + 3];
+  for (; k < n; ++k) r0 += a[k] * b[k];
+  return (r0 + r1) + (r2 + r3);
+}
+void axpy(float alpha, const float* x, float* y, int64_t n) noexcept {
+  for (int64_t k = 0; k < n; ++k) y[k] += alpha * x[k];
+}
+#endif
+
 // Threads split the outputs (rows of W): each reads its own part of the
 // weights, which is what a one-token pass is limited by, and every output is
 // summed exactly as on one thread. Products under ~64K multiply-adds stay on
 // the caller: waking the workers would cost more.
-void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) {
+void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) noexcept {
   if (threads() == 1 || n * in * out < (int64_t{1} << 16))
     return linear_block(x, n, in, W, out, b, y, out);
   parallel_for(out, 16, [&](int64_t o0, int64_t o1) {

@@ -22,31 +22,31 @@ inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// Few rows (n < 6): dot products straight from W's rows, 4 outputs at a time,
-// so W is read once and never packed. Memory bound for n == 1 (the live
-// explorer's keystroke), so the point is streaming W at full speed.
+// Few rows (n < 6): dot products straight from W's rows, one output at a
+// time, so W is read once, front to back, as one stream (the row stays in L1
+// for the other rows of x). A one-token pass (the live explorer's keystroke)
+// is bound by streaming W; four rows of W read side by side were slower.
+// Four accumulators over k hide the FMA latency.
 void linear_rows(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
                  int64_t ldy) {
-  const int64_t in8 = in & ~int64_t{7};
-  for (int64_t i = 0; i < n; ++i) {
-    const float* xi = x + i * in;
-    int64_t o = 0;
-    for (; o + 4 <= out; o += 4) {
-      const float* w0 = W + o * in;
+  const int64_t in8 = in & ~int64_t{7}, in32 = in & ~int64_t{31};
+  for (int64_t o = 0; o < out; ++o) {
+    const float* w = W + o * in;
+    for (int64_t i = 0; i < n; ++i) {
+      const float* xi = x + i * in;
       __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-      for (int64_t k = 0; k < in8; k += 8) {
-        const __m256 vx = _mm256_loadu_ps(xi + k);
-        a0 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(w0 + k), a0);
-        a1 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(w0 + in + k), a1);
-        a2 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(w0 + 2 * in + k), a2);
-        a3 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(w0 + 3 * in + k), a3);
+      int64_t k = 0;
+      for (; k < in32; k += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xi + k), _mm256_loadu_ps(w + k), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(xi + k + 8), _mm256_loadu_ps(w + k + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(xi + k + 16), _mm256_loadu_ps(w + k + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(xi + k + 24), _mm256_loadu_ps(w + k + 24), a3);
       }
-      float r[4] = {hsum(a0), hsum(a1), hsum(a2), hsum(a3)};
-      for (int64_t k = in8; k < in; ++k)
-        for (int j = 0; j < 4; ++j) r[j] += xi[k] * w0[j * in + k];
-      for (int j = 0; j < 4; ++j) y[i * ldy + o + j] = r[j] + (b ? b[o + j] : 0.0f);
+      for (; k < in8; k += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xi + k), _mm256_loadu_ps(w + k), a0);
+      float r = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+      for (; k < in; ++k) r += xi[k] * w[k];
+      y[i * ldy + o] = r + (b ? b[o] : 0.0f);
     }
-    if (o < out) linear_plain(xi, 1, in, W + o * in, out - o, b ? b + o : nullptr, y + i * ldy + o);  // last outputs
   }
 }
 
