@@ -143,9 +143,11 @@
   // ?threads=1 asks for the single-threaded one anyway.
   const threaded = window.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function' &&
                    params.get('threads') !== '1';
-  const base = threaded ? 'sinkscope-mt' : 'sinkscope';
-  const wasmHint = 'The page needs ' + base + '.js and ' + base + '.wasm next to index.html: ' +
-                   'rebuild with bash scripts/demo.sh.';
+  // A dist built without the threaded module (only the wasm preset) still
+  // works: when sinkscope-mt.js is missing the plain module loads instead.
+  let base = threaded ? 'sinkscope-mt' : 'sinkscope';
+  const wasmHint = () => 'The page needs ' + base + '.js and ' + base + '.wasm next to index.html: ' +
+                         'rebuild with bash scripts/demo.sh.';
 
   window.Module = {
     canvas: $('canvas'),
@@ -153,12 +155,12 @@
     printErr: (t) => console.warn(t),
     // Fetch the module ourselves for the progress bar and a precise error.
     instantiateWasm(imports, receive) {
-      fetchBytes(base + '.wasm', wasmHint)
+      fetchBytes(base + '.wasm', wasmHint())
         .then((bytes) => WebAssembly.instantiate(bytes, imports))
         .then((r) => receive(r.instance, r.module))
         .catch((err) => fail('sinkscope could not start', err.file ? err.message :
           'The WebAssembly module ' + base + '.wasm could not be compiled: ' + err.message,
-          err.file || base + '.wasm', err.hint || wasmHint));
+          err.file || base + '.wasm', err.hint || wasmHint()));
       return {};
     },
     onRuntimeInitialized: () => runtimeReady(),
@@ -166,11 +168,21 @@
     sinkscopeFatal: (msg) => fail('sinkscope could not start', msg, ''),
   };
 
-  const script = document.createElement('script');
-  script.src = base + '.js';
-  script.onerror = () => fail('sinkscope could not start', 'The script ' + base + '.js could not be loaded.',
-                              base + '.js', wasmHint);
-  document.body.appendChild(script);
+  const loadScript = () => {
+    const script = document.createElement('script');
+    script.src = base + '.js';
+    script.onerror = () => {
+      if (base === 'sinkscope-mt') {
+        console.warn('sinkscope: sinkscope-mt.js is not here; using the single-threaded module');
+        base = 'sinkscope';
+        loadScript();
+        return;
+      }
+      fail('sinkscope could not start', 'The script ' + base + '.js could not be loaded.', base + '.js', wasmHint());
+    };
+    document.body.appendChild(script);
+  };
+  loadScript();
 
   (async () => {
     let bytes;

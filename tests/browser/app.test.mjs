@@ -183,6 +183,23 @@ for (const [what, rel, query] of [['threaded module', 'sinkscope-mt.wasm', ''],
   });
 }
 
+test('a dist without the threaded module still loads, on one thread', async () => {
+  const dir = distWithout('sinkscope-mt.js');
+  const srv = await serve(dir);
+  try {
+    const page = await openPage(browser.ctx, `${srv.url}?model=${model}`);
+    await waitReady(page);
+    assert.equal(await page.evaluate(() => window.crossOriginIsolated), true);
+    assert.equal(await api(page, 'ss_threads'), 1);
+    assert.ok(await api(page, 'ss_token_count') > 1);
+    assert.equal(await page.locator('#error-overlay').isVisible(), false);
+    await page.close();
+  } finally {
+    srv.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('an invalid model name is explained, not fetched', async () => {
   const page = await openPage(browser.ctx, `${server.url}?model=../etc`);
   await page.locator('#error-overlay').waitFor({ state: 'visible', timeout: 30000 });
