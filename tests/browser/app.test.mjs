@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { api, dist, distWithout, holdKey, launch, openPage, results, root, serve, testModel, waitReady } from './harness.mjs';
+import { api, decodePng, dist, distWithout, holdKey, launch, openPage, results, root, serve, testModel, waitReady } from './harness.mjs';
 
 const model = testModel();
 let server, browser;
@@ -83,21 +83,6 @@ test('the threaded and the single-threaded module give the same analysis', async
   assert.deepEqual({ ...seen[0], threads: 0 }, { ...seen[1], threads: 0 });
 });
 
-// Distinct colours in a PNG (decoded by the page): a blank canvas has one or two.
-async function colours(page, png) {
-  return page.evaluate(async (b64) => {
-    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
-    const c = new OffscreenCanvas(bmp.width, bmp.height);
-    const g = c.getContext('2d');
-    g.drawImage(bmp, 0, 0);
-    const px = g.getImageData(0, 0, bmp.width, bmp.height).data;
-    const seen = new Set();
-    for (let i = 0; i < px.length; i += 4 * 7) seen.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
-    return seen.size;
-  }, png.toString('base64'));
-}
-
 test('an unchanged frame is not drawn again, the canvas keeps it, and a change is drawn', async () => {
   const page = await openPage(browser.ctx, `${server.url}?model=${model}`);
   await waitReady(page);
@@ -111,8 +96,7 @@ test('an unchanged frame is not drawn again, the canvas keeps it, and a change i
   assert.ok(f1 - f0 >= 5, `the main loop keeps running (${f1 - f0} frames)`);
   assert.ok(d1 - d0 <= (f1 - f0) / 2, `an idle page redraws little (${d1 - d0} of ${f1 - f0})`);
   // What was drawn last is still on screen (not a cleared canvas).
-  const shot = await page.screenshot();
-  const n = await colours(page, shot);
+  const n = (await decodePng(page, await page.screenshot(), 7)).colors;
   assert.ok(n > 20, `the idle canvas still shows the UI (${n} colours)`);
   // A change through the C API is drawn within a few frames.
   await api(page, 'ss_set_prompt', null, ['The cat sat on the mat.']);

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { results, root, useBrowser } from './harness.mjs';
+import { decodePng, results, root, useBrowser } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -55,19 +55,7 @@ test("README's embed snippet works in a sandboxed iframe on a course page", asyn
   // It draws: the panel's PNG export (what the frame shows) has many colours.
   await call('ss_explorer_request_png', null);
   await frame.waitForFunction(() => window.Module.ccall('ss_explorer_png_size', 'number', [], []) > 1000, null, { timeout: 20000 });
-  const colours = await frame.evaluate(async () => {
-    const M = window.Module;
-    const ptr = M.ccall('ss_explorer_png_data', 'number', [], []);
-    const bytes = M.HEAPU8.slice(ptr, ptr + M.ccall('ss_explorer_png_size', 'number', [], []));
-    const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
-    const c = new OffscreenCanvas(bmp.width, bmp.height);
-    const g = c.getContext('2d');
-    g.drawImage(bmp, 0, 0);
-    const px = g.getImageData(0, 0, bmp.width, bmp.height).data;
-    const set = new Set();
-    for (let i = 0; i < px.length; i += 4 * 31) set.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
-    return set.size;
-  });
+  const colours = (await decodePng(frame, null, 31)).colors;
   assert.ok(colours > 20, `the embedded panel is drawn (${colours} colours)`);
   assert.deepEqual(await frame.evaluate(() => window.__csp), [], 'no CSP violations in the frame');
   await page.screenshot({ path: path.join(results, 'embed-sandboxed-iframe.png') });

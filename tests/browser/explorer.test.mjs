@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { api, dist, launch, openPage, results, serve, testModel, waitReady } from './harness.mjs';
+import { api, decodePng, dist, launch, openPage, results, serve, testModel, waitReady } from './harness.mjs';
 
 const model = testModel();
 const PANELS = ['attention', 'residual', 'tag', 'release', 'interventions', 'averaging', 'guide', 'settings'];
@@ -146,20 +146,7 @@ test('PNG export decodes and CSV parses', async () => {
   await frames(page, 3);
   const n = await api(page, 'ss_explorer_png_size');
   assert.ok(n > 1000, `PNG has ${n} bytes`);
-  const info = await page.evaluate(async () => {
-    const M = window.Module;
-    const ptr = M.ccall('ss_explorer_png_data', 'number', [], []);
-    const size = M.ccall('ss_explorer_png_size', 'number', [], []);
-    const bytes = M.HEAPU8.slice(ptr, ptr + size);
-    const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
-    const c = new OffscreenCanvas(bmp.width, bmp.height);
-    const g = c.getContext('2d');
-    g.drawImage(bmp, 0, 0);
-    const px = g.getImageData(0, 0, bmp.width, bmp.height).data;
-    const colors = new Set();
-    for (let i = 0; i < px.length; i += 4 * 97) colors.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
-    return { w: bmp.width, h: bmp.height, colors: colors.size, sig: Array.from(bytes.slice(0, 8)) };
-  });
+  const info = await decodePng(page, null, 97);
   assert.deepEqual(info.sig, [137, 80, 78, 71, 13, 10, 26, 10], 'PNG signature');
   assert.ok(info.w > 200 && info.h > 200, `decoded ${info.w}x${info.h}`);
   assert.ok(info.colors > 20, `the image has content (${info.colors} colours sampled)`);

@@ -127,3 +127,28 @@ export function distWithout(relFile) {
   if (fs.existsSync(path.join(dir, relFile))) throw new Error('could not leave out ' + relFile);
   return dir;
 }
+
+// Decodes a PNG in the page (or frame) and samples its colours: a blank
+// canvas has one or two. `png` is a Buffer (e.g. page.screenshot()), or null
+// for the app's last PNG export (ss_explorer_png_data/_size). Every
+// `stride`-th pixel is sampled. Returns {w, h, colors, sig} (sig: first 8 bytes).
+export function decodePng(target, png = null, stride = 7) {
+  return target.evaluate(async ({ b64, stride }) => {
+    let bytes;
+    if (b64) {
+      bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    } else {
+      const M = window.Module;
+      const ptr = M.ccall('ss_explorer_png_data', 'number', [], []);
+      bytes = M.HEAPU8.slice(ptr, ptr + M.ccall('ss_explorer_png_size', 'number', [], []));
+    }
+    const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const c = new OffscreenCanvas(bmp.width, bmp.height);
+    const g = c.getContext('2d');
+    g.drawImage(bmp, 0, 0);
+    const px = g.getImageData(0, 0, bmp.width, bmp.height).data;
+    const seen = new Set();
+    for (let i = 0; i < px.length; i += 4 * stride) seen.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
+    return { w: bmp.width, h: bmp.height, colors: seen.size, sig: Array.from(bytes.slice(0, 8)) };
+  }, { b64: png ? png.toString('base64') : null, stride });
+}
