@@ -20,6 +20,10 @@ target_include_directories(imgui SYSTEM PUBLIC ${IMGUI_DIR} ${IMGUI_DIR}/backend
 target_compile_definitions(imgui PUBLIC IMGUI_DISABLE_OBSOLETE_FUNCTIONS)
 if(EMSCRIPTEN)
   target_compile_definitions(imgui PUBLIC IMGUI_IMPL_OPENGL_ES3)
+  # WebGL answers the backend's state backup slowly: src/app/gl_state_cache.h.
+  target_sources(imgui PRIVATE ${PROJECT_SOURCE_DIR}/src/app/gl_state_cache.cpp)
+  set_source_files_properties(${IMGUI_DIR}/backends/imgui_impl_opengl3.cpp PROPERTIES
+    COMPILE_OPTIONS "-include;${PROJECT_SOURCE_DIR}/src/app/gl_state_cache.h")
   target_link_options(imgui INTERFACE -sUSE_GLFW=3 -sMIN_WEBGL_VERSION=2 -sMAX_WEBGL_VERSION=2)
 else()
   find_package(glfw3 3.3 REQUIRED)
@@ -29,7 +33,7 @@ endif()
 
 file(GLOB_RECURSE SINKSCOPE_UI_SRC CONFIGURE_DEPENDS src/ui/*.cpp)
 file(GLOB SINKSCOPE_APP_SRC CONFIGURE_DEPENDS src/app/*.cpp)
-list(FILTER SINKSCOPE_APP_SRC EXCLUDE REGEX "platform_(native|web)\\.cpp$|webapi\\.cpp$")
+list(FILTER SINKSCOPE_APP_SRC EXCLUDE REGEX "platform_(native|web)\\.cpp$|webapi\\.cpp$|gl_state_cache\\.cpp$")
 if(EMSCRIPTEN)
   list(APPEND SINKSCOPE_APP_SRC src/app/platform_web.cpp src/app/webapi.cpp)
   set(APP_TARGET sinkscope_web)
