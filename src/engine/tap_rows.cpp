@@ -3,8 +3,33 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
 
 namespace ss {
+
+// memmove of one tap row. In wasm, musl's memmove hands every copy of 512
+// bytes or more to JavaScript (copyWithin): an appended token moves each of
+// the H * T rows of every [H, T, T] tap, and those calls cost 5 ms a
+// keystroke at T = 150. This loop stays in wasm; it copies from the end when
+// the row moves up and from the start when it moves down, so overlap is safe.
+static void move_row(float* dst, const float* src, int64_t n) {
+#if defined(__wasm_simd128__)
+  if (dst == src || n <= 0) return;
+  if (dst > src) {
+    int64_t k = n;
+    for (; k % 4; --k) dst[k - 1] = src[k - 1];
+    for (k -= 4; k >= 0; k -= 4) wasm_v128_store(dst + k, wasm_v128_load(src + k));
+  } else {
+    int64_t k = 0;
+    for (; k + 4 <= n; k += 4) wasm_v128_store(dst + k, wasm_v128_load(src + k));
+    for (; k < n; ++k) dst[k] = src[k];
+  }
+#else
+  std::memmove(dst, src, n * sizeof(float));
+#endif
+}
 
 static bool ends_with(const std::string& s, const char* suf) {
   size_t n = std::strlen(suf);
@@ -78,9 +103,9 @@ void resize_rows(Tensor& t, int64_t p, int64_t T, RowAxis axis, float fill) {
       if (T > T0) {
         grow(t.data, H * T * X, H * (T + kSlack) * X);
         for (int64_t h = H - 1; h >= 0; --h)  // back to front: destinations lie at or after sources
-          std::memmove(t.ptr() + h * T * X, t.ptr() + h * T0 * X, p * X * sizeof(float));
+          move_row(t.ptr() + h * T * X, t.ptr() + h * T0 * X, p * X);
       } else if (T < T0) {
-        for (int64_t h = 0; h < H; ++h) std::memmove(t.ptr() + h * T * X, t.ptr() + h * T0 * X, p * X * sizeof(float));
+        for (int64_t h = 0; h < H; ++h) move_row(t.ptr() + h * T * X, t.ptr() + h * T0 * X, p * X);
         t.data.resize(H * T * X);
       }
       t.shape[1] = T;
@@ -92,11 +117,11 @@ void resize_rows(Tensor& t, int64_t p, int64_t T, RowAxis axis, float fill) {
         grow(t.data, H * T * T, H * (T + kSlack) * (T + kSlack));
         for (int64_t h = H - 1; h >= 0; --h)
           for (int64_t i = p - 1; i >= 0; --i)
-            std::memmove(t.ptr() + (h * T + i) * T, t.ptr() + (h * T0 + i) * T0, p * sizeof(float));
+            move_row(t.ptr() + (h * T + i) * T, t.ptr() + (h * T0 + i) * T0, p);
       } else if (T < T0) {
         for (int64_t h = 0; h < H; ++h)
           for (int64_t i = 0; i < p; ++i)
-            std::memmove(t.ptr() + (h * T + i) * T, t.ptr() + (h * T0 + i) * T0, p * sizeof(float));
+            move_row(t.ptr() + (h * T + i) * T, t.ptr() + (h * T0 + i) * T0, p);
         t.data.resize(H * T * T);
       }
       for (int64_t h = 0; h < H; ++h)
