@@ -63,69 +63,161 @@ void IncrementalAnalysis::update_head(HeadRows& hr, const float* A, int T, int p
   }
 }
 
+// The median window (LayerRows::win): every magnitude in [lo, hi), sorted,
+// chosen around the ranks [first, mid] of the layer's magnitudes (lr.mag).
+void IncrementalAnalysis::rebuild_window(LayerRows& lr, size_t first, size_t mid) {
+  const size_t n = lr.mag.size();
+  std::vector<float>& all = lr.spare;  // [n] scratch for the selections
+  all.assign(lr.mag.begin(), lr.mag.end());
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  const size_t r0 = first > median_window_ ? first - median_window_ : 0, r1 = mid + median_window_;
+  lr.lo = -kInf, lr.hi = kInf;
+  if (r0 > 0) {
+    std::nth_element(all.begin(), all.begin() + r0, all.end());
+    lr.lo = all[r0];  // ties with lo join the window: at most r0 values lie below it
+  }
+  if (r1 < n) {
+    std::nth_element(all.begin() + r0, all.begin() + r1, all.end());
+    lr.hi = all[r1];
+  }
+  auto fill = [&] {
+    lr.win.resize(n);
+    size_t w = 0, below = 0;
+    for (float m : lr.mag) {
+      if (m < lr.lo) ++below;
+      else if (!(m >= lr.hi)) lr.win[w++] = m;
+    }
+    lr.win.resize(w);
+    lr.below = below;
+  };
+  fill();
+  if (mid >= lr.below + lr.win.size()) {  // ties with hi reach down to the median: keep all above lo
+    lr.hi = kInf;
+    fill();
+  }
+  if (first < lr.below) {  // only a NaN (unordered) gets here: keep everything
+    lr.lo = -kInf, lr.hi = kInf;
+    fill();
+  }
+  std::sort(lr.win.begin(), lr.win.end());
+  lr.has_window = true;
+  ++stats_.window_rebuilds;
+}
+
+// The dropped rows' magnitudes leave the window and the new rows' join it;
+// those outside [lo, hi) only move the count below it.
+void IncrementalAnalysis::edit_window(LayerRows& lr, std::span<const float> gone_all, std::span<const float> fresh_all) {
+  std::vector<float>& gone = lr.gone_win;
+  std::vector<float>& fresh = lr.fresh_win;
+  gone.resize(gone_all.size());
+  fresh.resize(fresh_all.size());
+  size_t ng = 0, nf = 0;
+  for (float m : gone_all) {
+    if (m < lr.lo) --lr.below;
+    else if (!(m >= lr.hi)) gone[ng++] = m;
+  }
+  for (float m : fresh_all) {
+    if (m < lr.lo) ++lr.below;
+    else if (!(m >= lr.hi)) fresh[nf++] = m;
+  }
+  gone.resize(ng);
+  fresh.resize(nf);
+  std::sort(gone.begin(), gone.end());
+  std::sort(fresh.begin(), fresh.end());
+  // (win \ gone) merged with fresh; gone is a sub-multiset of win. Each value
+  // that leaves or joins is found by a galloping search forward from the last
+  // one, and the runs between them are copied whole.
+  std::vector<float>& merged = lr.spare;
+  const float* a = lr.win.data();
+  const size_t n_win = lr.win.size();
+  auto find = [&](size_t lo, float x) {  // first i >= lo with a[i] >= x; a[i] < x for every i < lo
+    size_t hi = lo, step = 1;
+    while (hi < n_win && a[hi] < x) lo = hi + 1, hi += step, step *= 2;
+    return size_t(std::lower_bound(a + lo, a + std::min(hi, n_win), x) - a);
+  };
+  merged.resize(n_win + nf);
+  float* o = merged.data();
+  size_t from = 0, gi = 0, fi = 0;
+  size_t pg = ng ? find(0, gone[0]) : n_win;   // where gone[gi] sits
+  size_t pf = nf ? find(0, fresh[0]) : n_win;  // where fresh[fi] joins
+  while (gi < ng || fi < nf) {
+    if (fi < nf && (gi == ng || pf <= pg)) {
+      o = std::copy(a + from, a + pf, o);
+      *o++ = fresh[fi++];
+      from = pf;
+      if (fi < nf) pf = find(from, fresh[fi]);
+    } else {
+      if (pg < n_win) {  // a[pg] == gone[gi] leaves (not found: only a NaN does that)
+        o = std::copy(a + from, a + pg, o);
+        from = pg + 1;
+      }
+      if (++gi < ng) pg = find(from, gone[gi]);
+    }
+  }
+  o = std::copy(a + from, a + n_win, o);
+  merged.resize(size_t(o - merged.data()));
+  lr.win.swap(merged);
+  ++stats_.window_edits;
+}
+
 void IncrementalAnalysis::update_layer(LayerRows& lr, const Tensor& resid, int layer, int T, int p, int kk,
                                        LayerMassive& out, const AnalysisSettings& st) {
   const int d = int(resid.dim(1));
   const int old_T = d > 0 ? int(lr.mag.size() / d) : 0;
   const int kept = std::min(p, old_T);
-  // Magnitudes of the dropped rows leave the sorted multiset, the new ones join it.
-  if (kept == 0) {
-    lr.sorted.clear();
-  } else if (kept < old_T) {
-    std::vector<float> gone(lr.mag.begin() + size_t(kept) * d, lr.mag.end());  // [(old_T - kept) * d]
-    std::sort(gone.begin(), gone.end());
-    std::vector<float> rest;  // [kept * d]
-    rest.reserve(size_t(kept) * d);
-    std::set_difference(lr.sorted.begin(), lr.sorted.end(), gone.begin(), gone.end(), std::back_inserter(rest));
-    lr.sorted.swap(rest);
-  }
-  lr.mag.resize(size_t(kept) * d);
-  lr.row_max.resize(kept);
-  lr.row_norm.resize(kept);
-  lr.row_top.resize(size_t(kept) * kk);
-  std::vector<float> fresh;  // [(T - kept) * d]
-  fresh.reserve(size_t(T - kept) * d);
-  std::vector<int> cols(d);  // [d]
+  // Writes go through pointers into sized vectors: in wasm each push_back of
+  // a hot loop was a call through a JavaScript exception trampoline.
+  std::vector<float>& gone = lr.gone;  // [(old_T - kept) * d] magnitudes of the dropped rows
+  gone.assign(lr.mag.begin() + size_t(kept) * d, lr.mag.end());
+  lr.mag.resize(size_t(T) * d);
+  lr.row_max.resize(T);
+  lr.row_norm.resize(T);
+  lr.row_top.resize(size_t(T) * kk);
+  std::vector<int>& cols = lr.cols;  // [d]
+  cols.resize(d);
   for (int i = kept; i < T; ++i) {
     const float* row = resid.ptr() + size_t(i) * d;
+    float* mg = lr.mag.data() + size_t(i) * d;
     double ss = 0;
     float mx = 0;
     for (int j = 0; j < d; ++j) {
       const float m = std::fabs(row[j]);
-      lr.mag.push_back(m);
-      fresh.push_back(m);
+      mg[j] = m;
       ss += double(row[j]) * row[j], mx = std::max(mx, m);
     }
-    lr.row_max.push_back(mx);
-    lr.row_norm.push_back(float(std::sqrt(ss)));
-    const float* mg = lr.mag.data() + size_t(i) * d;
+    lr.row_max[i] = mx;
+    lr.row_norm[i] = float(std::sqrt(ss));
     for (int j = 0; j < d; ++j) cols[j] = j;
     std::partial_sort(cols.begin(), cols.begin() + kk, cols.end(),
                       [&](int a, int b) { return mg[a] != mg[b] ? mg[a] > mg[b] : a < b; });
-    lr.row_top.insert(lr.row_top.end(), cols.begin(), cols.begin() + kk);
-  }
-  std::sort(fresh.begin(), fresh.end());
-  if (!fresh.empty()) {
-    std::vector<float> merged(lr.sorted.size() + fresh.size());  // [T * d]
-    std::merge(lr.sorted.begin(), lr.sorted.end(), fresh.begin(), fresh.end(), merged.begin());
-    lr.sorted.swap(merged);
+    std::copy_n(cols.begin(), kk, lr.row_top.begin() + size_t(i) * kk);
   }
 
   // massive_activations() from the kept state.
   out = LayerMassive{};
   const size_t n = size_t(T) * d;
-  if (n == 0) return;
-  const size_t mid = n / 2;
-  double med = lr.sorted[mid];
-  if (n % 2 == 0) med = 0.5 * (med + lr.sorted[mid - 1]);
+  if (n == 0) {
+    lr.has_window = false;
+    return;
+  }
+  const size_t mid = n / 2, first = n % 2 ? mid : mid - 1;  // the median's ranks: [first, mid]
+  if (kept == 0 || !lr.has_window) {
+    rebuild_window(lr, first, mid);
+  } else {
+    const std::span<const float> fresh(lr.mag.data() + size_t(kept) * d, size_t(T - kept) * d);
+    edit_window(lr, gone, fresh);
+  }
+  if (first < lr.below || mid >= lr.below + lr.win.size()) rebuild_window(lr, first, mid);
+  double med = lr.win[mid - lr.below];
+  if (n % 2 == 0) med = 0.5 * (med + lr.win[first - lr.below]);
   out.median_abs = float(med);
+  out.max_abs = *std::max_element(lr.row_max.begin(), lr.row_max.end());
   auto ratio = [&](float m) {
     return out.median_abs > 0 ? m / out.median_abs : std::numeric_limits<float>::infinity();
   };
   auto entry = [&](size_t i) {
     return MassiveEntry{layer, int(i / d), int(i % d), resid.data[i], ratio(lr.mag[i])};
   };
-  out.max_abs = lr.sorted.back();
   const float rel = st.massive_rel * out.median_abs;
   for (int i = 0; i < T; ++i) {
     if (!(lr.row_max[i] > st.massive_abs && lr.row_max[i] > rel)) continue;
@@ -137,10 +229,9 @@ void IncrementalAnalysis::update_layer(LayerRows& lr, const Tensor& resid, int l
   std::sort(out.over_threshold.begin(), out.over_threshold.end(),
             [](const MassiveEntry& a, const MassiveEntry& b) { return std::fabs(a.value) > std::fabs(b.value); });
   const size_t k = std::min(n, size_t(std::max(0, st.top_k)));
-  std::vector<size_t> cand;  // [T * kk]  flat indices: the global top-k is among the rows' top-k
-  cand.reserve(size_t(T) * kk);
+  std::vector<size_t> cand(size_t(T) * kk);  // [T * kk]  flat indices: the global top-k is among the rows' top-k
   for (int i = 0; i < T; ++i)
-    for (int r = 0; r < kk; ++r) cand.push_back(size_t(i) * d + lr.row_top[size_t(i) * kk + r]);
+    for (int r = 0; r < kk; ++r) cand[size_t(i) * kk + r] = size_t(i) * d + lr.row_top[size_t(i) * kk + r];
   auto by_mag = [&](size_t a, size_t b) { return lr.mag[a] != lr.mag[b] ? lr.mag[a] > lr.mag[b] : a < b; };
   const size_t kc = std::min(k, cand.size());
   std::partial_sort(cand.begin(), cand.begin() + kc, cand.end(), by_mag);

@@ -9,8 +9,9 @@
 //   caught            per head and query row, the keys it gives >= catch_tau
 //   tag               per sink key (v_key W_O^h needs only row `key`), with the
 //                     per-token tag_alignment and tag projections of old rows
-//   massive           per layer, the sorted |h| of every row (median by merge,
-//                     not by re-selection), each row's top-k and max
+//   massive           per layer, every row's |h|, the sorted |h| near the
+//                     median (so an edit moves a few values, not all), and each
+//                     row's top-k and max
 // What changes with every new query row anyway (sink_score of every key is
 // divided by T - k, the sink set, the caught lists, the means of the tag
 // projections) is re-derived from that state in O(L H T) plus the sinks.
@@ -50,6 +51,9 @@ class IncrementalAnalysis {
                          TagScope scope = {});
   const Analysis& analysis() const { return an_; }
   void reset();
+  // Magnitudes kept sorted on each side of a layer's median (the window above
+  // is 2x this); tests make it tiny so that edits leave it and rebuild it.
+  explicit IncrementalAnalysis(size_t median_window = 2048) : median_window_(median_window) {}
 
   // Residual rows of resid_post, per layer l and token i (what the residual
   // view plots): ||h_i|| and max_j |h_ij|.
@@ -60,6 +64,7 @@ class IncrementalAnalysis {
     int64_t updates = 0, resets = 0;
     int last_prefix = 0;         // rows reused by the last update
     int64_t rows_reused = 0, rows_computed = 0;
+    int64_t window_edits = 0, window_rebuilds = 0;  // median windows edited in place / rebuilt, all layers
   };
   const Stats& stats() const { return stats_; }
 
@@ -71,10 +76,19 @@ class IncrementalAnalysis {
   };
   struct LayerRows {
     std::vector<float> mag;      // [T, d] |resid_post|
-    std::vector<float> sorted;   // [T * d] every magnitude, ascending
+    // The sorted magnitudes are kept only near their median, which is all
+    // the outlier ratios need: `win` holds every magnitude in [lo, hi),
+    // ascending, and `below` counts those under lo. An edit moves a row or
+    // two in or out; a median that leaves the window rebuilds it.
+    std::vector<float> win;
+    float lo = 0, hi = 0;
+    size_t below = 0;
+    bool has_window = false;
     std::vector<float> row_max;  // [T]
     std::vector<float> row_norm; // [T]
     std::vector<int> row_top;    // [T, k] columns of the row's top-k, by (|h| desc, column asc)
+    std::vector<float> gone, gone_win, fresh_win, spare;  // scratch, kept to skip reallocating
+    std::vector<int> cols;                                // [d] scratch
   };
   struct TagRows {
     std::vector<float> tag;                  // [d]  v_key W_O^h
@@ -87,6 +101,8 @@ class IncrementalAnalysis {
   void update_head(HeadRows& hr, const float* A, int T, int p, float tau);
   void update_layer(LayerRows& lr, const Tensor& resid, int layer, int T, int p, int k, LayerMassive& out,
                     const AnalysisSettings& st);
+  void rebuild_window(LayerRows& lr, size_t first, size_t mid);
+  void edit_window(LayerRows& lr, std::span<const float> gone, std::span<const float> fresh);
   void fill_tag(const Model& model, const Taps& taps, Sink& s, int p);
 
   Analysis an_;
@@ -102,6 +118,7 @@ class IncrementalAnalysis {
   int top_k_ = 0;
   std::vector<int32_t> ids_;
   Stats stats_;
+  size_t median_window_;
 };
 
 }  // namespace ss

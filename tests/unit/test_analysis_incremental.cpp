@@ -111,6 +111,7 @@ void run_sequence(const Model& model, AnalysisSettings st, int start_len, int ma
   TapFilter live;  // the app's live engine: no head_out (tags from z), no attn_scores
   live.skip = {"attn_scores", "head_out"};
   IncrementalAnalysis all, one, all_live;
+  IncrementalAnalysis narrow(3);  // a median window of a few values: edits leave it and rebuild it
   int reused = 0, sinks = 0;
   for (int e = 0; e <= edits; ++e) {
     if (e) random_edit(ids, rng, vocab, max_len);
@@ -122,6 +123,7 @@ void run_sequence(const Model& model, AnalysisSettings st, int start_len, int ma
     auto live_taps = live_engine.run(model, ids, {}, live);
     REQUIRE(live_taps.ok());
     CHECK(compare(all_live.update(model, **live_taps, ids, st), ref, true) == 0);
+    CHECK(compare(narrow.update(model, **taps, ids, st), ref, true) == 0);
     reused += all.stats().last_prefix;
     sinks += int(ref.sinks.size());
     // The live view's scope: tags of the selected head only, which moves around.
@@ -143,6 +145,10 @@ void run_sequence(const Model& model, AnalysisSettings st, int start_len, int ma
   // Incremental for real: most edits kept a prefix.
   CHECK(reused > edits * start_len / 2);
   CHECK(all.stats().resets == 1);
+  // The median windows: mostly edited in place; the narrow ones left and rebuilt too.
+  CHECK(all.stats().window_edits > 2 * all.stats().window_rebuilds);
+  CHECK(narrow.stats().window_rebuilds > all.stats().window_rebuilds);
+  CHECK(narrow.stats().window_edits > 0);
 }
 
 }  // namespace
