@@ -20,6 +20,7 @@ EMSCRIPTEN_KEEPALIVE const char* ss_prompt() { return state().prompt.c_str(); }
 EMSCRIPTEN_KEEPALIVE int ss_token_count() { return state().token_count; }
 EMSCRIPTEN_KEEPALIVE const char* ss_backend() { return state().backend.c_str(); }
 EMSCRIPTEN_KEEPALIVE double ss_last_forward_ms() { return state().last_forward_ms; }
+EMSCRIPTEN_KEEPALIVE double ss_last_tokenize_ms() { return state().last_tokenize_ms; }
 EMSCRIPTEN_KEEPALIVE int ss_last_forward_rows() { return state().last_forward_rows; }
 EMSCRIPTEN_KEEPALIVE int ss_layer() { return state().sel.layer; }
 EMSCRIPTEN_KEEPALIVE int ss_head() { return state().sel.head; }

@@ -228,7 +228,8 @@ test('edit-to-frame at 128 tokens (measured, printed)', async () => {
     }
     const js = await page.evaluate((j) => window.__ssEditToFrame.samples[j], i);
     samples.push({ key_to_frame: js, total: await api(page, 'ss_explorer_edit_to_frame_ms'),
-                   explorer: await api(page, 'ss_explorer_frame_ms'), forward: await api(page, 'ss_last_forward_ms'),
+                   explorer: await api(page, 'ss_explorer_frame_ms'),
+                   analysis: await api(page, 'ss_explorer_analyze_ms'), forward: await api(page, 'ss_last_forward_ms'), tokenize: await api(page, 'ss_last_tokenize_ms'),
                    rows: await api(page, 'ss_last_forward_rows') });
     await page.waitForTimeout(150);  // about a fast typist's pace (80 words a minute)
   }
@@ -237,8 +238,8 @@ test('edit-to-frame at 128 tokens (measured, printed)', async () => {
   const med = (k) => samples.map((s) => s[k]).sort((a, b) => a - b)[samples.length >> 1];
   const line = `edit-to-frame at ${T} tokens (key typed at the end): key press to drawn frame median ` +
                `${med('key_to_frame').toFixed(1)} ms; in the app ${med('total').toFixed(1)} ms ` +
-               `(forward ${med('forward').toFixed(1)} ms for ${med('rows')} new token rows, analysis + panels ` +
-               `${med('explorer').toFixed(1)} ms)`;
+               `(tokenize ${med('tokenize').toFixed(1)} ms, forward ${med('forward').toFixed(1)} ms for ${med('rows')} new token rows, analysis + panels ` +
+               `${med('explorer').toFixed(1)} ms, of which analysis ${med('analysis').toFixed(1)} ms)`;
   console.log('# ' + line);
   fs.writeFileSync(path.join(results, 'explorer-edit-to-frame.txt'), line + '\n' + JSON.stringify(samples) + '\n');
   assert.ok(T >= 128, `${T} tokens`);
