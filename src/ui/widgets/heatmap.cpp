@@ -55,21 +55,39 @@ HeatmapResult heatmap(const char* id, const HeatmapSpec& s, ImVec2 size) {
                         ImVec2(g1.x, g0.y + ch * (r + 1)), masked);
     int cend = s.causal ? std::min(s.cols, r + 1) : s.cols;
     const float* row = s.values + static_cast<size_t>(r) * s.cols;
+    // Neighbouring cells of one colour are drawn as one rectangle (the same
+    // pixels): most of an attention row is a few shades near zero, and every
+    // quad is work for each frame's draw lists.
+    const bool values = s.show_values && cw >= 34.0f && ch >= line;
+    int run = -1;  // first column of the pending run of `run_color`
+    ImU32 run_color = 0;
+    auto flush = [&](int end) {
+      if (run >= 0)
+        dl->AddRectFilled(ImVec2(g0.x + cw * run, g0.y + ch * r), ImVec2(g0.x + cw * end, g0.y + ch * (r + 1)), run_color);
+      run = -1;
+    };
     for (int c = 0; c < cend; ++c) {
       float t = (row[c] - s.vmin) / range;
-      if (s.cmap != ColorMap::Diverging && !(t > 0.004f)) continue;
-      if (s.cmap == ColorMap::Diverging && std::fabs(t - 0.5f) < 0.004f) continue;
-      ImVec2 a(g0.x + cw * c, g0.y + ch * r);
-      dl->AddRectFilled(a, ImVec2(a.x + cw, a.y + ch), colormap(s.cmap, t));
-      if (s.show_values && cw >= 34.0f && ch >= line) {
+      const bool skip = s.cmap == ColorMap::Diverging ? std::fabs(t - 0.5f) < 0.004f : !(t > 0.004f);
+      if (skip) {
+        flush(c);
+        continue;
+      }
+      const ImU32 color = colormap(s.cmap, t);
+      if (run >= 0 && color != run_color) flush(c);
+      if (run < 0) run = c, run_color = color;
+      if (values) {  // the cell's value goes on top of its own rectangle
+        flush(c + 1);
+        ImVec2 a(g0.x + cw * c, g0.y + ch * r);
         char buf[16];
         std::snprintf(buf, sizeof buf, s.value_fmt, row[c]);
         ImVec2 ts = ImGui::CalcTextSize(buf);
         if (ts.x < cw - 2)
           dl->AddText(ImVec2(a.x + 0.5f * (cw - ts.x), a.y + 0.5f * (ch - ts.y)),
-                      contrast_text(colormap(s.cmap, t)), buf);
+                      contrast_text(color), buf);
       }
     }
+    flush(cend);
   }
   if (s.show_values && cw >= 34.0f && ch >= line) {  // zero cells still get a value
     // (they were skipped above); print only their text, cheaply
