@@ -33,6 +33,11 @@ EMSCRIPTEN_KEEPALIVE int ss_threads() { return ss::threads(); }
 EMSCRIPTEN_KEEPALIVE int ss_set_threads(int n) { return ss::set_threads(n); }
 // Frames rendered; an unchanged frame runs (ss_frame_count) but is not drawn.
 EMSCRIPTEN_KEEPALIVE int ss_frames_drawn() { return state().frames_drawn; }
+// Vertices in the last frame's draw lists: what every frame builds, hashes and uploads.
+EMSCRIPTEN_KEEPALIVE int ss_draw_vertex_count() {
+  const ImDrawData* d = ImGui::GetDrawData();
+  return d && d->Valid ? d->TotalVtxCount : -1;
+}
 
 EMSCRIPTEN_KEEPALIVE double ss_window_rect(const char* title, int which) {
   if (!ImGui::GetCurrentContext() || !title) return -1;
