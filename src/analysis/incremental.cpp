@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include "analysis/detail.h"
@@ -229,9 +230,19 @@ void IncrementalAnalysis::update_layer(LayerRows& lr, const Tensor& resid, int l
   std::sort(out.over_threshold.begin(), out.over_threshold.end(),
             [](const MassiveEntry& a, const MassiveEntry& b) { return std::fabs(a.value) > std::fabs(b.value); });
   const size_t k = std::min(n, size_t(std::max(0, st.top_k)));
-  std::vector<size_t> cand(size_t(T) * kk);  // [T * kk]  flat indices: the global top-k is among the rows' top-k
+  // The global top-k is among the rows' top-k, and only in rows whose max
+  // reaches the k-th largest row max (k rows hold an entry at least that big).
+  float bar = -std::numeric_limits<float>::infinity();
+  if (k > 0 && k <= size_t(T)) {
+    std::vector<float> maxes(lr.row_max.begin(), lr.row_max.end());  // [T]
+    std::nth_element(maxes.begin(), maxes.begin() + (k - 1), maxes.end(), std::greater<float>());
+    bar = maxes[k - 1];
+  }
+  std::vector<size_t> cand;  // flat indices, [rows kept * kk]
+  cand.reserve(size_t(T) * kk);
   for (int i = 0; i < T; ++i)
-    for (int r = 0; r < kk; ++r) cand[size_t(i) * kk + r] = size_t(i) * d + lr.row_top[size_t(i) * kk + r];
+    if (lr.row_max[i] >= bar)
+      for (int r = 0; r < kk; ++r) cand.push_back(size_t(i) * d + lr.row_top[size_t(i) * kk + r]);
   auto by_mag = [&](size_t a, size_t b) { return lr.mag[a] != lr.mag[b] ? lr.mag[a] > lr.mag[b] : a < b; };
   const size_t kc = std::min(k, cand.size());
   std::partial_sort(cand.begin(), cand.begin() + kc, cand.end(), by_mag);
