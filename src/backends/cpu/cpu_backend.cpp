@@ -185,14 +185,71 @@ Expected<void> CpuBackend::extend(const Model& model, const ForwardInput& input,
     Tensor scores({H, n, T});   // [H, n, T]
     Tensor pattern({H, n, T});  // [H, n, T]
     Tensor z({n, H * dh});      // [n, H*dh]
-    // The two attention products go through cpu::linear (wasm: the SIMD128
-    // kernel; Eigen has no wasm SIMD path and took a quarter of the forward
-    // at T = 256), on contiguous copies of this head's operands.
     // Heads are independent: threads take whole heads, each with its own
     // scratch, and write only their heads' slices of scores, pattern and z.
+    auto zeroed = [&](int64_t h) {
+      for (const Hook& hk : hooks)
+        if (hk.kind == HookKind::ZeroHead && hk.layer == l && hk.head == h) return true;
+      return false;
+    };
+    // Scaled scores -> causal softmax (and RemoveKey hooks) for head h.
+    auto softmax_head = [&](int64_t h) {
+      Eigen::Map<Mat> S(scores.ptr() + h * n * T, n, T);
+      Eigen::Map<Mat> P(pattern.ptr() + h * n * T, n, T);
+      S *= scale;
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t qi = s + i;  // this query's position: it sees keys 0..qi
+        float* srow = S.data() + i * T;
+        float* prow = P.data() + i * T;
+        for (int64_t j = qi + 1; j < T; ++j) srow[j] = kNegInf;
+        float mx = kNegInf;
+        for (int64_t j = 0; j <= qi; ++j) mx = std::max(mx, srow[j]);
+        double sum = 0;
+        for (int64_t j = 0; j <= qi; ++j) sum += prow[j] = std::exp(srow[j] - mx);
+        const float inv = static_cast<float>(1.0 / sum);
+        for (int64_t j = 0; j <= qi; ++j) prow[j] *= inv;
+        for (const Hook& hk : hooks) {  // remove a key, renormalise what is left
+          if (hk.kind != HookKind::RemoveKey || hk.layer != l || (hk.head >= 0 && hk.head != h) || hk.position > qi) continue;
+          prow[hk.position] = 0.0f;
+          double rest = 0;
+          for (int64_t j = 0; j <= qi; ++j) rest += prow[j];
+          const float r = rest > 0 ? static_cast<float>(1.0 / rest) : 0.0f;
+          for (int64_t j = 0; j <= qi; ++j) prow[j] *= r;
+        }
+      }
+    };
     parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
-      const bool many = n >= 4;  // the copies below feed the GEMM kernel only then
-      std::vector<float> qh(many ? n * dh : 0), kg(many ? T * dh : 0), vt(many ? dh * T : 0), zh(n * dh);  // [n,dh] [T,dh] [dh,T] [n,dh]
+      if (n < 4) {
+        // A few new queries (a keystroke): dot products with the cached keys
+        // and sums of the cached values where they are, key by key, so each
+        // K and V row is read once, front to back, for all of this thread's
+        // heads. (Head by head, the reads strode through the cache once per
+        // head: 1.4 ms of a keystroke at T = 128 in wasm.) Every head's dot
+        // products and sums run in the same order as the per-head loop did.
+        for (int64_t i = 0; i < n; ++i)
+          for (int64_t j = 0; j < T; ++j) {
+            const float* krow = K.ptr() + j * Hkv * dh;  // [Hkv*dh]
+            for (int64_t h = h0; h < h1; ++h)
+              scores.data[(h * n + i) * T + j] = cpu::dot(q.ptr() + (i * H + h) * dh, krow + (h / group) * dh, dh);
+          }
+        for (int64_t h = h0; h < h1; ++h) softmax_head(h);
+        for (int64_t i = 0; i < n; ++i) {
+          for (int64_t h = h0; h < h1; ++h) std::fill_n(z.ptr() + (i * H + h) * dh, dh, 0.0f);
+          for (int64_t j = 0; j <= s + i; ++j) {
+            const float* vrow = Vc.ptr() + j * Hkv * dh;  // [Hkv*dh]
+            for (int64_t h = h0; h < h1; ++h)
+              cpu::axpy(pattern.data[(h * n + i) * T + j], vrow + (h / group) * dh, z.ptr() + (i * H + h) * dh, dh);
+          }
+          for (int64_t h = h0; h < h1; ++h)
+            if (zeroed(h)) std::fill_n(z.ptr() + (i * H + h) * dh, dh, 0.0f);
+        }
+        return;
+      }
+      // Many queries: the two attention products go through cpu::linear
+      // (wasm: the SIMD128 kernel; Eigen has no wasm SIMD path and took a
+      // quarter of the forward at T = 256), on contiguous copies of this
+      // head's operands.
+      std::vector<float> qh(n * dh), kg(T * dh), vt(dh * T), zh(n * dh);  // [n,dh] [T,dh] [dh,T] [n,dh]
       for (int64_t h = h0; h < h1; ++h) {
         const int64_t g = h / group;
         StridedMap Qh(q.ptr() + h * dh, n, dh, Eigen::OuterStride<>(H * dh));
@@ -200,57 +257,19 @@ Expected<void> CpuBackend::extend(const Model& model, const ForwardInput& input,
         StridedMap Vg(Vc.ptr() + g * dh, T, dh, Eigen::OuterStride<>(Hkv * dh));
         Eigen::Map<Mat> S(scores.ptr() + h * n * T, n, T);
         Eigen::Map<Mat> P(pattern.ptr() + h * n * T, n, T);
-        // A few new queries (a keystroke): dot products with the cached keys
-        // where they are; copying K (and transposing V) for every head costed
-        // more than the products for one row. Many queries: contiguous copies
-        // and the GEMM kernel.
-        const bool few = !many;
-        if (few) {
-          for (int64_t i = 0; i < n; ++i)
-            for (int64_t j = 0; j < T; ++j) S(i, j) = cpu::dot(Qh.row(i).data(), Kg.row(j).data(), dh);
-        } else {
-          for (int64_t i = 0; i < n; ++i) std::copy_n(Qh.row(i).data(), dh, qh.data() + i * dh);
-          for (int64_t j = 0; j < T; ++j) std::copy_n(Kg.row(j).data(), dh, kg.data() + j * dh);
-          cpu::linear(qh.data(), n, dh, kg.data(), T, nullptr, S.data());  // S = Qh Kg^T
-        }
-        S *= scale;
-        for (int64_t i = 0; i < n; ++i) {
-          const int64_t qi = s + i;  // this query's position: it sees keys 0..qi
-          float* srow = S.data() + i * T;
-          float* prow = P.data() + i * T;
-          for (int64_t j = qi + 1; j < T; ++j) srow[j] = kNegInf;
-          float mx = kNegInf;
-          for (int64_t j = 0; j <= qi; ++j) mx = std::max(mx, srow[j]);
-          double sum = 0;
-          for (int64_t j = 0; j <= qi; ++j) sum += prow[j] = std::exp(srow[j] - mx);
-          const float inv = static_cast<float>(1.0 / sum);
-          for (int64_t j = 0; j <= qi; ++j) prow[j] *= inv;
-          for (const Hook& hk : hooks) {  // remove a key, renormalise what is left
-            if (hk.kind != HookKind::RemoveKey || hk.layer != l || (hk.head >= 0 && hk.head != h) || hk.position > qi) continue;
-            prow[hk.position] = 0.0f;
-            double rest = 0;
-            for (int64_t j = 0; j <= qi; ++j) rest += prow[j];
-            const float r = rest > 0 ? static_cast<float>(1.0 / rest) : 0.0f;
-            for (int64_t j = 0; j <= qi; ++j) prow[j] *= r;
-          }
-        }
+        for (int64_t i = 0; i < n; ++i) std::copy_n(Qh.row(i).data(), dh, qh.data() + i * dh);
+        for (int64_t j = 0; j < T; ++j) std::copy_n(Kg.row(j).data(), dh, kg.data() + j * dh);
+        cpu::linear(qh.data(), n, dh, kg.data(), T, nullptr, S.data());  // S = Qh Kg^T
+        softmax_head(h);
         StridedMapMut Zh(z.ptr() + h * dh, n, dh, Eigen::OuterStride<>(H * dh));
-        bool zeroed = false;
-        for (const Hook& hk : hooks) zeroed |= hk.kind == HookKind::ZeroHead && hk.layer == l && hk.head == h;
-        if (zeroed) {
+        if (zeroed(h)) {
           Zh.setZero();
-        } else if (few) {  // Zh = P Vg as a weighted sum of the value rows a query sees
-          for (int64_t i = 0; i < n; ++i) {
-            std::fill_n(zh.data(), dh, 0.0f);
-            for (int64_t j = 0; j <= s + i; ++j) cpu::axpy(P(i, j), Vg.row(j).data(), zh.data(), dh);
-            std::copy_n(zh.data(), dh, Zh.row(i).data());
-          }
-        } else {
-          for (int64_t j = 0; j < T; ++j)
-            for (int64_t e = 0; e < dh; ++e) vt[e * T + j] = Vg(j, e);
-          cpu::linear(P.data(), n, T, vt.data(), dh, nullptr, zh.data());  // Zh = P Vg
-          Zh = Eigen::Map<const Mat>(zh.data(), n, dh);
+          continue;
         }
+        for (int64_t j = 0; j < T; ++j)
+          for (int64_t e = 0; e < dh; ++e) vt[e * T + j] = Vg(j, e);
+        cpu::linear(P.data(), n, T, vt.data(), dh, nullptr, zh.data());  // Zh = P Vg
+        Zh = Eigen::Map<const Mat>(zh.data(), n, dh);
       }
     });
     keep(l, "attn_scores", std::move(scores));
