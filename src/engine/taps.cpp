@@ -1,17 +1,28 @@
 #include "engine/taps.h"
 
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
 namespace ss {
 
-std::string tap_name(int layer, const char* what) { return "blocks." + std::to_string(layer) + "." + what; }
+std::string tap_name(int layer, const char* what) {
+  char num[12];
+  const int len = std::snprintf(num, sizeof num, "%d", layer);
+  std::string r;
+  r.reserve(8 + size_t(len) + std::strlen(what));
+  r.append("blocks.").append(num, size_t(len)).append(1, '.').append(what);
+  return r;
+}
 
 namespace {
 // "blocks.{l}.what" matches the full name or the bare suffix "what" (every layer).
-bool listed(const std::set<std::string>& set, const std::string& full_name) {
+bool listed(const std::set<std::string, std::less<>>& set, std::string_view full_name) {
   if (set.empty()) return false;
   if (set.count(full_name)) return true;
-  if (full_name.rfind("blocks.", 0) == 0) {
+  if (full_name.substr(0, 7) == "blocks.") {
     size_t dot = full_name.find('.', 7);
-    if (dot != std::string::npos && set.count(full_name.substr(dot + 1))) return true;
+    if (dot != std::string_view::npos && set.count(full_name.substr(dot + 1))) return true;
   }
   return false;
 }

@@ -20,6 +20,7 @@
 //   ln_final                [T, d]
 //   logits                  [T, V]
 #pragma once
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -43,8 +44,9 @@ struct Taps {
 // may skip computing what nobody wants (ORT can only return what it exports).
 struct TapFilter {
   bool all = true;
-  std::set<std::string> names;  // full names, or suffixes like "attn_pattern" meaning every layer
-  std::set<std::string> skip;   // never kept, even with all (same naming); "logits" is always kept
+  // std::less<>: looked up by string_view, without building a string per tap.
+  std::set<std::string, std::less<>> names;  // full names, or suffixes like "attn_pattern" meaning every layer
+  std::set<std::string, std::less<>> skip;   // never kept, even with all (same naming); "logits" is always kept
   bool wants(const std::string& full_name) const;
 };
 

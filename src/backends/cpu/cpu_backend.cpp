@@ -4,6 +4,7 @@
 #include <Eigen/Core>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -112,10 +113,11 @@ Expected<void> CpuBackend::extend(const Model& model, const ForwardInput& input,
   if (n == 0) return {};
   Stopwatch clock(timings_);
   auto keep = [&](int l, const char* what, Tensor&& t) {
-    const std::string name = l < 0 ? std::string(what) : tap_name(l, what);
+    std::string name = l < 0 ? std::string(what) : tap_name(l, what);
     if (!filter.wants(name)) return;
-    append_rows(out.named[name], s, std::move(t), row_axis_of(name), row_axis_of(name) == RowAxis::Square &&
-                                                                           std::string(what) == "attn_scores" ? kNegInf : 0.0f);
+    const RowAxis axis = row_axis_of(name);
+    const float fill = axis == RowAxis::Square && std::strcmp(what, "attn_scores") == 0 ? kNegInf : 0.0f;
+    append_rows(out.named[std::move(name)], s, std::move(t), axis, fill);
   };
 
   // Embedding: x [n, d]
