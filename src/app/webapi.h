@@ -10,11 +10,15 @@
 //     const char* ss_backend()          "cpu", ...
 //     double      ss_last_forward_ms()  wall time of the last forward pass, -1 = none
 //     int         ss_last_forward_rows() token rows it computed (an edit at the end: the changed ones)
+//     double      ss_last_tokenize_ms() wall time of the last tokenization
 //     int         ss_layer(), ss_head() the selected head
 //     const char* ss_last_error()       "" when fine
 //     const char* ss_notice()           status-bar notice ("prompt truncated ..."), "" when none
 //     const char* ss_model_name()       the model being shown (or loaded)
-//     int         ss_frame_count()      frames drawn so far (the loop is alive)
+//     int         ss_frame_count()      frames run so far (the loop is alive)
+//     int         ss_frames_drawn()     of those, frames drawn (an unchanged one is skipped)
+//     int         ss_draw_vertex_count() vertices in the last frame's draw lists
+//     int         ss_threads()          CPU threads in use; ss_set_threads(n) changes it
 //     double      ss_window_rect(title, i)  ImGui window `title`: i = 0 x, 1 y, 2 width,
 //                                       3 height in canvas pixels; -1 when not shown
 //   actions (used by the page and the tests)
@@ -35,12 +39,17 @@ int ss_token_count();
 const char* ss_backend();
 double ss_last_forward_ms();
 int ss_last_forward_rows();
+double ss_last_tokenize_ms();
 int ss_layer();
 int ss_head();
 const char* ss_last_error();
 const char* ss_notice();
 const char* ss_model_name();
 int ss_frame_count();
+int ss_frames_drawn();
+int ss_draw_vertex_count();
+int ss_threads();
+int ss_set_threads(int n);
 double ss_window_rect(const char* title, int which);
 void ss_set_prompt(const char* text);
 int ss_select_head(int layer, int head);
