@@ -1,9 +1,10 @@
 // analyze(): walks the layers once and fills Analysis (metrics defined in
-// analysis.h and shared/paper.md).
+// analysis.h and docs/metrics.md).
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <tuple>
 
 #include "analysis/detail.h"
 
@@ -24,8 +25,8 @@ void fill_tag(const Model& model, const Taps& taps, Sink& s) {
   const int d = c.d_model;
   if (ho.rank() == 2) {
     const int T = int(ho.dim(0));
-    s.tag_alignment.resize(T);  // [T]
-    for (int i = 0; i < T; ++i) s.tag_alignment[i] = cosine(ho.ptr() + size_t(i) * d, s.tag.data(), d);
+    s.tag_alignment.resize(std::max(0, T - s.key));  // [T - key]: queries before the sink cannot see it
+    for (int i = s.key; i < T; ++i) s.tag_alignment[i - s.key] = cosine(ho.ptr() + size_t(i) * d, s.tag.data(), d);
   }
   // The tag's path through the residual stream, caught tokens vs the others.
   if (s.tag_norm <= 0) return;
@@ -61,6 +62,7 @@ Analysis analyze(const Model& model, const Taps& taps, const AnalysisSettings& s
   const int L = an.n_layers, H = an.n_heads, T = an.T;
   an.sink_score.assign(size_t(L) * H * T, 0.f);
   an.sink1_share_per_layer.assign(L, 0.f);
+  const std::vector<float> uniform = uniform_scores(T);  // [T]
   int with_sink0 = 0;
   for (int l = 0; l < L; ++l) {
     const Tensor* A = layer_tap(taps, l, "attn_pattern");  // [H, T, T]
@@ -70,17 +72,13 @@ Analysis analyze(const Model& model, const Taps& taps, const AnalysisSettings& s
       const float* Ah = A->ptr() + size_t(h) * T * T;
       std::vector<float> sc = sink_scores(Ah, T);
       std::copy(sc.begin(), sc.end(), an.sink_score.begin() + (size_t(l) * H + h) * T);
-      if (T > 0 && sc[0] > st.sink_eps) ++layer_sink0;
-      for (int k = 0; k < T; ++k) {
-        if (!(sc[k] > st.sink_eps)) continue;
-        Sink s;
-        s.layer = l, s.head = h, s.key = k, s.score = sc[k];
-        s.kind = classify_sink(k, texts && size_t(k) < texts->size() ? &(*texts)[k] : nullptr);
-        s.caught = caught_queries(Ah, T, k, st.catch_tau);
-        auto [b, e] = longest_run(s.caught);
-        s.span_begin = b, s.span_end = e;
+      const size_t first = an.sinks.size();
+      layer_sink0 += append_head_sinks(l, h, sc.data(), uniform, T, st, texts, an.sinks);
+      for (size_t i = first; i < an.sinks.size(); ++i) {
+        Sink& s = an.sinks[i];
+        s.caught = caught_queries(Ah, T, s.key, st.catch_tau);
+        std::tie(s.span_begin, s.span_end) = longest_run(s.caught);
         fill_tag(model, taps, s);
-        an.sinks.push_back(std::move(s));
       }
     }
     an.sink1_share_per_layer[l] = H ? float(layer_sink0) / H : 0.f;
@@ -107,7 +105,7 @@ Analysis analyze(const Model& model, const Taps& taps, const AnalysisSettings& s
     if (hd.pc1.empty()) continue;
     s.has_variance = true;
     s.var_top1 = hd.var_top1, s.var_top2 = hd.var_top2;
-    s.cos_top_pc_tag = std::fabs(cosine(hd.pc1.data(), s.tag.data(), c.d_model));
+    s.cos_top_pc_tag = cos_pc1_tag(hd, s.tag);
   }
 
   an.massive.resize(L);
@@ -116,22 +114,29 @@ Analysis analyze(const Model& model, const Taps& taps, const AnalysisSettings& s
   return an;
 }
 
-HeadDetail analyze_head(const Model& model, const Taps& taps, int layer, int head, const AnalysisSettings& st) {
+float cos_pc1_tag(const HeadDetail& hd, const std::vector<float>& tag) {
+  if (hd.pc1.empty() || hd.pc1.size() != tag.size()) return 0.f;
+  return std::fabs(cosine(hd.pc1.data(), tag.data(), int(tag.size())));
+}
+
+HeadDetail analyze_head(const Model& model, const Taps& taps, int layer, int head, const AnalysisSettings& st,
+                        int sink_key) {
   const Tensor ho = head_out_rows(model, taps, layer, head);  // [T, d]
   if (ho.rank() != 2) return HeadDetail{layer, head};
   HeadDetail hd = head_pca(ho, layer, head);
   const Tensor* A = layer_tap(taps, layer, "attn_pattern");
   const Tensor* v = layer_tap(taps, layer, "v");
-  if (A && v) {
-    const int T = int(A->dim(1));
-    std::vector<float> sc = sink_scores(A->ptr() + size_t(head) * T * T, T);
-    int best = int(std::max_element(sc.begin(), sc.end()) - sc.begin());
-    if (T > 0 && sc[best] > st.sink_eps) {
-      hd.sink_key = best;
-      hd.tag = tag_vector(model.config, model.weights.layers[layer], *v, head, best);
-      if (!hd.pc1.empty()) hd.cos_top_pc_tag = std::fabs(cosine(hd.pc1.data(), hd.tag.data(), model.config.d_model));
-    }
+  if (!A || !v) return hd;
+  const int T = int(A->dim(1));
+  if (sink_key < 0) {  // the head's strongest sink by the significance rule
+    const std::vector<float> sc = sink_scores(A->ptr() + size_t(head) * T * T, T), uni = uniform_scores(T);
+    for (int k = 0; k < T; ++k)
+      if (is_sink(sc[k], uni[k], k, T, st) && (sink_key < 0 || sc[k] > sc[sink_key])) sink_key = k;
   }
+  if (sink_key < 0 || sink_key >= T) return hd;
+  hd.sink_key = sink_key;
+  hd.tag = tag_vector(model.config, model.weights.layers[layer], *v, head, sink_key);
+  hd.cos_top_pc_tag = cos_pc1_tag(hd, hd.tag);
   return hd;
 }
 

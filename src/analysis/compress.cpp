@@ -10,30 +10,60 @@
 namespace ss {
 namespace {
 using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MapF = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
 
-// Copy a block of W [rows, cols] out and back, so one rule serves whole matrices and head slices.
-Tensor block(const Tensor& W, int r0, int c0, int nr, int nc) {
-  Tensor b({nr, nc});
-  for (int i = 0; i < nr; ++i)
-    for (int j = 0; j < nc; ++j) b.at(i, j) = W.at(r0 + i, c0 + j);
-  return b;
+MatD lowrank_d(const MatD& M, int r) {
+  Eigen::BDCSVD<MatD> svd(M, Eigen::ComputeThinU | Eigen::ComputeThinV);
+  return svd.matrixU().leftCols(r) * svd.singularValues().head(r).asDiagonal() * svd.matrixV().leftCols(r).transpose();
 }
-void put(Tensor& W, const Tensor& b, int r0, int c0) {
-  for (int i = 0; i < b.dim(0); ++i)
-    for (int j = 0; j < b.dim(1); ++j) W.at(r0 + i, c0 + j) = b.at(i, j);
+
+// M with all but its k largest-magnitude entries zeroed (ties: lower index kept).
+MatD keep_largest(const MatD& M, int64_t k) {
+  const int64_t n = M.size();
+  MatD out = MatD::Zero(M.rows(), M.cols());
+  k = std::clamp<int64_t>(k, 0, n);
+  std::vector<int64_t> idx(n);  // [numel]
+  std::iota(idx.begin(), idx.end(), int64_t{0});
+  const double* p = M.data();
+  auto larger = [&](int64_t a, int64_t b) {
+    const double x = std::fabs(p[a]), y = std::fabs(p[b]);
+    return x != y ? x > y : a < b;
+  };
+  if (k > 0 && k < n) std::nth_element(idx.begin(), idx.begin() + k, idx.end(), larger);
+  for (int64_t i = 0; i < k; ++i) out.data()[idx[i]] = p[idx[i]];
+  return out;
+}
+
+Tensor to_tensor(const MatD& R) {
+  Tensor out({R.rows(), R.cols()});
+  for (int64_t i = 0; i < R.size(); ++i) out.data[i] = float(R.data()[i]);
+  return out;
+}
+
+// The matrices a spec compresses in one layer, in block order.
+std::vector<Tensor LayerWeights::*> chosen(const CompressSpec& sp) {
+  std::vector<Tensor LayerWeights::*> m;
+  if (sp.q) m.push_back(&LayerWeights::wq);
+  if (sp.k) m.push_back(&LayerWeights::wk);
+  if (sp.v) m.push_back(&LayerWeights::wv);
+  if (sp.o) m.push_back(&LayerWeights::wo);
+  if (sp.mlp) m.insert(m.end(), {&LayerWeights::w_gate, &LayerWeights::w_up, &LayerWeights::w_down});
+  return m;
+}
+
+Tensor apply(const Tensor& W, const CompressSpec& sp) {
+  const int m = int(W.dim(0)), n = int(W.dim(1));
+  switch (sp.kind) {
+    case CompressKind::Sparse: return sparse(W, sp.sparsity);
+    case CompressKind::Oats: return oats(W, sp.sparsity, sp.oats_rank_ratio, sp.oats_iters);
+    default: return lowrank(W, sp.rank >= 0 ? sp.rank : oats_rank(m, n, sp.sparsity, sp.ratio));
+  }
 }
 }  // namespace
 
 Tensor lowrank(const Tensor& W, int r) {
   const int m = int(W.dim(0)), n = int(W.dim(1));
-  r = std::clamp(r, 0, std::min(m, n));
-  MatD M = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(W.ptr(), m, n).cast<double>();
-  Eigen::BDCSVD<MatD> svd(M, Eigen::ComputeThinU | Eigen::ComputeThinV);
-  MatD R = svd.matrixU().leftCols(r) * svd.singularValues().head(r).asDiagonal() * svd.matrixV().leftCols(r).transpose();  // [m, n]
-  Tensor out({m, n});
-  for (int i = 0; i < m; ++i)
-    for (int j = 0; j < n; ++j) out.at(i, j) = float(R(i, j));
-  return out;
+  return to_tensor(lowrank_d(MapF(W.ptr(), m, n).cast<double>(), std::clamp(r, 0, std::min(m, n))));
 }
 
 Tensor sparse(const Tensor& W, float p) {
@@ -51,35 +81,47 @@ Tensor sparse(const Tensor& W, float p) {
   return out;
 }
 
+int64_t budget_params(int m, int n, float p) {
+  const int64_t mn = int64_t(m) * n;
+  return mn - std::min<int64_t>(mn, std::llround(std::clamp(p, 0.f, 1.f) * double(mn)));
+}
+
 int oats_rank(int m, int n, float p, float ratio) {
-  double r = double(ratio) * (1.0 - p) * double(m) * n / double(m + n);
+  const double r = double(ratio) * double(budget_params(m, n, p)) / double(m + n);
   return std::clamp(int(std::floor(r + 1e-9)), 0, std::min(m, n));
 }
 
-int compress_blocks_per_layer(const ModelConfig& c, const CompressSpec& sp) {
-  const int H = c.n_heads, hkv = c.n_kv_heads > 0 ? c.n_kv_heads : H;
-  return (sp.q ? H : 0) + (sp.k ? hkv : 0) + (sp.v ? hkv : 0) + (sp.o ? H : 0);
+Tensor oats(const Tensor& W, float p, float rank_ratio, int iters) {
+  const int m = int(W.dim(0)), n = int(W.dim(1));
+  const int r = oats_rank(m, n, p, rank_ratio);
+  const int64_t k = std::max<int64_t>(0, budget_params(m, n, p) - int64_t(r) * (m + n));
+  const MatD Wd = MapF(W.ptr(), m, n).cast<double>();
+  MatD S = MatD::Zero(m, n), L = MatD::Zero(m, n);
+  for (int it = 0; it < std::max(1, iters); ++it) {
+    L = lowrank_d(Wd - S, r);
+    S = keep_largest(Wd - L, k);
+  }
+  return to_tensor(S + L);
 }
 
+const char* compress_kind_name(CompressKind k) {
+  switch (k) {
+    case CompressKind::Sparse: return "magnitude pruning";
+    case CompressKind::Oats: return "OATS";
+    default: return "low rank";
+  }
+}
+
+int compress_blocks_per_layer(const ModelConfig&, const CompressSpec& sp) { return int(chosen(sp).size()); }
+
 void compress_block(Model& out, const Model& model, const CompressSpec& sp, int index) {
-  const ModelConfig& c = model.config;
-  const int dh = c.d_head, d = c.d_model, H = c.n_heads;
-  const int hkv = c.n_kv_heads > 0 ? c.n_kv_heads : H;
-  const int per = compress_blocks_per_layer(c, sp);
-  if (per == 0 || index < 0 || index >= per * c.n_layers) return;
-  const int r = sp.rank >= 0 ? sp.rank : oats_rank(dh, d, sp.sparsity, sp.ratio);
-  auto apply = [&](const Tensor& b) { return sp.kind == CompressKind::LowRank ? lowrank(b, r) : sparse(b, sp.sparsity); };
+  const auto mats = chosen(sp);
+  const int per = int(mats.size());
+  if (per == 0 || index < 0 || index >= per * model.config.n_layers) return;
   const LayerWeights& src = model.weights.layers[index / per];
-  LayerWeights& w = out.weights.layers[index / per];
-  int b = index % per;
-  // Block order within a layer: W_Q heads, W_K groups, W_V groups, W_O heads.
-  if (sp.q && b < H) return put(w.wq, apply(block(src.wq, b * dh, 0, dh, d)), b * dh, 0);
-  if (sp.q) b -= H;
-  if (sp.k && b < hkv) return put(w.wk, apply(block(src.wk, b * dh, 0, dh, d)), b * dh, 0);
-  if (sp.k) b -= hkv;
-  if (sp.v && b < hkv) return put(w.wv, apply(block(src.wv, b * dh, 0, dh, d)), b * dh, 0);
-  if (sp.v) b -= hkv;
-  put(w.wo, apply(block(src.wo, 0, b * dh, d, dh)), 0, b * dh);
+  const Tensor& W = src.*mats[index % per];
+  if (W.rank() != 2) return;  // a matrix the family lacks (e.g. the gate of an ungated MLP)
+  out.weights.layers[index / per].*mats[index % per] = apply(W, sp);
 }
 
 Model compress(const Model& model, const CompressSpec& sp) {
@@ -137,20 +179,25 @@ Expected<CompressionReport> compare_compression(Backend& backend, const Model& b
       }
     }
   }
-  count_compressed_params(rep, base.config, sp);
+  count_compressed_params(rep, base, sp);
   return rep;
 }
 
-void count_compressed_params(CompressionReport& rep, const ModelConfig& c, const CompressSpec& sp) {
-  const int dh = c.d_head, d = c.d_model;
-  const int blocks = c.n_layers * compress_blocks_per_layer(c, sp);
-  rep.params_total = int64_t(blocks) * dh * d;
-  if (sp.kind == CompressKind::LowRank) {
-    const int r = sp.rank >= 0 ? sp.rank : oats_rank(dh, d, sp.sparsity, sp.ratio);
-    rep.params_kept = int64_t(blocks) * r * (dh + d);
-  } else {
-    rep.params_kept = rep.params_total - int64_t(blocks) * std::llround(double(sp.sparsity) * dh * d);
-  }
+void count_compressed_params(CompressionReport& rep, const Model& model, const CompressSpec& sp) {
+  rep.params_total = rep.params_kept = 0;
+  for (const LayerWeights& w : model.weights.layers)
+    for (Tensor LayerWeights::*mat : chosen(sp)) {
+      const Tensor& W = w.*mat;
+      if (W.rank() != 2) continue;
+      const int m = int(W.dim(0)), n = int(W.dim(1));
+      rep.params_total += int64_t(m) * n;
+      if (sp.kind == CompressKind::LowRank) {
+        const int r = sp.rank >= 0 ? std::clamp(sp.rank, 0, std::min(m, n)) : oats_rank(m, n, sp.sparsity, sp.ratio);
+        rep.params_kept += int64_t(r) * (m + n);
+      } else {
+        rep.params_kept += budget_params(m, n, sp.sparsity);  // OATS: r (m + n) + k = B exactly
+      }
+    }
 }
 
 }  // namespace ss

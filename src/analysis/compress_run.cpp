@@ -13,7 +13,7 @@ CompressionRun::CompressionRun(const Model& base, const CompressSpec& spec, std:
   rep_.n_layers = L, rep_.n_heads = H;
   rep_.sink0_before.assign(size_t(L) * H, 0.f), rep_.sink0_after.assign(size_t(L) * H, 0.f);
   rep_.share_before.assign(L, 0.f), rep_.share_after.assign(L, 0.f);
-  count_compressed_params(rep_, base.config, spec);
+  count_compressed_params(rep_, base, spec);
   blocks_ = compress_blocks_per_layer(base.config, spec) * L;
   for (const auto& w : windows_) total_tokens_ += int64_t(w.size());
   // What compare_compression() analyses: patterns and logits only.
@@ -72,10 +72,11 @@ bool CompressionRun::unit() {
     const Tensor* A = (*taps)->get(l, "attn_pattern");  // [H, T, T]
     if (!A) continue;
     const int T = int(A->dim(1));
+    const float u0 = T > 0 ? uniform_scores(T)[0] : 0.f;
     int with0 = 0;
     for (int h = 0; h < H; ++h) {
       const float sc0 = T > 0 ? sink_scores(A->ptr() + size_t(h) * T * T, T)[0] : 0.f;
-      if (T > 0 && sc0 > st_.sink_eps) ++with0;
+      if (T > 0 && is_sink(sc0, u0, 0, T, st_, st_.sink1_eps)) ++with0;  // the Sink_1 share's rule
       s0[l * H + h] += sc0 / nw;
     }
     sh[l] += (H ? float(with0) / H : 0.f) / nw;

@@ -33,6 +33,13 @@ Tensor head_out_rows(const Model& model, const Taps& taps, int layer, int head, 
 // The sink head's PCA (HeadDetail) from its outputs [T, d].
 HeadDetail head_pca(const Tensor& rows, int layer, int head);
 
+// Appends the sinks of head (layer, head) by is_sink(), given its sink_score
+// [T] and uniform_scores(T), with score, uniform_score and kind filled in (the
+// caller adds catch and tag). Returns whether key 0 is a sink at sink1_eps
+// (the Sink_1 share's count).
+bool append_head_sinks(int layer, int head, const float* score, const std::vector<float>& uniform, int T,
+                       const AnalysisSettings& st, const std::vector<std::string>* texts, std::vector<Sink>& out);
+
 inline float cosine(const float* a, const float* b, int n) {
   double ab = 0, aa = 0, bb = 0;
   for (int i = 0; i < n; ++i) ab += double(a[i]) * b[i], aa += double(a[i]) * a[i], bb += double(b[i]) * b[i];

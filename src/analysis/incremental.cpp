@@ -9,6 +9,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <tuple>
 
 #include "analysis/detail.h"
 
@@ -264,12 +265,14 @@ void IncrementalAnalysis::fill_tag(const Model& model, const Taps& taps, Sink& s
   s.tag = tr.tag;
   s.tag_norm = tr.norm;
   const int d = c.d_model;
-  // Only the rows not aligned yet: an edit at the end adds one or two.
-  const Tensor ho = head_out_rows(model, taps, s.layer, s.head, int(tr.alignment.size()));  // [T, d]
+  // Only the rows not aligned yet (an edit at the end adds one or two); rows
+  // before the sink are never aligned: tr.alignment[i - key] is query i's.
+  const int from = s.key + int(tr.alignment.size());
+  const Tensor ho = head_out_rows(model, taps, s.layer, s.head, from);  // [T, d]
   if (ho.rank() == 2) {
     const int T = int(ho.dim(0));
-    for (int i = int(tr.alignment.size()); i < T; ++i) tr.alignment.push_back(cosine(ho.ptr() + size_t(i) * d, tr.tag.data(), d));
-    s.tag_alignment.assign(tr.alignment.begin(), tr.alignment.begin() + T);
+    for (int i = from; i < T; ++i) tr.alignment.push_back(cosine(ho.ptr() + size_t(i) * d, tr.tag.data(), d));
+    s.tag_alignment.assign(tr.alignment.begin(), tr.alignment.begin() + std::max(0, T - s.key));
   }
   if (s.tag_norm <= 0) return;
   for (int l = s.layer; l < c.n_layers; ++l) {
@@ -321,7 +324,8 @@ const Analysis& IncrementalAnalysis::update(const Model& model, const Taps& taps
       continue;
     }
     TagRows& tr = it->second;
-    if (tr.alignment.size() > size_t(p)) tr.alignment.resize(p);
+    const size_t key = size_t(std::get<2>(it->first));
+    if (key + tr.alignment.size() > size_t(p)) tr.alignment.resize(size_t(p) - key);
     for (auto& pr : tr.proj)
       if (pr.size() > size_t(p)) pr.resize(p);
     ++it;
@@ -332,6 +336,7 @@ const Analysis& IncrementalAnalysis::update(const Model& model, const Taps& taps
   an.n_layers = L, an.n_heads = H, an.T = T;
   an.sink_score.assign(size_t(L) * H * T, 0.f);  // [L][H][T]
   an.sink1_share_per_layer.assign(L, 0.f);
+  const std::vector<float> uniform = uniform_scores(T);  // [T]
   int with_sink0 = 0;
   for (int l = 0; l < L; ++l) {
     const Tensor* A = layer_tap(taps, l, "attn_pattern");  // [H, T, T]
@@ -345,18 +350,14 @@ const Analysis& IncrementalAnalysis::update(const Model& model, const Taps& taps
       update_head(hr, A->ptr() + size_t(h) * T * T, T, p, st.catch_tau);
       float* sc = an.sink_score.data() + (size_t(l) * H + h) * T;  // [T]
       for (int k = 0; k < T; ++k) sc[k] = float(hr.col[k] / double(T - k));
-      if (T > 0 && sc[0] > st.sink_eps) ++layer_sink0;
-      for (int k = 0; k < T; ++k) {
-        if (!(sc[k] > st.sink_eps)) continue;
-        Sink s;
-        s.layer = l, s.head = h, s.key = k, s.score = sc[k];
-        s.kind = classify_sink(k, texts && size_t(k) < texts->size() ? &(*texts)[k] : nullptr);
-        for (int i = k; i < T; ++i)
-          if (std::binary_search(hr.keys[i].begin(), hr.keys[i].end(), k)) s.caught.push_back(i);
-        auto [b, e] = longest_run(s.caught);
-        s.span_begin = b, s.span_end = e;
+      const size_t first = an.sinks.size();
+      layer_sink0 += append_head_sinks(l, h, sc, uniform, T, st, texts, an.sinks);
+      for (size_t n = first; n < an.sinks.size(); ++n) {
+        Sink& s = an.sinks[n];
+        for (int i = s.key; i < T; ++i)
+          if (std::binary_search(hr.keys[i].begin(), hr.keys[i].end(), s.key)) s.caught.push_back(i);
+        std::tie(s.span_begin, s.span_end) = longest_run(s.caught);
         if (scope.covers(l, h)) fill_tag(model, taps, s, p);
-        an.sinks.push_back(std::move(s));
       }
     }
     an.sink1_share_per_layer[l] = H ? float(layer_sink0) / H : 0.f;

@@ -93,7 +93,7 @@ class IncrementalAnalysis {
   struct TagRows {
     std::vector<float> tag;                  // [d]  v_key W_O^h
     float norm = 0;
-    std::vector<float> alignment;            // [rows] cos(head_out[h, i], tag)
+    std::vector<float> alignment;            // [rows - key] cos(head_out[h, i], tag) for i >= key
     std::vector<std::vector<double>> proj;   // [L - layer][rows] resid_post_l[i] . tag / |tag|
   };
 

@@ -2,6 +2,7 @@
 // analysis.h, struct Release).
 #include <Eigen/Dense>
 #include <cmath>
+#include <vector>
 
 #include "analysis/detail.h"
 
@@ -9,19 +10,15 @@ namespace ss {
 namespace {
 using analysis_detail::kv_group;
 using analysis_detail::layer_tap;
-using MatF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+// Double: q . k of a later head can cancel to 1e-3 of its terms (docs/metrics.md asks for float64 sums).
+using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-bool has_rope(const ModelConfig& c) {
-  return c.rotary && c.family != Family::Averaging && c.family != Family::GPT2;
-}
-
-// HF "rotate_half" RoPE on the first `rot` dims of x (Llama, NeoX), at `pos`.
-void rope_inplace(float* x, int rot, int pos, float theta) {
-  const int half = rot / 2;
+// HF "rotate_half" RoPE on the first 2 * freq.size() dims of x, at `pos`.
+void rope_inplace(float* x, const std::vector<float>& freq, int pos) {
+  const int half = int(freq.size());
   for (int c = 0; c < half; ++c) {
-    const double inv_freq = std::pow(double(theta), -2.0 * c / rot);
     // float angle like torch (positions * inv_freq in float32) keeps parity at 1e-4
-    const float ang = float(pos) * float(inv_freq);
+    const float ang = float(pos) * freq[c];
     const float cs = std::cos(ang), sn = std::sin(ang);
     const float a = x[c], b = x[c + half];
     x[c] = a * cs - b * sn;
@@ -34,7 +31,10 @@ void analyze_release(const Model& model, const Taps& taps, const AnalysisSetting
   const ModelConfig& c = model.config;
   sink.release.clear();
   sink.has_release = true;
-  const std::vector<int>& C = sink.caught;  // ascending
+  // C: the catch span without the sink (docs/metrics.md, "Release"), ascending.
+  const auto [cb, ce] = caught_after(sink);
+  std::vector<int> C(size_t(ce - cb));
+  for (int i = cb; i < ce; ++i) C[size_t(i - cb)] = i;
   const int n = int(C.size());
   const int d = c.d_model, dh = c.d_head, H = c.n_heads;
   std::vector<float> unit(d, 0.f);  // [d]  t^
@@ -52,7 +52,7 @@ void analyze_release(const Model& model, const Taps& taps, const AnalysisSetting
     const int hkv = k ? int(k->dim(1)) : 1;
 
     // Tag keys of the caught tokens, per kv group: Ktag[g] [n, dh].
-    std::vector<MatF> Ktag, Kc;
+    std::vector<MatD> Ktag, Kc;
     if (scores) {
       std::vector<float> a(n), inv_norm(n);  // [n]  a_i = x_i . t^, 1 / (norm's scale of x_i)
       const bool ln = !w.ln1_w.data.empty(), layer_norm = ln && c.norm == NormKind::LayerNorm;
@@ -73,7 +73,7 @@ void analyze_release(const Model& model, const Taps& taps, const AnalysisSetting
       }
       if (ln)
         for (int j = 0; j < d; ++j) u[j] *= w.ln1_w.data[j];
-      const int rot = c.rotary_dim > 0 ? c.rotary_dim : dh;
+      const std::vector<float> freq = rope_frequencies(c);  // [rot / 2]
       for (int g = 0; g < hkv; ++g) {
         std::vector<float> kappa(dh, 0.f);  // [dh]  W_K^g u
         for (int e = 0; e < dh; ++e) {
@@ -82,12 +82,12 @@ void analyze_release(const Model& model, const Taps& taps, const AnalysisSetting
           for (int j = 0; j < d; ++j) acc += double(row[j]) * u[j];
           kappa[e] = float(acc);
         }
-        MatF kt(n, dh), kc(n, dh);  // [n, dh]
+        MatD kt(n, dh), kc(n, dh);  // [n, dh]
         for (int r = 0; r < n; ++r) {
           std::vector<float> ki(kappa);
-          if (has_rope(c)) rope_inplace(ki.data(), rot, C[r], c.rope_theta);
+          if (uses_rope(c)) rope_inplace(ki.data(), freq, C[r]);
           for (int e = 0; e < dh; ++e) {
-            kt(r, e) = ki[e] * a[r] * inv_norm[r];
+            kt(r, e) = double(ki[e]) * a[r] * inv_norm[r];
             kc(r, e) = k->data[(size_t(C[r]) * hkv + g) * dh + e];
           }
         }
@@ -100,26 +100,30 @@ void analyze_release(const Model& model, const Taps& taps, const AnalysisSetting
       Release r;
       r.layer = lp, r.head = h;
       const float* Ah = A->ptr() + size_t(h) * T * T;  // [T, T]
+      // Every query from the span's start on: mass on C against the head's
+      // non-sink attention spread uniformly over the j non-sink keys it sees.
       double mass = 0, uni = 0;
-      for (int ja = 0; ja < n; ++ja) {
-        const int j = C[ja];
+      int queries = 0;
+      for (int j = n ? C[0] : T, seen = 0; j < T; ++j) {
         double m = 0;
-        for (int ib = 0; ib <= ja; ++ib) m += Ah[size_t(j) * T + C[ib]];
+        for (; seen < n && C[seen] <= j; ++seen) {}
+        for (int ib = 0; ib < seen; ++ib) m += Ah[size_t(j) * T + C[ib]];
         mass += m;
-        uni += double(ja + 1) / double(j + 1);  // caught tokens at or before j, over j + 1 visible
+        uni += (1.0 - double(Ah[size_t(j) * T + sink.key])) * double(seen) / double(j);
+        ++queries;
       }
-      if (n > 0) {
-        r.mass_caught = float(mass / n);
-        r.uniform_caught = float(uni / n);
+      if (queries > 0) {
+        r.mass_caught = float(mass / queries);
+        r.uniform_caught = float(uni / queries);
         r.lift = uni > 0 ? float(mass / uni) : 0.f;
       }
       if (scores) {
         const int g = kv_group(c, h);
-        MatF Qc(n, dh);  // [n, dh]
+        MatD Qc(n, dh);  // [n, dh]
         for (int ra = 0; ra < n; ++ra)
           for (int e = 0; e < dh; ++e) Qc(ra, e) = q->data[(size_t(C[ra]) * H + h) * dh + e];
-        MatF S = Qc * Kc[g].transpose();     // [n, n]  q_j . k_i
-        MatF St = Qc * Ktag[g].transpose();  // [n, n]  q_j . k_i^tag
+        MatD S = Qc * Kc[g].transpose();     // [n, n]  q_j . k_i
+        MatD St = Qc * Ktag[g].transpose();  // [n, n]  q_j . k_i^tag
         double num = 0, den = 0;
         for (int ja = 0; ja < n; ++ja)
           for (int ib = 0; ib <= ja; ++ib) {

@@ -10,9 +10,11 @@ nlohmann::json to_json(const Analysis& an, const AnalysisSettings& st) {
   using J = nlohmann::json;
   J j;
   j["T"] = an.T, j["n_layers"] = an.n_layers, j["n_heads"] = an.n_heads;
-  j["settings"] = {{"sink_eps", st.sink_eps}, {"catch_tau", st.catch_tau}, {"massive_abs", st.massive_abs},
+  j["settings"] = {{"sink_eps", st.sink_eps},       {"sink_min_queries", st.sink_min_queries},
+                   {"sink_uniform_factor", st.sink_uniform_factor}, {"sink1_eps", st.sink1_eps},
+                   {"catch_tau", st.catch_tau},     {"massive_abs", st.massive_abs},
                    {"massive_rel", st.massive_rel}, {"top_k", st.top_k}};
-  j["sink_share_per_layer"] = an.sink1_share_per_layer;
+  j["sink1_share_per_layer"] = an.sink1_share_per_layer;
   j["sink1_share"] = an.sink1_share;
   J grid = J::array();
   for (int l = 0; l < an.n_layers; ++l) {
@@ -25,9 +27,10 @@ nlohmann::json to_json(const Analysis& an, const AnalysisSettings& st) {
   j["sink_score"] = grid;
   J sinks = J::array(), tags = J::array(), rel = J::array(), mass = J::array();
   for (const Sink& s : an.sinks) {
+    const auto [ab, ae] = caught_after(s);
     sinks.push_back({{"layer", s.layer}, {"head", s.head}, {"key", s.key}, {"score", s.score},
-                     {"kind", sink_kind_name(s.kind)}, {"catch_span", {s.span_begin, s.span_end}},
-                     {"caught", s.caught}});
+                     {"uniform_score", s.uniform_score}, {"kind", sink_kind_name(s.kind)},
+                     {"catch_span", {s.span_begin, s.span_end}}, {"caught_after", {ab, ae}}, {"caught", s.caught}});
     if (!s.tag.empty()) {
       J t = {{"layer", s.layer}, {"head", s.head}, {"key", s.key}, {"tag_norm", s.tag_norm}, {"tag", s.tag},
              {"tag_alignment", s.tag_alignment}, {"tag_projection", s.tag_projection},
@@ -40,9 +43,10 @@ nlohmann::json to_json(const Analysis& an, const AnalysisSettings& st) {
                      {"head", r.head}, {"mass_caught", r.mass_caught}, {"uniform_caught", r.uniform_caught},
                      {"lift", r.lift}, {"tag_score_share", r.tag_score_share}});
   }
-  J med = J::array();
+  J med = J::array(), mx = J::array();
   for (const LayerMassive& lm : an.massive) {
     med.push_back(lm.median_abs);
+    mx.push_back(lm.max_abs);
     std::set<std::pair<int, int>> seen;
     std::set<std::pair<int, int>> over;
     for (const MassiveEntry& e : lm.over_threshold) over.insert({e.token, e.dim});
@@ -55,7 +59,7 @@ nlohmann::json to_json(const Analysis& an, const AnalysisSettings& st) {
     for (const MassiveEntry& e : lm.over_threshold) add(e);
     for (const MassiveEntry& e : lm.top) add(e);
   }
-  j["sinks"] = sinks, j["tags"] = tags, j["release"] = rel, j["massive"] = mass, j["median_abs"] = med;
+  j["sinks"] = sinks, j["tags"] = tags, j["release"] = rel, j["massive"] = mass, j["median_abs"] = med, j["max_abs"] = mx;
   return j;
 }
 
@@ -67,12 +71,13 @@ std::string to_csv(const Analysis& an) {
     auto f = [&](int x) { return x < 0 ? std::string() : std::to_string(x); };
     o << sec << ',' << f(l) << ',' << f(h) << ',' << f(k) << ',' << f(t) << ',' << f(d) << ',' << name << ',' << v << '\n';
   };
-  for (int l = 0; l < an.n_layers; ++l) row("sink_share", l, -1, -1, -1, -1, "sink_share", an.sink1_share_per_layer[l]);
+  for (int l = 0; l < an.n_layers; ++l) row("sink1_share", l, -1, -1, -1, -1, "sink1_share", an.sink1_share_per_layer[l]);
   for (int l = 0; l < an.n_layers; ++l)
     for (int h = 0; h < an.n_heads; ++h)
       if (an.T > 0) row("sink_score", l, h, 0, -1, -1, "sink_score", an.score(l, h, 0));
   for (const Sink& s : an.sinks) {
     row("sink", s.layer, s.head, s.key, -1, -1, sink_kind_name(s.kind), s.score);
+    row("uniform_score", s.layer, s.head, s.key, -1, -1, "uniform_score", s.uniform_score);
     row("catch_span", s.layer, s.head, s.key, s.span_begin, -1, "begin", s.span_begin);
     row("catch_span", s.layer, s.head, s.key, s.span_end, -1, "end", s.span_end);
     row("catch_span", s.layer, s.head, s.key, -1, -1, "n_caught", double(s.caught.size()));
@@ -88,6 +93,7 @@ std::string to_csv(const Analysis& an) {
       std::string tagname = "@" + std::to_string(s.layer) + "." + std::to_string(s.head);
       row("release", r.layer, r.head, s.key, -1, -1, ("lift" + tagname).c_str(), r.lift);
       row("release", r.layer, r.head, s.key, -1, -1, ("mass_caught" + tagname).c_str(), r.mass_caught);
+      row("release", r.layer, r.head, s.key, -1, -1, ("uniform_caught" + tagname).c_str(), r.uniform_caught);
       row("release", r.layer, r.head, s.key, -1, -1, ("tag_score_share" + tagname).c_str(), r.tag_score_share);
     }
   }

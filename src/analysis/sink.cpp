@@ -1,8 +1,9 @@
 // sink_score, caught and catch_span: the "catch" half of the mechanism, read
 // straight off one head's attention pattern.
+#include <algorithm>
 #include <cctype>
 
-#include "analysis/analysis.h"
+#include "analysis/detail.h"
 
 namespace ss {
 
@@ -17,6 +18,31 @@ std::vector<float> sink_scores(const float* A, int T) {
   std::vector<float> score(T);  // [T]
   for (int k = 0; k < T; ++k) score[k] = float(col[k] / double(T - k));
   return score;
+}
+
+std::vector<float> uniform_scores(int T) {
+  // Suffix sums of 1 / (i + 1), in double from the last query down.
+  std::vector<float> u(std::max(T, 0));  // [T]
+  double tail = 0;
+  for (int k = T - 1; k >= 0; --k) {
+    tail += 1.0 / double(k + 1);
+    u[k] = float(tail / double(T - k));
+  }
+  return u;
+}
+
+bool is_sink(float score, float uniform, int k, int T, const AnalysisSettings& st, float eps) {
+  if (eps < 0) eps = st.sink_eps;
+  return T - k >= st.sink_min_queries && score > eps && score >= st.sink_uniform_factor * uniform;
+}
+
+std::vector<SinkMapCell> sink_map(const Analysis& an) {
+  std::vector<SinkMapCell> cells(size_t(an.n_layers) * an.n_heads);  // [L * H]
+  for (const Sink& s : an.sinks) {
+    SinkMapCell& c = cells[size_t(s.layer) * an.n_heads + s.head];
+    if (c.key < 0 || s.score > c.score) c = {s.score, s.key};
+  }
+  return cells;
 }
 
 std::vector<int> caught_queries(const float* A, int T, int s, float tau) {
@@ -65,4 +91,19 @@ SinkKind classify_sink(int key, const std::string* text) {
   return any ? SinkKind::Punctuation : SinkKind::Other;
 }
 
+namespace analysis_detail {
+
+bool append_head_sinks(int layer, int head, const float* score, const std::vector<float>& uniform, int T,
+                       const AnalysisSettings& st, const std::vector<std::string>* texts, std::vector<Sink>& out) {
+  for (int k = 0; k < T; ++k) {
+    if (!is_sink(score[k], uniform[k], k, T, st)) continue;
+    Sink s;
+    s.layer = layer, s.head = head, s.key = k, s.score = score[k], s.uniform_score = uniform[k];
+    s.kind = classify_sink(k, texts && size_t(k) < texts->size() ? &(*texts)[k] : nullptr);
+    out.push_back(std::move(s));
+  }
+  return T > 0 && is_sink(score[0], uniform[0], 0, T, st, st.sink1_eps);
+}
+
+}  // namespace analysis_detail
 }  // namespace ss

@@ -18,9 +18,10 @@ struct Selection {
   int token = -1;     // hovered/selected token, -1 = none
 };
 
-// Defaults follow ../shared/paper.md.
+// Defaults and meaning: docs/metrics.md ("Settings and their defaults").
 struct Settings {
-  float sink_eps = 0.2f;      // a head has a sink at k when sink_score(k) > sink_eps
+  float sink_eps = 0.2f;      // a sink needs sink_score(k) > sink_eps (and the rest of is_sink())
+  int sink_min_queries = 4;   // ... and at least this many queries that see it
   float catch_tau = 0.5f;     // query i is caught by s when A[i, s] >= catch_tau
   float massive_abs = 100.0f; // massive activation: |h| > massive_abs ...
   float massive_rel = 1000.0f;//   ... and > massive_rel * median |h|
@@ -29,12 +30,13 @@ struct Settings {
 };
 
 struct AppState {
-  // The demo LM's default prompt (models/demo-lm/default_prompt.txt): BOS
-  // sinks in every layer, and head L6H2 catches the whole quoted clause on its
-  // opening quote (18 tokens at 0.79-1.00 attention; MODEL.md).
+  // The demo LM's default prompt, byte for byte models/demo-lm/default_prompt.txt
+  // (its trailing newline too; a unit test compares them): BOS sinks in every
+  // layer, and one head catches the whole quoted clause on its opening quote
+  // (MODEL.md, "Default prompt").
   std::string prompt =
       "She opened the door.\n\"I have been waiting for you in this cold room for more than an hour,\" said her "
-      "mother.\nShe sat down by the fire and said nothing.";
+      "mother.\nShe sat down by the fire and said nothing.\n";
   uint64_t prompt_version = 1;      // bumped on every edit; the session compares it
   std::string model_name = "demo-lm";
   std::shared_ptr<const LoadedModel> model;  // null until a model is loaded

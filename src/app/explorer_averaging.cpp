@@ -200,7 +200,7 @@ AveragingLab& averaging_lab(const AppState& s, uint64_t seed) {
     start_loading();
   }
   AnalysisSettings st = analysis_settings(s);
-  uint64_t key = std::hash<float>{}(st.sink_eps) * 31 + std::hash<float>{}(st.catch_tau);
+  uint64_t key = (std::hash<float>{}(st.sink_eps) * 31 + std::hash<float>{}(st.catch_tau)) * 31 + uint64_t(st.sink_min_queries);
   if (key != g_settings_key) {
     g_settings_key = key;
     for (auto& r : g_lab.runs) r.ran = false;

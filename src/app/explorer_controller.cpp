@@ -1,5 +1,7 @@
 #include "app/explorer_controller.h"
 
+#include "analysis/report.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -57,8 +59,8 @@ Cache& cache() {
 }
 
 bool same(const AnalysisSettings& a, const AnalysisSettings& b) {
-  return a.sink_eps == b.sink_eps && a.catch_tau == b.catch_tau && a.massive_abs == b.massive_abs &&
-         a.massive_rel == b.massive_rel;
+  return a.sink_eps == b.sink_eps && a.sink_min_queries == b.sink_min_queries && a.catch_tau == b.catch_tau &&
+         a.massive_abs == b.massive_abs && a.massive_rel == b.massive_rel;
 }
 
 // loss and top-k next tokens from logits [T, V]; pattern of (layer, head).
@@ -273,6 +275,7 @@ const Sink* ExplorerView::sink() const { return head_sink(std::min(explorer_ui()
 AnalysisSettings analysis_settings(const AppState& s) {
   AnalysisSettings a;
   a.sink_eps = s.settings.sink_eps;
+  a.sink_min_queries = s.settings.sink_min_queries;
   a.catch_tau = s.settings.catch_tau;
   a.massive_abs = s.settings.massive_abs;
   a.massive_rel = s.settings.massive_rel;
@@ -431,7 +434,7 @@ CompressionView explorer_compression(AppState& s, double budget_ms) {
   if (!s.model) return out;
   const Model& m = s.model->model;
   const ModelConfig& mc = m.config;
-  out.rank = oats_rank(mc.d_head, mc.d_model, out.sparsity, out.ratio);
+  out.rank = oats_rank(mc.d_model, mc.d_model, out.sparsity, out.ratio);
   if (c.runs_model != &m || c.runs_version != m.weights.version || c.runs_hold != s.model) {
     c.runs.clear();
     c.runs_hold = s.model;
@@ -449,11 +452,11 @@ CompressionView explorer_compression(AppState& s, double budget_ms) {
   }
   const int ps = int(std::lround(out.sparsity * 100)), pr = int(std::lround(out.ratio * 100));
   double left = budget_ms;
-  for (int kind = 0; kind < 2; ++kind) {
+  for (int kind = 0; kind < 3; ++kind) {
     CompressSpec sp;
-    sp.kind = kind == 0 ? CompressKind::LowRank : CompressKind::Sparse;
+    sp.kind = kCompressKinds[kind];
     sp.rank = -1, sp.sparsity = out.sparsity, sp.ratio = out.ratio;
-    auto& run = c.runs[{kind, ps, kind == 0 ? pr : 0}];
+    auto& run = c.runs[{kind, ps, sp.kind == CompressKind::LowRank ? pr : 0}];
     // Two tokens per forward slice: a few ms each in wasm on demo-lm.
     if (!run) run = std::make_unique<CompressionRun>(m, sp, c.heldout, analysis_settings(s), 2);
     if (!run->done() && left > 0) {
@@ -470,48 +473,16 @@ CompressionView explorer_compression(AppState& s, double budget_ms) {
   return out;
 }
 
-std::string export_csv(const ExplorerView& v) {
-  const Analysis& a = full_analysis(v);
-  std::ostringstream os;
-  os << "layer,head,key,kind,sink_score,caught,span_begin,span_end,tag_norm,var_top1,var_top2,cos_top_pc_tag\n";
-  for (const Sink& s : a.sinks)
-    os << s.layer << ',' << s.head << ',' << s.key << ',' << sink_kind_name(s.kind) << ',' << s.score << ','
-       << s.caught.size() << ',' << s.span_begin << ',' << s.span_end << ',' << s.tag_norm << ','
-       << s.var_top1 << ',' << s.var_top2 << ',' << s.cos_top_pc_tag << '\n';
-  return os.str();
-}
+// One schema for the app and the CLI (analysis/report.h): the CLI's analyze
+// JSON, plus the prompt's tokens, ids and loss.
+std::string export_csv(const ExplorerView& v) { return to_csv(full_analysis(v)); }
 
 std::string export_json(const ExplorerView& v) {
-  const Analysis& a = full_analysis(v);
-  nlohmann::json j;
+  nlohmann::json j = to_json(full_analysis(v), analysis_settings(state()));
   j["tokens"] = *v.in.texts;
   j["ids"] = *v.in.ids;
-  j["n_layers"] = v.L;
-  j["n_heads"] = v.H;
-  j["sink1_share"] = a.sink1_share;
-  j["sink1_share_per_layer"] = a.sink1_share_per_layer;
   j["loss"] = v.base.loss;
-  auto& sinks = j["sinks"] = nlohmann::json::array();
-  for (const Sink& s : a.sinks) {
-    nlohmann::json o;
-    o["layer"] = s.layer, o["head"] = s.head, o["key"] = s.key, o["kind"] = sink_kind_name(s.kind);
-    o["sink_score"] = s.score, o["caught"] = s.caught;
-    o["catch_span"] = {s.span_begin, s.span_end};
-    o["tag_norm"] = s.tag_norm;
-    if (s.has_variance) o["tag_variance"] = {{"top1", s.var_top1}, {"top2", s.var_top2}, {"cos_top_pc_tag", s.cos_top_pc_tag}};
-    o["tag_projection"] = s.tag_projection;
-    sinks.push_back(std::move(o));
-  }
-  auto& mass = j["massive_activations"] = nlohmann::json::array();
-  for (const LayerMassive& m : a.massive) {
-    nlohmann::json o;
-    o["median_abs"] = m.median_abs, o["max_abs"] = m.max_abs;
-    auto& top = o["top"] = nlohmann::json::array();
-    for (auto& e : m.top) top.push_back({{"token", e.token}, {"dim", e.dim}, {"value", e.value}, {"ratio_to_median", e.ratio_to_median}});
-    o["over_threshold"] = m.over_threshold.size();
-    mass.push_back(std::move(o));
-  }
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // a byte token is no UTF-8
 }
 
 }  // namespace ss::app

@@ -129,7 +129,7 @@ void update(AppState& s) {
   s.notice = truncate_to_context(t, context_limit(s.model->model.config), s.prompt.size());
   r->tokens.ids = std::move(t.ids);
   r->tokens.ranges = std::move(t.ranges);
-  for (int32_t id : r->tokens.ids) r->tokens.texts.push_back(s.model->tokenizer.token_text(id));
+  for (int32_t id : r->tokens.ids) r->tokens.texts.push_back(s.model->tokenizer.token_bytes(id));
   r->tokenize_ms = ms_since(t0);
 
   s.last_error.clear();

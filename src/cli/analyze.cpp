@@ -1,23 +1,31 @@
-// sinkscope-cli analyze: the catch/tag/release metrics as JSON or CSV.
+// sinkscope-cli analyze: the catch/tag/release metrics (docs/metrics.md) as
+// JSON or CSV.
 //   --prompt TEXT     tokenized (BOS prepended with --bos)
 //   --ids 1,2,3       analysed exactly as given
+//   --inputs x,x,...  averaging models: rows [T, input_width], row-major
 //   --text-file F     windows of --ctx tokens, each BOS + ctx-1 tokens of the
 //                     file (the way the model card reports); the shares and the
 //                     key-0 sink scores are averaged over windows, and every
 //                     window's sinks / tags / release / massive entries are
 //                     listed with a "window" field.
+//   --dump F          also writes the taps the metrics read and the weights
+//                     they use (F32 safetensors; one window only), so that an
+//                     independent implementation can recompute every metric
+//                     (training/independent_metrics.py).
 #include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <optional>
-#include <stdexcept>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "analysis/analysis.h"
+#include "analysis/compress.h"
 #include "analysis/report.h"
+#include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/dump.h"
 #include "core/file.h"
 #include "engine/engine.h"
 #include "model/loader.h"
@@ -30,86 +38,131 @@ int fail(const std::string& msg) {
   return 1;
 }
 
-int cmd_analyze(int argc, char** argv) {
-  std::string model_dir, prompt, ids_arg, text_file, format = "json";
+struct Options {
+  std::string model_dir, prompt, ids, inputs, text_file, dump, format = "json";
   int ctx = 64, max_windows = 32;
   bool bos = false, release_all = false;
   ss::AnalysisSettings st;
+};
+
+// Parses argv into `o`; returns an error message, or "" when the options are usable.
+std::string parse_options(int argc, char** argv, Options& o) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
       if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--model") model_dir = next();
-    else if (a == "--prompt") prompt = next();
-    else if (a == "--ids") ids_arg = next();
-    else if (a == "--text-file") text_file = next();
-    else if (a == "--ctx") ctx = std::stoi(next());
-    else if (a == "--max-windows") max_windows = std::stoi(next());
-    else if (a == "--eps") st.sink_eps = std::stof(next());
-    else if (a == "--tau") st.catch_tau = std::stof(next());
-    else if (a == "--top-k") st.top_k = std::stoi(next());
-    else if (a == "--massive-abs") st.massive_abs = std::stof(next());
-    else if (a == "--massive-rel") st.massive_rel = std::stof(next());
-    else if (a == "--release-all") release_all = true;
-    else if (a == "--bos") bos = true;
-    else if (a == "--format") format = next();
-    else return fail("unknown option " + a);
+    if (a == "--model") o.model_dir = next();
+    else if (a == "--prompt") o.prompt = next();
+    else if (a == "--ids") o.ids = next();
+    else if (a == "--inputs") o.inputs = next();
+    else if (a == "--text-file") o.text_file = next();
+    else if (a == "--dump") o.dump = next();
+    else if (a == "--ctx") o.ctx = std::stoi(next());
+    else if (a == "--max-windows") o.max_windows = std::stoi(next());
+    else if (a == "--eps") o.st.sink_eps = std::stof(next());
+    else if (a == "--min-queries") o.st.sink_min_queries = std::stoi(next());
+    else if (a == "--sink1-eps") o.st.sink1_eps = std::stof(next());
+    else if (a == "--tau") o.st.catch_tau = std::stof(next());
+    else if (a == "--top-k") o.st.top_k = std::stoi(next());
+    else if (a == "--massive-abs") o.st.massive_abs = std::stof(next());
+    else if (a == "--massive-rel") o.st.massive_rel = std::stof(next());
+    else if (a == "--release-all") o.release_all = true;
+    else if (a == "--bos") o.bos = true;
+    else if (a == "--format") o.format = next();
+    else return "unknown option " + a;
   }
-  if (release_all) st.release_max_sinks = -1;
-  if (model_dir.empty()) return fail("--model DIR is required");
-  if ((!prompt.empty()) + (!ids_arg.empty()) + (!text_file.empty()) != 1)
-    return fail("give exactly one of --prompt, --ids, --text-file");
-  if (format != "json" && format != "csv") return fail("--format must be json or csv");
-  if (ctx < 2) return fail("--ctx must be at least 2");
+  if (o.release_all) o.st.release_max_sinks = -1;
+  if (o.model_dir.empty()) return "--model DIR is required";
+  if ((!o.prompt.empty()) + (!o.ids.empty()) + (!o.text_file.empty()) + (!o.inputs.empty()) != 1)
+    return "give exactly one of --prompt, --ids, --inputs, --text-file";
+  if (o.format != "json" && o.format != "csv") return "--format must be json or csv";
+  if (o.ctx < 2) return "--ctx must be at least 2";
+  if (o.st.sink_min_queries < 1) return "--min-queries must be at least 1";
+  if (!o.dump.empty() && !o.text_file.empty()) return "--dump takes one window: use --prompt, --ids or --inputs";
+  return "";
+}
 
-  auto model = ss::load_model_dir(model_dir);
+// The token windows to analyse (one for --prompt / --ids, many for --text-file).
+ss::Expected<std::vector<std::vector<int32_t>>> make_windows(const Options& o, const ss::Model& model,
+                                                              const std::optional<ss::Tokenizer>& tok) {
+  const int32_t bos_id = tok && tok->bos_id() >= 0 ? tok->bos_id() : model.config.bos_token_id;
+  std::vector<std::vector<int32_t>> windows;
+  if (!o.ids.empty()) {
+    auto ids = ss::cli::parse_ids(o.ids);
+    if (!ids) return ids.error();
+    windows.push_back(std::move(*ids));
+  } else if (!o.prompt.empty()) {
+    std::vector<int32_t> ids = tok->encode(o.prompt, false).ids;
+    if (o.bos) {
+      if (bos_id < 0) return ss::make_error("--bos: this model has no BOS token");
+      ids.insert(ids.begin(), bos_id);
+    }
+    windows.push_back(std::move(ids));
+  } else {
+    auto text = ss::read_text_file(o.text_file);
+    if (!text) return text.error();
+    if (bos_id < 0) return ss::make_error("--text-file windows start with BOS, and this model has none");
+    std::vector<int32_t> all = tok->encode(*text, false).ids;
+    for (size_t b = 0; b + (o.ctx - 1) <= all.size() && int(windows.size()) < o.max_windows; b += o.ctx - 1) {
+      std::vector<int32_t> w{bos_id};
+      w.insert(w.end(), all.begin() + b, all.begin() + b + o.ctx - 1);
+      windows.push_back(std::move(w));
+    }
+    if (windows.empty()) return ss::make_error("the text file holds fewer than --ctx - 1 tokens");
+  }
+  for (auto& w : windows) {
+    if (w.empty()) return ss::make_error("no tokens to analyse");
+    for (int32_t id : w)
+      if (id < 0 || id >= model.config.vocab_size)
+        return ss::make_error("token id " + std::to_string(id) + " is outside the vocabulary");
+  }
+  return windows;
+}
+
+// Appends one window's JSON lists and CSV rows (with a "window" field / column).
+void add_window(const nlohmann::json& j, const std::string& c, size_t wi, nlohmann::json& out, std::string& csv) {
+  for (const char* key : {"sinks", "tags", "release", "massive"})
+    for (auto e : j[key]) e["window"] = wi, out[key].push_back(e);
+  std::stringstream cs(c);
+  std::string line;
+  std::getline(cs, line);
+  if (wi == 0) csv += "window," + line + "\n";
+  while (std::getline(cs, line)) csv += std::to_string(wi) + "," + line + "\n";
+}
+
+int cmd_analyze(int argc, char** argv) {
+  Options o;
+  if (std::string err = parse_options(argc, argv, o); !err.empty()) return fail(err);
+  auto model = ss::load_model_dir(o.model_dir);
   if (!model) return fail(model.error().message);
-  if (model->config.family == ss::Family::Averaging) return fail("averaging models take input vectors, not text; see train-averaging");
+  const bool averaging = model->config.family == ss::Family::Averaging;
+  if (averaging != !o.inputs.empty())
+    return fail(averaging ? "averaging models take input vectors (--inputs), not text or ids" : "--inputs is for averaging models");
 
   std::optional<ss::Tokenizer> tok;
-  {  // the tokenizer: needed for text, and for token kinds when present
-    auto text = ss::read_text_file(model_dir + "/tokenizer.json");
+  if (!averaging) {  // the tokenizer: needed for text, and for token kinds when present
+    auto text = ss::read_text_file(o.model_dir + "/tokenizer.json");
     if (text) {
       auto t = ss::Tokenizer::from_json(*text);
       if (!t) return fail(t.error().message);
       tok = std::move(*t);
-    } else if (ids_arg.empty()) {
+    } else if (o.ids.empty()) {
       return fail(text.error().message);
     }
   }
-  const int32_t bos_id = tok && tok->bos_id() >= 0 ? tok->bos_id() : model->config.bos_token_id;
-
   std::vector<std::vector<int32_t>> windows;
-  if (!ids_arg.empty()) {
-    std::vector<int32_t> ids;
-    std::stringstream s(ids_arg);
-    for (std::string p; std::getline(s, p, ',');) ids.push_back(std::stoi(p));
-    windows.push_back(ids);
-  } else if (!prompt.empty()) {
-    std::vector<int32_t> ids = tok->encode(prompt, false).ids;
-    if (bos) {
-      if (bos_id < 0) return fail("--bos: this model has no BOS token");
-      ids.insert(ids.begin(), bos_id);
-    }
-    windows.push_back(ids);
+  ss::Tensor inputs;  // [T, input_width] (averaging only)
+  if (averaging) {
+    auto parsed = ss::cli::parse_inputs(o.inputs, model->weights.tok_emb.dim(0));
+    if (!parsed) return fail(parsed.error().message);
+    inputs = std::move(*parsed);
+    windows.emplace_back();
   } else {
-    auto text = ss::read_text_file(text_file);
-    if (!text) return fail(text.error().message);
-    if (bos_id < 0) return fail("--text-file windows start with BOS, and this model has none");
-    std::vector<int32_t> all = tok->encode(*text, false).ids;
-    for (size_t b = 0; b + (ctx - 1) <= all.size() && int(windows.size()) < max_windows; b += ctx - 1) {
-      std::vector<int32_t> w{bos_id};
-      w.insert(w.end(), all.begin() + b, all.begin() + b + ctx - 1);
-      windows.push_back(std::move(w));
-    }
-    if (windows.empty()) return fail("the text file holds fewer than --ctx - 1 tokens");
-  }
-  for (auto& w : windows) {
-    if (w.empty()) return fail("no tokens to analyse");
-    for (int32_t id : w)
-      if (id < 0 || id >= model->config.vocab_size) return fail("token id " + std::to_string(id) + " is outside the vocabulary");
+    auto w = make_windows(o, *model, tok);
+    if (!w) return fail(w.error().message);
+    windows = std::move(*w);
   }
 
   ss::Engine engine;
@@ -119,50 +172,51 @@ int cmd_analyze(int argc, char** argv) {
   std::vector<double> share(L, 0.0), key0(size_t(L) * H, 0.0);
   double share_all = 0;
   for (size_t wi = 0; wi < windows.size(); ++wi) {
-    auto taps = engine.run(*model, windows[wi]);
+    auto taps = averaging ? engine.run_inputs(*model, inputs) : engine.run(*model, windows[wi]);
     if (!taps) return fail(taps.error().message);
     std::vector<std::string> texts;
     if (tok)
-      for (int32_t id : windows[wi]) texts.push_back(tok->token_text(id));
-    ss::Analysis an = ss::analyze(*model, **taps, st, tok ? &texts : nullptr);
+      for (int32_t id : windows[wi]) texts.push_back(tok->token_bytes(id));  // raw: a newline token is "\n"
+    ss::Analysis an = ss::analyze(*model, **taps, o.st, tok ? &texts : nullptr);
     for (int l = 0; l < L; ++l) {
       share[l] += an.sink1_share_per_layer[l] / windows.size();
       for (int h = 0; h < H; ++h) key0[l * H + h] += an.score(l, h, 0) / windows.size();
     }
     share_all += an.sink1_share / windows.size();
-    if (windows.size() == 1) {
-      out = ss::to_json(an, st);
-      out["ids"] = windows[0];
-      if (tok) out["tokens"] = texts;
-      csv = ss::to_csv(an);
-      break;
+    if (windows.size() > 1) {
+      add_window(ss::to_json(an, o.st), ss::to_csv(an), wi, out, csv);
+      continue;
     }
-    nlohmann::json j = ss::to_json(an, st);
-    for (const char* key : {"sinks", "tags", "release", "massive"})
-      for (auto& e : j[key]) e["window"] = wi, out[key].push_back(e);
-    std::string c = ss::to_csv(an);
-    std::stringstream cs(c);
-    std::string line;
-    std::getline(cs, line);
-    if (wi == 0) csv += "window," + line + "\n";
-    while (std::getline(cs, line)) csv += std::to_string(wi) + "," + line + "\n";
+    out = ss::to_json(an, o.st);
+    if (!averaging) {
+      out["ids"] = windows[0];
+      if (const ss::Tensor* logits = (*taps)->get("logits")) out["loss"] = ss::next_token_loss(*logits, windows[0]);
+    }
+    if (tok) out["tokens"] = texts;
+    if (an.T < o.st.sink_min_queries) out["note"] = an.T == 1 ? "no sinks: one token" : "no sinks: too few tokens";
+    csv = ss::to_csv(an);
+    if (!o.dump.empty())
+      if (auto r = ss::cli::write_dump(o.dump, *model, **taps, out); !r) return fail(r.error().message);
   }
   if (windows.size() > 1) {
     out["windows"] = windows.size();
-    out["ctx"] = ctx;
-    out["sink_share_per_layer"] = share;
+    out["ctx"] = o.ctx;
+    out["settings"] = ss::to_json(ss::Analysis{}, o.st)["settings"];
+    out["sink1_share_per_layer"] = share;
     out["sink1_share"] = share_all;
     nlohmann::json grid = nlohmann::json::array();
     for (int l = 0; l < L; ++l) grid.push_back(std::vector<double>(key0.begin() + l * H, key0.begin() + (l + 1) * H));
     out["sink_score_key0"] = grid;
   }
-  if (format == "json") std::cout << out.dump(1) << "\n";
+  // Token texts are raw bytes: a byte-level token need not be UTF-8 (shown as U+FFFD).
+  if (o.format == "json") std::cout << out.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   else std::cout << csv;
   return 0;
 }
 
 ss::cli::RegisterCommand reg("analyze", cmd_analyze,
-                             "analyze --model DIR (--prompt TEXT | --ids 1,2,3 | --text-file F) [--ctx 64] [--eps 0.2] "
-                             "[--tau 0.5] [--bos] [--release-all] [--format json|csv]");
+                             "analyze --model DIR (--prompt TEXT | --ids 1,2,3 | --inputs x,x,... | --text-file F) "
+                             "[--ctx 64] [--eps 0.2] [--min-queries 4] [--sink1-eps 0.3] [--tau 0.5] [--bos] "
+                             "[--release-all] [--dump F.safetensors] [--format json|csv]");
 
 }  // namespace

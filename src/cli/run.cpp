@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/args.h"
 #include "cli/commands.h"
 #include "core/file.h"
 #include "engine/backend.h"
@@ -24,6 +25,8 @@
 namespace {
 
 using namespace ss;
+using ss::cli::parse_ids;
+using ss::cli::parse_inputs;
 using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
@@ -83,44 +86,6 @@ void put_tensor(std::string& out, const Tensor& t, size_t dim, size_t& offset) {
     put_tensor(out, t, dim + 1, offset);
   }
   out += ']';
-}
-
-Expected<std::vector<int32_t>> parse_ids(const std::string& s) {
-  std::vector<int32_t> ids;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t j = s.find(',', i);
-    if (j == std::string::npos) j = s.size();
-    std::string tok = s.substr(i, j - i);
-    char* end = nullptr;
-    long v = std::strtol(tok.c_str(), &end, 10);
-    if (tok.empty() || *end != '\0' || v < 0 || v > (1l << 30)) return make_error("--ids: '" + tok + "' is not a token id");
-    ids.push_back(static_cast<int32_t>(v));
-    i = j + 1;
-  }
-  if (ids.empty()) return make_error("--ids: no ids given");
-  return ids;
-}
-
-// --inputs: comma-separated floats, row-major [T, width].
-Expected<Tensor> parse_inputs(const std::string& s, int64_t width) {
-  std::vector<float> v;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t j = s.find(',', i);
-    if (j == std::string::npos) j = s.size();
-    std::string tok = s.substr(i, j - i);
-    char* end = nullptr;
-    float x = std::strtof(tok.c_str(), &end);
-    if (tok.empty() || *end != '\0' || !std::isfinite(x)) return make_error("--inputs: '" + tok + "' is not a finite number");
-    v.push_back(x);
-    i = j + 1;
-  }
-  if (v.empty() || v.size() % width)
-    return make_error("--inputs: " + std::to_string(v.size()) + " numbers are not rows of the input width " + std::to_string(width));
-  Tensor t({static_cast<int64_t>(v.size()) / width, width});
-  t.data = std::move(v);
-  return t;
 }
 
 int run_main(int argc, char** argv) {

@@ -263,4 +263,16 @@ Expected<ModelConfig> parse_config(std::string_view text) {
   return out;
 }
 
+bool uses_rope(const ModelConfig& c) {
+  return c.rotary && c.family != Family::Averaging && c.family != Family::GPT2;
+}
+
+std::vector<float> rope_frequencies(const ModelConfig& c) {
+  const int rot = c.rotary_dim > 0 ? c.rotary_dim : c.d_head, half = rot / 2;
+  if (int(c.rope_inv_freq.size()) == half) return c.rope_inv_freq;
+  std::vector<float> f(half);  // [half]
+  for (int i = 0; i < half; ++i) f[i] = 1.0f / std::pow(c.rope_theta, float(2 * i) / float(rot));
+  return f;
+}
+
 }  // namespace ss

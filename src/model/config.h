@@ -52,4 +52,10 @@ struct ModelConfig {
 // Parses config.json text. Errors name the missing or invalid field.
 Expected<ModelConfig> parse_config(std::string_view json_text);
 
+// Whether q and k are rotated (RoPE), and its inverse frequencies
+// [rotary_dim / 2] exactly as the engine takes them: the explicit list when
+// given, else theta^(-2i / rotary_dim) computed in float like Hugging Face.
+bool uses_rope(const ModelConfig& c);
+std::vector<float> rope_frequencies(const ModelConfig& c);
+
 }  // namespace ss

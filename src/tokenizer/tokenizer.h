@@ -27,7 +27,8 @@ class Tokenizer {
   // made with errors="replace"); ranges still point at the input's bytes.
   Tokens encode(std::string_view text, bool add_bos) const;
   std::string decode(const std::vector<int32_t>& ids) const;  // as `tokenizers` decode, specials kept
-  std::string token_text(int32_t id) const;  // readable text of one token (for chips)
+  std::string token_bytes(int32_t id) const;  // the bytes one token spells (a newline token is "\n")
+  std::string token_text(int32_t id) const;   // token_bytes made printable: control and invalid bytes escaped
   int vocab_size() const;
   int32_t bos_id() const;  // -1 when none
   // GPT-2 style tokenizer.json files name no BOS; the model's config.json does

@@ -160,17 +160,19 @@ std::string Tokenizer::decode(const std::vector<int32_t>& ids) const {
   return out;
 }
 
-std::string Tokenizer::token_text(int32_t id) const {
+std::string Tokenizer::token_bytes(int32_t id) const {
   if (!impl_ || id < 0 || id >= vocab_size()) return {};
   const tok::Pipeline& p = impl_->p;
   const std::string& t = p.id_to_token[static_cast<size_t>(id)];
   for (const auto& a : p.added)
-    if (a.id == id) return escape(t);
+    if (a.id == id) return t;
   std::string bytes;
-  if (p.byte_level && byte_level_bytes(t, bytes)) return escape(bytes);
+  if (p.byte_level && byte_level_bytes(t, bytes)) return bytes;
   const int b = byte_token(t);
-  if (b >= 0) return escape(std::string(1, static_cast<char>(b)));
-  return escape(replace_str(t, "\xE2\x96\x81", " "));  // SentencePiece's ▁ shows as the space it is
+  if (b >= 0) return std::string(1, static_cast<char>(b));
+  return replace_str(t, "\xE2\x96\x81", " ");  // SentencePiece's ▁ is the space it stands for
 }
+
+std::string Tokenizer::token_text(int32_t id) const { return escape(token_bytes(id)); }
 
 }  // namespace ss

@@ -80,9 +80,13 @@ function assertMatchesAnalysis(s) {
   s.head.forEach(([key, b, e, n], i) => {
     assert.deepEqual([key, b, e, n], [mine[i].key, mine[i].catch_span[0], mine[i].catch_span[1], mine[i].caught.length]);
   });
-  if (mine.length && mine[0].tag_variance)
-    assert.ok(Math.abs(s.tagVariance - mine[0].tag_variance.top1) < 1e-5,
-              `tag variance ${s.tagVariance} = analysis ${mine[0].tag_variance.top1}`);
+  const tag = mine.length && s.json.tags.find((t) => t.layer === mine[0].layer && t.head === mine[0].head && t.key === mine[0].key);
+  if (tag && tag.var_top1 !== undefined)
+    assert.ok(Math.abs(s.tagVariance - tag.var_top1) < 1e-5, `tag variance ${s.tagVariance} = analysis ${tag.var_top1}`);
+  for (const o of js) {  // the significance rule holds for every listed sink
+    assert.ok(s.json.T - o.key >= s.json.settings.sink_min_queries, `sink at ${o.key} seen by enough queries`);
+    assert.ok(o.score >= 2 * o.uniform_score - 1e-6, `sink at ${o.key}: score ${o.score} >= 2 x uniform ${o.uniform_score}`);
+  }
 }
 
 test('typing a prompt changes sinks, caught spans and tag variance as the analysis says', async () => {
@@ -151,14 +155,15 @@ test('PNG export decodes and CSV parses', async () => {
   assert.ok(info.w > 200 && info.h > 200, `decoded ${info.w}x${info.h}`);
   assert.ok(info.colors > 20, `the image has content (${info.colors} colours sampled)`);
   const csv = (await api(page, 'ss_explorer_export_csv', 'string')).trim().split('\n').map((l) => l.split(','));
-  const header = csv[0];
-  assert.deepEqual(header.slice(0, 5), ['layer', 'head', 'key', 'kind', 'sink_score']);
-  assert.equal(csv.length - 1, await api(page, 'ss_explorer_sink_count'), 'one row per sink');
-  for (const row of csv.slice(1)) {
-    assert.equal(row.length, header.length);
-    const score = Number(row[4]);
-    assert.ok(score > 0 && score <= 1.0001, `sink_score ${row[4]} parses`);
-    assert.ok(['bos', 'punctuation', 'newline', 'other'].includes(row[3]));
+  const header = csv[0];  // the CLI's schema (analysis/report.h): one row per fact
+  assert.deepEqual(header, ['section', 'layer', 'head', 'key', 'token', 'dim', 'name', 'value']);
+  const sinkRows = csv.filter((row) => row[0] === 'sink');
+  assert.equal(sinkRows.length, await api(page, 'ss_explorer_sink_count'), 'one sink row per sink');
+  for (const row of csv.slice(1)) assert.equal(row.length, header.length);
+  for (const row of sinkRows) {
+    const score = Number(row[7]);
+    assert.ok(score > 0 && score <= 1.0001, `sink_score ${row[7]} parses`);
+    assert.ok(['bos', 'punctuation', 'newline', 'other'].includes(row[6]));
   }
   await page.close();
 });

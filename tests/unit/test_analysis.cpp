@@ -154,16 +154,24 @@ TEST_CASE("averaging construction: every metric's value", "[analysis]") {
   }
 
   // release: the layer-1 head reads only tagged tokens, by the tag alone.
+  // C = the catch span [5, 11) without the sink (key 0); queries j = 5..T-1;
+  // the baseline spreads each query's non-sink attention over its j non-sink keys.
   REQUIRE(s.has_release);
   REQUIRE(s.release.size() == 1);
   const Release& r = s.release[0];
   CHECK(r.layer == 1);
-  double uni = 0;
-  for (size_t ja = 0; ja < want.size(); ++ja) uni += double(ja + 1) / (want[ja] + 1);
-  uni /= want.size();
-  CHECK_THAT(r.mass_caught, WithinAbs(1.0, 1e-6));
-  CHECK_THAT(r.uniform_caught, WithinAbs(uni, 1e-6));
-  CHECK_THAT(r.lift, WithinAbs(1.0 / uni, 1e-5));
+  const auto A1 = expected_A(1);
+  double mass = 0, base = 0;
+  for (int j = 5; j < kT; ++j) {
+    int seen = 0;
+    for (int i = 5; i < 11 && i <= j; ++i) mass += A1[j * kT + i], ++seen;
+    base += (1.0 - A1[j * kT + 0]) * seen / j;
+  }
+  mass /= kT - 5, base /= kT - 5;
+  CHECK_THAT(r.mass_caught, WithinAbs(mass, 1e-6));
+  CHECK_THAT(r.uniform_caught, WithinAbs(base, 1e-6));
+  CHECK_THAT(r.lift, WithinAbs(mass / base, 1e-5));
+  CHECK(r.lift > 1.0);  // the head prefers the tagged tokens
   CHECK_THAT(r.tag_score_share, WithinAbs(1.0, 1e-5));
 
   // Nothing here is massive at the default thresholds; the top-k still reports.
@@ -203,8 +211,12 @@ TEST_CASE("a head forced onto one key has sink_score 1 there", "[analysis]") {
   CHECK(an.sinks[0].kind == SinkKind::Punctuation);
   CHECK(an.sinks[0].tag.empty());  // no v / W_O taps: no tag rather than a guess
   CHECK(an.sink1_share == 0.f);
+  // The Sink_1 share has its own eps; key 0 (0.153) counts at 0.1 only without
+  // the uniform rule (twice uniform is 0.517 at T = 12).
   AnalysisSettings low;
-  low.sink_eps = 0.1f;
+  low.sink1_eps = 0.1f;
+  CHECK(analyze(m, taps, low, &texts).sink1_share == 0.f);
+  low.sink_uniform_factor = 0.f;
   CHECK(analyze(m, taps, low, &texts).sink1_share == 1.f);
 }
 
@@ -290,6 +302,9 @@ TEST_CASE("random attention-only models: invariants", "[analysis]") {
     REQUIRE(!an.sinks.empty());
     for (const Sink& s : an.sinks) {
       REQUIRE(s.score > st.sink_eps);
+      REQUIRE(T - s.key >= st.sink_min_queries);                      // the significance rule
+      REQUIRE(s.score >= st.sink_uniform_factor * s.uniform_score);
+      REQUIRE(s.tag_alignment.size() == size_t(T - s.key));          // queries at or after the sink only
       for (int i : s.caught) REQUIRE(i >= s.key);
       REQUIRE(s.span_end - s.span_begin <= int(s.caught.size()));
       for (float a : s.tag_alignment) REQUIRE(std::fabs(a) <= 1.f + 1e-5f);
@@ -305,7 +320,9 @@ TEST_CASE("random attention-only models: invariants", "[analysis]") {
         REQUIRE(r.mass_caught <= 1.f + 1e-5f);
         REQUIRE(r.mass_caught >= 0.f);
         REQUIRE(std::isfinite(r.tag_score_share));  // signed; not bounded by 1 when parts cancel
-        if (!s.caught.empty()) REQUIRE(r.uniform_caught > 0.f);
+        const auto [cb, ce] = caught_after(s);
+        if (ce > cb) REQUIRE(r.uniform_caught >= 0.f);
+        else REQUIRE(r.lift == 0.f);
       }
       REQUIRE(s.tag_projection.size() == size_t(L - s.layer));
     }
@@ -409,7 +426,7 @@ TEST_CASE("full averaging construction (single [SEP], constant input): every met
   REQUIRE(an.T == kT2);
 
   // sink_score of every key, both layers, from the designed patterns; the sink
-  // list of each layer is exactly the keys above sink_eps.
+  // list of each layer is exactly the keys the significance rule admits.
   for (int l = 0; l < 2; ++l) {
     const auto A = full_A(l);
     const Tensor& got = *taps.get(l, "attn_pattern");  // [1, T, T]
@@ -423,7 +440,12 @@ TEST_CASE("full averaging construction (single [SEP], constant input): every met
       s /= (kT2 - k);
       INFO("layer " << l << " key " << k);
       REQUIRE_THAT(an.score(l, 0, k), WithinAbs(s, 1e-6));
-      if (s > st.sink_eps) want_sinks.insert(k);
+      // The significance rule, spelled out: seen by >= 4 queries, above eps,
+      // and at least twice what uniform causal attention would give the key.
+      double uni = 0;
+      for (int i = k; i < kT2; ++i) uni += 1.0 / (i + 1);
+      uni /= (kT2 - k);
+      if (s > st.sink_eps && kT2 - k >= 4 && s >= 2 * uni) want_sinks.insert(k);
     }
     for (const Sink& sk : an.sinks)
       if (sk.layer == l) got_sinks.insert(sk.key);
@@ -453,9 +475,10 @@ TEST_CASE("full averaging construction (single [SEP], constant input): every met
   REQUIRE(s.tag.size() == 19);
   for (int o = 0; o < 19; ++o) CHECK_THAT(s.tag[o], WithinAbs(o == 10 ? kGamma2 : 0.0, 1e-6));
   CHECK_THAT(s.tag_norm, WithinAbs(kGamma2, 1e-6));
-  for (int i = 0; i < kT2; ++i) {
+  REQUIRE(s.tag_alignment.size() == size_t(kT2 - kSep));  // queries before the sink get no alignment
+  for (int i = kSep; i < kT2; ++i) {
     INFO("token " << i);
-    CHECK_THAT(s.tag_alignment[i], WithinAbs(i >= kSep ? 1.0 : 0.0, 1e-6));
+    CHECK_THAT(s.tag_alignment[i - kSep], WithinAbs(1.0, 1e-6));
   }
   // tag_variance: the head's output is 0 or gamma e_10: one direction, the tag's.
   REQUIRE(s.has_variance);
@@ -470,21 +493,25 @@ TEST_CASE("full averaging construction (single [SEP], constant input): every met
     CHECK_THAT(s.tag_projection_others[k], WithinAbs(0.0, 1e-6));
   }
 
-  // Release by layer 1's head over the caught queries j = s..T-1: the [SEP] query
-  // puts nothing on the tagged set (it scores -40 on itself), every later query
-  // all of it, so mass_caught = (T-s-1)/(T-s); uniform_caught = mean_j (j-s+1)/(j+1).
+  // Release by layer 1's head: C = (s, T), queries j = s+1..T-1, each putting
+  // its mass on the tagged tokens; the baseline spreads the non-sink
+  // attention over the j non-sink keys a query sees.
   REQUIRE(s.has_release);
   REQUIRE(s.release.size() == 1);
   const Release& r = s.release[0];
   CHECK(r.layer == 1);
   CHECK(r.head == 0);
-  double uniform = 0;
-  for (int j = kSep; j < kT2; ++j) uniform += double(j - kSep + 1) / (j + 1);
-  uniform /= (kT2 - kSep);
-  const double mass = double(kT2 - kSep - 1) / (kT2 - kSep);
+  const auto A1 = full_A(1);
+  double mass = 0, base = 0;
+  for (int j = kSep + 1; j < kT2; ++j) {
+    for (int i = kSep + 1; i <= j; ++i) mass += A1[j * kT2 + i];
+    base += (1.0 - A1[j * kT2 + kSep]) * double(j - kSep) / j;
+  }
+  mass /= kT2 - kSep - 1, base /= kT2 - kSep - 1;
   CHECK_THAT(r.mass_caught, WithinAbs(mass, 1e-6));
-  CHECK_THAT(r.uniform_caught, WithinAbs(uniform, 1e-6));
-  CHECK_THAT(r.lift, WithinAbs(mass / uniform, 1e-5));
+  CHECK_THAT(r.uniform_caught, WithinAbs(base, 1e-6));
+  CHECK_THAT(r.lift, WithinAbs(mass / base, 1e-5));
+  CHECK(r.lift > 1.0);
   // Every bit of the score that pulls tagged queries to tagged keys is the tag.
   CHECK_THAT(r.tag_score_share, WithinAbs(1.0, 1e-5));
 }

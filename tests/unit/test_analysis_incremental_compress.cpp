@@ -60,7 +60,7 @@ TEST_CASE("compression in slices equals compare_compression; another slider valu
   lr.kind = CompressKind::LowRank, lr.rank = -1, lr.sparsity = 0.5f, lr.ratio = 1.f;
   int steps = 0;
   CompressionReport a = run_sliced(*model, lr, w, &steps);
-  CHECK(steps > 8 * 24);  // one step per head block at least: never one long stall
+  CHECK(steps > 8 * 4);  // one step per layer matrix at least: never one long stall
   auto ref = compare_compression(*backend, *model, compress(*model, lr), w, AnalysisSettings{}, lr);
   REQUIRE(ref.ok());
   require_same(a, *ref);

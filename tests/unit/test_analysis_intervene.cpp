@@ -73,13 +73,13 @@ TEST_CASE("compression report: full rank keeps the model, heavy pruning does not
   std::vector<std::vector<int32_t>> windows = {some_ids(*model, 32, 2), some_ids(*model, 32, 3)};
   Engine engine;
   CompressSpec full;
-  full.rank = model->config.d_head;
+  full.rank = model->config.d_model;  // full rank of every d x d attention matrix
   Model mf = compress(*model, full);
   auto rf = compare_compression(engine.backend(), *model, mf, windows, AnalysisSettings{}, full);
   REQUIRE(rf.ok());
   CHECK_THAT(rf->loss_after, WithinAbs(rf->loss_before, 1e-3));
   for (size_t i = 0; i < rf->sink0_before.size(); ++i) CHECK_THAT(rf->sink0_after[i], WithinAbs(rf->sink0_before[i], 1e-3));
-  CHECK(rf->params_kept > rf->params_total);  // rank dh as U, V costs more than the dense block
+  CHECK(rf->params_kept > rf->params_total);  // full rank as U, V costs more than the dense matrix
 
   CompressSpec pr;
   pr.kind = CompressKind::Sparse;
@@ -88,6 +88,6 @@ TEST_CASE("compression report: full rank keeps the model, heavy pruning does not
   auto rp = compare_compression(engine.backend(), *model, mp, windows, AnalysisSettings{}, pr);
   REQUIRE(rp.ok());
   CHECK(rp->loss_after > rp->loss_before + 0.05f);
-  CHECK(rp->params_kept == rp->params_total - int64_t(std::llround(0.9 * 64 * 384)) * 8 * 24);
+  CHECK(rp->params_kept == rp->params_total - int64_t(std::llround(0.9 * 384 * 384)) * 8 * 4);  // 8 layers x 4 matrices
   CHECK_THAT(rp->loss_before, WithinAbs(rf->loss_before, 1e-6));  // same base, same windows
 }

@@ -16,8 +16,10 @@ TEST_CASE("analysis JSON and CSV round-trip", "[analysis]") {
   REQUIRE(!an.sinks.empty());
 
   auto j = nlohmann::json::parse(to_json(an, st).dump());
-  REQUIRE(j["sink_share_per_layer"].size() == 2);
-  CHECK(j["sink_share_per_layer"][0].get<float>() == an.sink1_share_per_layer[0]);
+  CHECK(j["settings"]["sink_min_queries"].get<int>() == 4);
+  CHECK(j["settings"]["sink1_eps"].get<float>() == 0.3f);
+  REQUIRE(j["sink1_share_per_layer"].size() == 2);
+  CHECK(j["sink1_share_per_layer"][0].get<float>() == an.sink1_share_per_layer[0]);
   REQUIRE(j["sinks"].size() == an.sinks.size());
   for (size_t i = 0; i < an.sinks.size(); ++i) {
     const auto& js = j["sinks"][i];
@@ -25,6 +27,8 @@ TEST_CASE("analysis JSON and CSV round-trip", "[analysis]") {
     CHECK(js["head"].get<int>() == an.sinks[i].head);
     CHECK(js["key"].get<int>() == an.sinks[i].key);
     CHECK(js["score"].get<float>() == an.sinks[i].score);
+    CHECK(js["uniform_score"].get<float>() == an.sinks[i].uniform_score);
+    CHECK(an.sinks[i].uniform_score > 0.f);
     CHECK(js["catch_span"][0].get<int>() == an.sinks[i].span_begin);
     CHECK(js["catch_span"][1].get<int>() == an.sinks[i].span_end);
   }
@@ -56,6 +60,7 @@ TEST_CASE("analysis JSON and CSV round-trip", "[analysis]") {
       CHECK(f[6] == sink_kind_name(s.kind));
       CHECK_THAT(std::stod(f[7]), WithinAbs(s.score, 1e-7));
     }
+    if (f[0] == "uniform_score") CHECK_THAT(std::stod(f[7]), WithinAbs(an.sinks[sink_rows - 1].uniform_score, 1e-7));
     if (f[0] == "massive" && f[6] == "value") {
       const MassiveEntry& e = an.massive[std::stoi(f[1])].top[massive_rows++ % 10];
       CHECK(std::stoi(f[4]) == e.token);

@@ -48,7 +48,7 @@ void draw_attention_view(app::AppState& s) {
   sink_picker(s);
   if (const Sink* sk = v->sink()) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.3f", sk->score);
+    std::snprintf(buf, sizeof buf, "%.3f (uniform %.3f)", sk->score, sk->uniform_score);
     metric_value("sink_score", buf, guide::kSinkScore);
     ImGui::SameLine(0, 16);
     std::snprintf(buf, sizeof buf, "%d tokens", static_cast<int>(sk->caught.size()));

@@ -53,8 +53,9 @@ void draw_averaging_lab(app::AppState& s) {
       } else {
         const Sink& sk = r.analysis.sinks[size_t(r.sep_sink)];
         // The verdict: the [SEP] caught its whole segment, or only part of it.
-        ImGui::Text("head %d catches [%d, %d)%s", sk.head, sk.span_begin, sk.span_end,
-                    r.caught_segment ? ": the whole segment" : "");
+        if (sk.span_end <= sk.span_begin) ImGui::Text("head %d: no catch", sk.head);
+        else ImGui::Text("head %d catches [%d, %d)%s", sk.head, sk.span_begin, sk.span_end,
+                         r.caught_segment ? ": the whole segment" : "");
       }
     }
     ImGui::EndTable();

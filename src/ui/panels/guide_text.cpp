@@ -30,37 +30,43 @@ const char* const kAveraging =
     "Catch, tag and release solve it: layer 1 catches each span at its [SEP] and tags it, layer 2 "
     "averages only the tokens with the current tag. Training finds this in some seeds, not all.";
 const char* const kCompression =
-    "Compression: a best low-rank approximation of W_Q, W_K, W_V, W_O keeps the structure that "
-    "creates sinks; magnitude pruning (sparsity) at the same parameter budget tends to break sinks "
-    "and with them the loss.";
+    "Compression: each layer's W_Q, W_K, W_V, W_O replaced at one parameter budget by its best "
+    "low-rank approximation, by OATS (sparse plus low rank), or by magnitude pruning. The paper's "
+    "claim: low-rank structure keeps the sinks, pure pruning tends to break them and the loss.";
 
 const char* const kSinkScore =
     "sink_score(k): the mean attention key k receives from the queries that can see it, "
-    "(1 / (T - k)) * sum over i >= k of A[i, k]. A head has a sink at k when it exceeds sink_eps.";
+    "(1 / (T - k)) * sum over i >= k of A[i, k]. Key k is a sink when it exceeds sink_eps, at least "
+    "sink_min_queries (4) queries see it, and it is at least 2x uniform_score(k), what uniform causal "
+    "attention would give it: (1 / (T - k)) * sum over i >= k of 1 / (i + 1).";
 const char* const kSinkEps =
-    "sink_eps: the sink_score above which a key counts as a sink (0.2 by default; Gu et al. use 0.3).";
+    "sink_eps: the sink_score a key must exceed to be listed as a sink (0.2 by default). The Sink_1 "
+    "share uses its own eps, 0.3, the value of Gu et al.'s published figure. sink_min_queries: how many "
+    "queries must see a key before it can be a sink (4 by default; the last keys are seen by one or two).";
 const char* const kCatchTau =
     "catch_tau: a query i is caught by sink s when A[i, s] >= catch_tau (0.5 by default).";
 const char* const kCatchSpan =
     "catch_span: the longest contiguous run of caught queries, drawn as the outlined bar in the heatmap.";
 const char* const kTagAlignment =
-    "tag_alignment(i): cosine between the head's output at token i and the tag; near 1 on caught tokens.";
+    "tag_alignment(i): cosine between the head's output at token i and the tag, for the tokens at or "
+    "after the sink (earlier ones cannot see it); near 1 on caught tokens.";
 const char* const kTagVariance =
     "tag_variance: share of the variance of the head's outputs (over tokens) explained by the top "
     "principal direction (top-2 in brackets). The paper reports 20-40% (up to 70%) in sink heads.";
 const char* const kCosTopPcTag =
-    "|cos(PC1, tag)|: how well the head's top principal direction lines up with the tag. Near 1 means "
-    "the main thing the head writes is the tag.";
+    "|cos(PC1, tag)|: how well the head's top principal direction lines up with the selected sink's "
+    "tag. Near 1 means the main thing the head writes is that tag.";
 const char* const kTagProjection =
     "tag projection: mean of resid_post[i] . tag/|tag| over the caught tokens (solid) and over the "
     "other tokens (dashed), layer by layer from the sink's layer on. A gap that persists means the tag "
     "travels with the tokens.";
 const char* const kLift =
-    "lift: attention mass a later head's caught queries put on caught keys, divided by what uniform "
-    "attention would give. Above 1 the head prefers tagged tokens: it reads the tag.";
+    "lift: attention mass a later head puts on the caught span (the sink itself left out), from the "
+    "span's first token on, divided by the baseline: that head's non-sink attention spread uniformly "
+    "over the non-sink keys it sees. Above 1 the head prefers tagged tokens: it reads the tag.";
 const char* const kTagScoreShare =
-    "tag_score_share: share of the head's query-key score on caught pairs that comes from the tag "
-    "direction of the keys (1 = all of it).";
+    "tag_score_share: share of the head's query-key score on pairs of caught tokens (the sink left "
+    "out) that comes from the tag direction of the keys (1 = all of it).";
 const char* const kMassive =
     "massive activation: |h[i, d]| > massive_abs and > massive_rel x the layer's median |h| "
     "(Sun et al.: 100 and 1000). Lower the thresholds in Settings to see small models' outliers.";
@@ -68,7 +74,8 @@ const char* const kRatioToMedian =
     "ratio to median: max over dims of |h[i, d]| divided by the median |h| of that layer's residual "
     "stream. Sink tokens (BOS, punctuation) stand out here.";
 const char* const kSink1Share =
-    "Sink_1 share: the share of (layer, head) pairs with sink_score(0) > sink_eps, the number Gu et al. publish.";
+    "Sink_1 share (eps 0.3): the share of (layer, head) pairs whose first token is a sink with "
+    "sink_score(0) > 0.3, the figure Gu et al. publish at eps 0.3.";
 const char* const kLoss = "loss: mean next-token cross-entropy over the prompt, in nats (lower is better).";
 const char* const kNextToken = "next token: the model's most likely continuations of the prompt, with probabilities.";
 

@@ -1,5 +1,5 @@
 // The words the explorer uses to explain itself: one entry per phenomenon and
-// per metric, written from ../shared/paper.md. Tooltips and the guide panel
+// per metric, written from docs/metrics.md. Tooltips and the guide panel
 // read the same strings so they never disagree.
 #pragma once
 

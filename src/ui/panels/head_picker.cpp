@@ -29,7 +29,8 @@ void sink_picker(app::AppState& s) {
   if (!v) return;
   auto& ui = app::explorer_ui();
   if (v->head_sinks.empty()) {
-    ImGui::TextDisabled("This head has no sink at sink_eps; pick a bright cell in the sink grid.");
+    if (v->T == 1) ImGui::TextDisabled("no sinks: one token");
+    else ImGui::TextDisabled("This head has no sink (see the sink_score tooltip for the rule); pick a bright cell in the sink grid.");
     return;
   }
   ImGui::TextUnformatted("sinks:");
@@ -42,7 +43,12 @@ void sink_picker(app::AppState& s) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(contrast_text(category(static_cast<int>(i)))));
     if (ImGui::SmallButton(label.c_str())) ui.selected_sink = static_cast<int>(i);
     ImGui::PopStyleColor(2);
-    if (ImGui::IsItemHovered()) hover_token(sk.key);
+    if (ImGui::IsItemHovered()) {
+      hover_token(sk.key);
+      ImGui::SetTooltip("sink_score(%d) = %.3f\nuniform_score(%d) = %.3f (what uniform attention gives it)\n"
+                        "seen by %d queries; caught %d", sk.key, sk.score, sk.key, sk.uniform_score, v->T - sk.key,
+                        static_cast<int>(sk.caught.size()));
+    }
   }
 }
 

@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "imgui.h"
@@ -60,54 +62,55 @@ void sink0_map(const char* id, const char* title, const std::vector<float>& grid
   ImGui::EndGroup();
 }
 
-// Compression at equal parameter budget (OATS rule, src/analysis/compress.h):
-// sliders pick the sparsity p and the rank ratio; the low-rank and the pruned
-// model run on held-out text in slices of a few ms per frame (cached per
-// setting), so the page keeps drawing while they work.
+// Compression at equal parameter budget (docs/metrics.md, "Compression"):
+// sliders pick the sparsity p and the low-rank model's rank ratio; the
+// low-rank, OATS and pruned models run on held-out text in slices of a few ms
+// per frame (cached per setting), so the page keeps drawing while they work.
 void compression(app::AppState& s) {
   auto& ui = app::explorer_ui();
   ImGui::SetNextItemWidth(160);
   ImGui::SliderFloat("sparsity p", &ui.sparsity, 0.0f, 0.95f, "%.2f");
-  tooltip_for_last_item("Share of each attention weight block's entries that magnitude pruning sets to 0. The "
-                        "low-rank model gets the same parameter budget.");
+  tooltip_for_last_item("Share of each attention weight matrix's entries that magnitude pruning sets to 0. The "
+                        "low-rank and OATS models get the same parameter budget, (1 - p) m n per m x n matrix.");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(160);
   ImGui::SliderFloat("rank ratio", &ui.rank_ratio, 0.05f, 2.0f, "%.2f");
-  tooltip_for_last_item("OATS rule: rank r = ratio x (1 - p) x m n / (m + n) for each m x n head block; ratio 1 = the "
-                        "same number of parameters as the pruned block.");
+  tooltip_for_last_item("Low-rank model: rank r = ratio x (1 - p) x m n / (m + n) for each m x n layer matrix; ratio 1 = "
+                        "the same number of parameters as the pruned matrix. OATS spends a quarter of the budget on its "
+                        "low-rank part and the rest on its largest sparse entries.");
   app::CompressionView cv = app::explorer_compression(s, 6.0);
   ImGui::SameLine();
-  ImGui::Text("p %.2f, rank r = %d per head", cv.sparsity, cv.rank);
+  ImGui::Text("p %.2f, low rank r = %d per d x d matrix", cv.sparsity, cv.rank);
   if (!cv.error.empty()) {
     ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", cv.error.c_str());
     return;
   }
-  const char* names[2] = {"low rank", "pruned"};
-  for (int k = 0; k < 2; ++k)
+  constexpr int kKinds = 3;
+  for (int k = 0; k < kKinds; ++k)
     if (!cv.report[k]) {
       char buf[64];
-      std::snprintf(buf, sizeof buf, "%s: %.0f%%", names[k], 100 * cv.progress[k]);
-      ImGui::ProgressBar(cv.progress[k], ImVec2(220, 0), buf);
-      if (k == 0) ImGui::SameLine();
+      std::snprintf(buf, sizeof buf, "%s: %.0f%%", compress_kind_name(app::kCompressKinds[k]), 100 * cv.progress[k]);
+      ImGui::ProgressBar(cv.progress[k], ImVec2(200, 0), buf);
+      ImGui::SameLine();
     }
-  const CompressionReport* lr = cv.report[0];
-  const CompressionReport* sp = cv.report[1];
-  if (!lr && !sp) return;
-  const CompressionReport* any = lr ? lr : sp;
+  ImGui::NewLine();
+  const CompressionReport* any = nullptr;
+  for (int k = 0; k < kKinds && !any; ++k) any = cv.report[k];
+  if (!any) return;
   ImGui::Text("held-out loss: base %.3f", any->loss_before);
-  for (int k = 0; k < 2; ++k)
+  for (int k = 0; k < kKinds; ++k)
     if (const CompressionReport* r = cv.report[k]) {
       ImGui::SameLine(0, 16);
-      ImGui::Text("%s %.3f (%+.3f), %.0f%% of the parameters", names[k], r->loss_after, r->loss_after - r->loss_before,
-                  100.0 * double(r->params_kept) / double(std::max<int64_t>(1, r->params_total)));
+      ImGui::Text("%s %.3f (%+.3f), %.0f%% of the parameters", compress_kind_name(app::kCompressKinds[k]), r->loss_after,
+                  r->loss_after - r->loss_before, 100.0 * double(r->params_kept) / double(std::max<int64_t>(1, r->params_total)));
     }
-  const float w = (ImGui::GetContentRegionAvail().x - 16) / 3, h = std::min(260.0f, w * 0.9f);
+  const float w = (ImGui::GetContentRegionAvail().x - 24) / 4, h = std::min(240.0f, w * 0.9f);
   sink0_map("##c_base", "sink map: base", any->sink0_before, any->n_layers, any->n_heads, w, h);
-  for (int k = 0; k < 2; ++k)
+  for (int k = 0; k < kKinds; ++k)
     if (const CompressionReport* r = cv.report[k]) {
       ImGui::SameLine();
-      sink0_map(k ? "##c_sparse" : "##c_lowrank", k ? "sink map: pruned" : "sink map: low rank", r->sink0_after,
-                r->n_layers, r->n_heads, w, h);
+      const std::string id = "##c" + std::to_string(k), title = std::string("sink map: ") + compress_kind_name(app::kCompressKinds[k]);
+      sink0_map(id.c_str(), title.c_str(), r->sink0_after, r->n_layers, r->n_heads, w, h);
     }
 }
 
@@ -130,7 +133,7 @@ void draw_interventions(app::AppState& s) {
   ImGui::SameLine();
   ImGui::Checkbox("knock out the head", &ui.knock_out_head);
   tooltip_for_last_item("The selected head's output is set to 0.");
-  if (ImGui::CollapsingHeader("Compression: low rank vs pruning at equal parameter budget")) compression(s);
+  if (ImGui::CollapsingHeader("Compression: low rank, OATS and pruning at equal parameter budget")) compression(s);
   if (!v->after_error.empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", v->after_error.c_str());
   else if (v->has_after) ImGui::TextWrapped("After: %s", v->after_label.c_str());
   else ImGui::TextDisabled("Turn on an intervention to compare. Maps show %s before and after.", head_label(v->layer, v->head));

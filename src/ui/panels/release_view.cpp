@@ -87,7 +87,9 @@ void draw_release_view(app::AppState& s) {
     for (const Release& rl : sk->release)
       if (rl.layer == sk->layer + 1 + r && rl.head == h) {
         ImGui::Text("layer %d, head %d", rl.layer, rl.head);
-        ImGui::Text("lift %.2f (mass on caught %.2f vs uniform %.2f)", rl.lift, rl.mass_caught, rl.uniform_caught);
+        const auto [cb, ce] = caught_after(*sk);
+        ImGui::Text("lift %.2f: mass on the caught span [%d, %d) %.2f", rl.lift, cb, ce, rl.mass_caught);
+        ImGui::Text("baseline %.2f: the head's non-sink attention spread uniformly", rl.uniform_caught);
         ImGui::Text("tag_score_share %.2f", rl.tag_score_share);
         ImGui::TextDisabled("click to open this head");
       }

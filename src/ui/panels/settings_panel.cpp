@@ -59,6 +59,8 @@ void draw_settings(app::AppState& s) {
   section("Metrics");
   ImGui::SliderFloat("sink_eps", &s.settings.sink_eps, 0.01f, 1.0f, "%.2f");
   tooltip_for_last_item(guide::kSinkEps);
+  ImGui::SliderInt("sink_min_queries", &s.settings.sink_min_queries, 1, 16);
+  tooltip_for_last_item(guide::kSinkEps);
   ImGui::SliderFloat("catch_tau", &s.settings.catch_tau, 0.05f, 1.0f, "%.2f");
   tooltip_for_last_item(guide::kCatchTau);
   ImGui::InputFloat("massive_abs", &s.settings.massive_abs, 1.0f, 10.0f, "%.1f");
@@ -66,7 +68,7 @@ void draw_settings(app::AppState& s) {
   ImGui::InputFloat("massive_rel", &s.settings.massive_rel, 10.0f, 100.0f, "%.0f");
   tooltip_for_last_item(guide::kMassive);
   if (ImGui::Button("paper defaults")) {
-    s.settings.sink_eps = 0.2f, s.settings.catch_tau = 0.5f;
+    s.settings.sink_eps = 0.2f, s.settings.sink_min_queries = 4, s.settings.catch_tau = 0.5f;
     s.settings.massive_abs = 100.0f, s.settings.massive_rel = 1000.0f;
   }
   ImGui::SameLine();

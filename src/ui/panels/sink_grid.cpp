@@ -14,23 +14,21 @@ namespace ss::ui {
 void draw_sink_grid(app::AppState& s) {
   const app::ExplorerView* v = view_or_reason(s);
   if (!v) return;
-  // [L, H]: each head's strongest sink score, and which key it is.
+  // [L, H]: each head's strongest sink by the significance rule (docs/metrics.md, "Sink map").
   static std::vector<float> grid;
-  static std::vector<int> best_key;
-  grid.assign(size_t(v->L) * v->H, 0.0f);
-  best_key.assign(size_t(v->L) * v->H, 0);
-  for (int l = 0; l < v->L; ++l)
-    for (int h = 0; h < v->H; ++h)
-      for (int k = 0; k < v->T; ++k) {
-        float sc = v->analysis.score(l, h, k);
-        if (sc > grid[size_t(l) * v->H + h]) grid[size_t(l) * v->H + h] = sc, best_key[size_t(l) * v->H + h] = k;
-      }
+  const std::vector<SinkMapCell> cells = sink_map(v->analysis);
+  grid.resize(cells.size());
+  for (size_t i = 0; i < cells.size(); ++i) grid[i] = cells[i].score;
   ImGui::TextUnformatted("Sink map");
   ImGui::SameLine();
-  help_marker("Each cell is one head: its largest sink_score over keys. Bright = the head has a sink. Click a cell "
-              "(or use the arrow keys) to select the head.");
+  help_marker("Each cell is one head: the sink_score of its strongest sink (0 = no sink by the rule in the "
+              "sink_score tooltip). Bright = the head has a sink. Click a cell (or use the arrow keys) to select the head.");
   ImGui::SameLine(0, 12);
-  metric_float("Sink_1", v->analysis.sink1_share, "%.2f", guide::kSink1Share);
+  metric_float("Sink_1 (eps 0.3)", v->analysis.sink1_share, "%.2f", guide::kSink1Share);
+  if (v->T < app::analysis_settings(s).sink_min_queries) {
+    ImGui::TextDisabled(v->T == 1 ? "no sinks: one token" : "no sinks: too few tokens for sink_min_queries");
+    return;
+  }
   HeatmapSpec hs;
   hs.values = grid.data();
   hs.rows = v->L;
@@ -52,10 +50,15 @@ void draw_sink_grid(app::AppState& s) {
   hs.row_labels = &rows;
   hs.col_labels = &cols;
   hs.tooltip = [&](int r, int c) {
-    int k = best_key[size_t(r) * v->H + c];
+    const SinkMapCell& cell = cells[size_t(r) * v->H + c];
     ImGui::Text("layer %d, head %d", r, c);
-    ImGui::Text("strongest sink: key %d %s", k, v->chips[k].c_str());
-    ImGui::Text("sink_score %.3f", grid[size_t(r) * v->H + c]);
+    if (cell.key < 0) {
+      ImGui::TextUnformatted("no sink");
+    } else {
+      ImGui::Text("strongest sink: key %d %s", cell.key, v->chips[cell.key].c_str());
+      ImGui::Text("sink_score %.3f (uniform attention: %.3f)", cell.score,
+                  uniform_scores(v->T)[cell.key]);
+    }
     ImGui::TextDisabled("click to select");
   };
   ImVec2 avail = ImGui::GetContentRegionAvail();

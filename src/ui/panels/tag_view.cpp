@@ -28,8 +28,8 @@ void draw_tag_view(app::AppState& s) {
                 100 * (sk && sk->has_variance ? sk->var_top2 : d.var_top2));
   metric_value("tag_variance", buf, guide::kTagVariance);
   ImGui::SameLine(0, 16);
-  metric_float("|cos(PC1, tag)|", sk && sk->has_variance ? sk->cos_top_pc_tag : d.cos_top_pc_tag, "%.2f",
-               guide::kCosTopPcTag);
+  // Every number here belongs to the selected sink: its own tag against the head's PC1.
+  metric_float("|cos(PC1, tag)|", sk ? cos_pc1_tag(d, sk->tag) : 0.f, "%.2f", guide::kCosTopPcTag);
   if (sk) {
     ImGui::SameLine(0, 16);
     metric_float("|tag|", sk->tag_norm, "%.3g", guide::kTag);
@@ -83,13 +83,16 @@ void draw_tag_view(app::AppState& s) {
     LinePlotSpec lp;
     lp.x_title = "token position";
     lp.y_title = "cos(head output, tag)";
-    LineSeries al{"tag_alignment", sk->tag_alignment, {}, category(0)};
+    // tag_alignment starts at the sink: element i - key is query i.
+    std::vector<float> xs(sk->tag_alignment.size());
+    for (size_t i = 0; i < xs.size(); ++i) xs[i] = static_cast<float>(sk->key + static_cast<int>(i));
+    LineSeries al{"tag_alignment", sk->tag_alignment, xs, category(0)};
     al.markers = v->T <= 64;
     lp.series.push_back(al);
     lp.legend = false;
     if (app::explorer_ui().highlight >= 0) lp.marker_x = static_cast<float>(app::explorer_ui().highlight);
     LinePlotResult lr = line_plot("align", lp, ImGui::GetContentRegionAvail());
-    if (lr.hovered_index >= 0) hover_token(lr.hovered_index);
+    if (lr.hovered_index >= 0) hover_token(sk->key + lr.hovered_index);
   } else {
     ImGui::TextWrapped("Select a head with a sink to see its tag.");
   }
