@@ -14,8 +14,10 @@ LIMIT=${LIMIT:-100}    # seconds per process, all included
 BUDGET=${BUDGET:-60}   # seconds of training per process (steps are cut once to fit)
 R=$(pwd)
 # tag:args   (s = single [SEP], sb = single + BOS, s01 = 0 or 1 [SEP])
-# call 3 (no constant input, the same 11 lines without --const 1): 0/176 formed, layer 0 never attended to the [SEP].
-# call 4 (this list): 92/176 formed (0/16 to 15/16 per line), averaging_report.md. 53 s on one H200:
+# call 3 (no constant input, the same 11 lines without --const 1): 0/16 formed on every line, layer 0 never
+#   attended to the [SEP].
+# call 4 (this list): 0/16 to 15/16 formed per line (0/16 on both s01 lines); per line in averaging_report.md
+#   (tables made by scripts/claims.py). 53 s on one H200:
 #   run(command="LIMIT=100 BUDGET=60 OUT=$OUT bash training/device_averaging.sh", timeout_s=220)
 CONFIGS=(
   "c_d16h2_T32_b16:--const 1 --task single --d 16 --heads 2 --T 32 --batch 16 --lr 3e-3 --wd 0.01"

@@ -38,7 +38,7 @@ EMSCRIPTEN_KEEPALIVE double ss_trainer_loss_at(int i) {
 }
 
 // Latest evaluation's metric by name: loss, sep_head, sep_attention,
-// sink_score0, catch_share, catch_span, tag_alignment, release_head,
+// sink_score0, catch_share, catch_rate, catch_span, tag_alignment, release_head,
 // release_mass, formed, formed_at. NaN for an unknown name.
 EMSCRIPTEN_KEEPALIVE double ss_trainer_metric(const char* name) {
   auto& live = live_training();
@@ -48,6 +48,7 @@ EMSCRIPTEN_KEEPALIVE double ss_trainer_metric(const char* name) {
   if (!std::strcmp(name, "sep_attention")) return m.sep_attention;
   if (!std::strcmp(name, "sink_score0")) return m.sink_score0;
   if (!std::strcmp(name, "catch_share")) return m.catch_share;
+  if (!std::strcmp(name, "catch_rate")) return m.catch_rate;
   if (!std::strcmp(name, "catch_span")) return m.catch_span;
   if (!std::strcmp(name, "tag_alignment")) return m.tag_alignment;
   if (!std::strcmp(name, "release_head")) return m.release_head;

@@ -7,7 +7,8 @@
 //   otherwise: position 0 is [SEP], then each position is one with chance p_sep.
 // const_input (default) appends a column of 1s: the model has no biases or
 // positions, and without a constant a vector query's scores are odd in the
-// vector, so no query can prefer the [SEP] (0 of 176 PyTorch runs caught).
+// vector, so no query can prefer the [SEP] (no PyTorch run caught, in any of
+// the 11 configurations of training/averaging_report.md's call 3).
 #pragma once
 #include <vector>
 

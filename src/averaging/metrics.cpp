@@ -31,59 +31,83 @@ float cosine(const float* a, const float* b, int n) {
   return (aa > 0 && bb > 0) ? float(ab / std::sqrt(aa * bb)) : 0.f;
 }
 
-}  // namespace
+// Layer-0 numbers of one head (metrics.h gives the definitions).
+struct HeadStats {
+  float sep_attention = 0, catch_rate = 0, tag_alignment = 0, catch_share = 0, catch_span = 0, sink_score0 = 0;
+};
 
-MechanismMetrics measure(const Params& p, const Batch& batch, const Acts& a, float loss, const VerdictThresholds& th) {
+HeadStats head_stats(const Params& p, const Batch& batch, const Acts& a, int h, float tau) {
   const ModelShape& s = p.shape;
   const int B = batch.B, T = batch.T, H = s.H, d = s.d, dh = s.dh, HD = s.HD();
-  MechanismMetrics m;
-  m.loss = loss;
-  auto pattern = [&](int l, int b, int h) { return a.att[l].data() + (size_t(b) * H + h) * T * T; };  // [T, T]
-
-  // sep_head: layer 0 head that attends most to the current [SEP].
-  m.sep_attention = -1;
-  for (int h = 0; h < H; ++h) {
-    double sum = 0;
-    int n = 0;
-    for (int b = 0; b < B; ++b)
-      for (int i = 0; i < T; ++i)
-        if (batch.after_sep(b, i)) sum += pattern(0, b, h)[size_t(i) * T + batch.last_sep[b * T + i]], ++n;
-    const float mean = n ? float(sum / n) : 0.f;
-    if (mean > m.sep_attention) m.sep_attention = mean, m.sep_head = h;
-  }
-
-  double sink0 = 0, align_sum = 0, span_sum = 0;
-  int caught_n = 0, query_n = 0, segments = 0;
+  const float* wo = p.at(p.wo[0]);  // [d, HD]
+  HeadStats r;
+  double att_sum = 0, sink0 = 0, align_sum = 0, span_sum = 0;
+  int att_n = 0, align_n = 0, caught_n = 0, query_n = 0, span_segments = 0, counted = 0, caught_whole = 0;
   for (int b = 0; b < B; ++b) {
-    const float* A = pattern(0, b, m.sep_head);
+    const float* A = a.att[0].data() + (size_t(b) * H + h) * T * T;  // [T, T]
     sink0 += sink_scores(A, T)[0];
-    const std::vector<float> ho = head_out(p, a, 0, m.sep_head, b);  // [T, d]
+    for (int i = 0; i < T; ++i)
+      if (batch.after_sep(b, i)) att_sum += A[size_t(i) * T + batch.last_sep[b * T + i]], ++att_n;
+    const std::vector<float> ho = head_out(p, a, 0, h, b);  // [T, d]
     for (int sp = 0; sp < T; ++sp) {
       if (!batch.is_sep(b, sp)) continue;
       int end = sp + 1;  // segment = (sp, end)
       while (end < T && !batch.is_sep(b, end)) ++end;
-      if (end == sp + 1) continue;
+      const int n = end - sp - 1;  // vectors in the segment
+      if (n == 0) continue;
+      std::vector<int> in_segment;  // caught vectors of the segment
+      for (int i : caught_queries(A, T, sp, tau))
+        if (i > sp && i < end) in_segment.push_back(i);
+      caught_n += int(in_segment.size());
+      query_n += n;
+      auto run = longest_run(in_segment);
+      span_sum += double(run.second - run.first) / n;
+      ++span_segments;
+      if (n < 2) continue;  // catch_rate and tag_alignment count segments with >= 2 vectors
+      ++counted;
+      bool later_caught = false;  // a query from the next [SEP] on with A[q, sp] >= tau
+      for (int q = end; q < T && !later_caught; ++q) later_caught = A[size_t(q) * T + sp] >= tau;
+      caught_whole += int(in_segment.size()) == n && !later_caught;
       // tag(s) = v_s W_O^h  [d]
       std::vector<float> tag(d, 0.f);
-      const float* vs = a.v[0].data() + (size_t(b) * T + sp) * HD + m.sep_head * dh;
-      const float* wo = p.at(p.wo[0]);
+      const float* vs = a.v[0].data() + (size_t(b) * T + sp) * HD + h * dh;
       for (int o = 0; o < d; ++o)
-        for (int i = 0; i < dh; ++i) tag[o] += vs[i] * wo[size_t(o) * HD + m.sep_head * dh + i];
-      std::vector<int> in_segment;
-      for (int i : caught_queries(A, T, sp, th.catch_tau))
-        if (i > sp && i < end) in_segment.push_back(i);
-      for (int i : in_segment) align_sum += cosine(&ho[size_t(i) * d], tag.data(), d);
-      caught_n += int(in_segment.size());
-      query_n += end - sp - 1;
-      auto run = longest_run(in_segment);
-      span_sum += double(run.second - run.first) / (end - sp - 1);
-      ++segments;
+        for (int i = 0; i < dh; ++i) tag[o] += vs[i] * wo[size_t(o) * HD + h * dh + i];
+      for (int i : in_segment) align_sum += cosine(&ho[size_t(i) * d], tag.data(), d), ++align_n;
     }
   }
-  m.sink_score0 = float(sink0 / B);
-  m.catch_share = query_n ? float(caught_n) / query_n : 0.f;
-  m.catch_span = segments ? float(span_sum / segments) : 0.f;
-  m.tag_alignment = caught_n ? float(align_sum / caught_n) : 0.f;
+  r.sep_attention = att_n ? float(att_sum / att_n) : 0.f;
+  r.sink_score0 = B ? float(sink0 / B) : 0.f;
+  r.catch_share = query_n ? float(caught_n) / query_n : 0.f;
+  r.catch_span = span_segments ? float(span_sum / span_segments) : 0.f;
+  r.catch_rate = counted ? float(caught_whole) / counted : 0.f;
+  r.tag_alignment = align_n ? float(align_sum / align_n) : 0.f;
+  return r;
+}
+
+}  // namespace
+
+MechanismMetrics measure(const Params& p, const Batch& batch, const Acts& a, float loss, const VerdictThresholds& th) {
+  const ModelShape& s = p.shape;
+  const int B = batch.B, T = batch.T, H = s.H;
+  MechanismMetrics m;
+  m.loss = loss;
+  auto pattern = [&](int l, int b, int h) { return a.att[l].data() + (size_t(b) * H + h) * T * T; };  // [T, T]
+
+  // sep_head: averaging.py's catch_head (the largest catch_rate + tag_alignment),
+  // ties to the head that attends most to the current [SEP].
+  HeadStats best;
+  for (int h = 0; h < H; ++h) {
+    const HeadStats r = head_stats(p, batch, a, h, th.catch_tau);
+    const float key = r.catch_rate + r.tag_alignment, best_key = best.catch_rate + best.tag_alignment;
+    if (h == 0 || key > best_key || (key == best_key && r.sep_attention > best.sep_attention)) best = r, m.sep_head = h;
+  }
+  m.sep_attention = best.sep_attention;
+  m.sink_score0 = best.sink_score0;
+  m.catch_share = best.catch_share;
+  m.catch_rate = best.catch_rate;
+  m.catch_span = best.catch_span;
+  m.tag_alignment = best.tag_alignment;
 
   // release: layer-1 head with the most attention on the current segment.
   const int lr = s.L - 1;
@@ -103,7 +127,7 @@ MechanismMetrics measure(const Params& p, const Batch& batch, const Acts& a, flo
     const float mean = n ? float(sum / n) : 0.f;
     if (mean > m.release_mass) m.release_mass = mean, m.release_head = h;
   }
-  m.formed = m.catch_span >= th.catch_span && m.tag_alignment >= th.tag_alignment && m.release_mass >= th.release_mass;
+  m.formed = m.catch_rate >= th.catch_rate && m.tag_alignment >= th.tag_alignment && m.release_mass >= th.release_mass;
   return m;
 }
 

@@ -2,22 +2,36 @@
 // the trainer's own activations, with the analysis API's building blocks
 // (sink_scores, caught_queries, longest_run) where they fit.
 //
+// One definition with training/averaging.py `mechanism` (whose committed logs,
+// training/logs/averaging/, record catch_rate): the verdict below is the one
+// the PyTorch runs were judged by.
+//
 // Definitions (s(i) = the most recent [SEP] at or before query i; A^l_h the
-// attention of head h in layer l; "segment" of a [SEP] s = the non-[SEP]
-// positions after s up to the next [SEP]; queries before the first [SEP] have
-// no s(i) and count only in the loss):
-//   sep_head       layer-0 head with the largest mean A[i, s(i)] over vector queries after a [SEP]
+// attention of head h in layer l; "segment" of a [SEP] s = the vector (non-[SEP])
+// positions after s up to the next [SEP]; "counted" segment = one with >= 2
+// vectors; a query i is "caught" by s(i) when A[i, s(i)] >= catch_tau (0.5);
+// queries before the first [SEP] have no s(i) and count only in the loss):
+//   catch_rate     per layer-0 head: share of counted segments whose [SEP] s catches
+//                  exactly the segment: every vector i of it has A[i, s] >= catch_tau,
+//                  and no later query (from the next [SEP] on) does. The [SEP]'s own
+//                  query A[s, s] is not looked at.
+//   tag_alignment  per layer-0 head: mean over the caught vectors of counted
+//                  segments of cos(head_out_i, tag(s(i))), tag(s) = v_s W_O^h
+//                  (0 when nothing is caught)
+//   sep_head       the layer-0 head with the largest catch_rate + tag_alignment
+//                  (averaging.py's catch_head); ties go to the larger sep_attention,
+//                  so before anything is caught it is the head that looks at the [SEP] most
+//   sep_attention  that head's mean A[i, s(i)] over vector queries after a [SEP]
 //   sink_score0    that head's sink_score(0) (paper.md), mean over the batch
-//   catch_share    share of vector queries i after a [SEP] with A[i, s(i)] >= catch_tau (0.5)
-//   catch_span     mean over segments of |longest run of caught queries inside the
-//                  segment| / |segment|   (1 = the catch span is the whole segment)
-//   tag_alignment  mean over caught queries of cos(head_out_i, tag(s(i))),
-//                  tag(s) = v_s W_O^h
+//   catch_share    that head's share of vector queries i after a [SEP] that are caught
+//   catch_span     that head's mean over segments (>= 1 vector) of |longest run of caught
+//                  queries inside the segment| / |segment|: reported, not part of the verdict
 //   release_head   layer-1 head with the largest release_mass
 //   release_mass   mean over vector queries i after a [SEP] of sum_{s(i) <= j <= i} A^1[i, j]:
 //                  attention on the tokens that carry the current tag (the [SEP] included,
 //                  as in training/averaging.py)
-//   formed         catch_span >= 0.95 && tag_alignment >= 0.9 && release_mass >= 0.8
+//   formed         catch_rate >= 0.9 && tag_alignment >= 0.9 (both of sep_head)
+//                  && release_mass >= 0.8
 #pragma once
 #include <vector>
 
@@ -28,7 +42,7 @@ namespace ss::avg {
 
 struct VerdictThresholds {
   float catch_tau = 0.5f;
-  float catch_span = 0.95f;
+  float catch_rate = 0.9f;
   float tag_alignment = 0.9f;
   float release_mass = 0.8f;
 };
@@ -39,7 +53,8 @@ struct MechanismMetrics {
   float sep_attention = 0;   // mean A[i, s(i)] of sep_head (what picked it)
   float sink_score0 = 0;
   float catch_share = 0;
-  float catch_span = 0;
+  float catch_rate = 0;      // what the verdict reads (averaging.py's catch_rate)
+  float catch_span = 0;      // reported only
   float tag_alignment = 0;
   int release_head = 0;
   float release_mass = 0;

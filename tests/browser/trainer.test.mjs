@@ -19,10 +19,10 @@ const LOSS_BELOW = 0.1;  // the first step's loss is about 1.9; predicting 0 giv
 // (seeds 7 and 9 formed it at steps 2250 and 1800 of a 3000-step run).
 const native = {          // sinkscope-cli train-averaging --seed 1 --steps 300
   loss: 0.083243, sep_head: 1, sep_attention: 0.0497, sink_score0: 0.1281, catch_share: 0.0,
-  catch_span: 0.0, tag_alignment: 0.0, release_head: 0, release_mass: 0.4687, formed: 0,
+  catch_rate: 0.0, catch_span: 0.0, tag_alignment: 0.0, release_head: 0, release_mass: 0.4687, formed: 0,
 };
 // The CLI prints 4 decimals for the metrics: compare those at half a unit of the last digit.
-const printed = { loss: 5e-7, sep_attention: 5e-5, sink_score0: 5e-5, catch_share: 5e-5, catch_span: 5e-5,
+const printed = { loss: 5e-7, sep_attention: 5e-5, sink_score0: 5e-5, catch_share: 5e-5, catch_rate: 5e-5, catch_span: 5e-5,
                   tag_alignment: 5e-5, release_mass: 5e-5 };
 
 const env = useBrowser();

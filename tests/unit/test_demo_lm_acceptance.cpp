@@ -121,7 +121,8 @@ TEST_CASE("demo-lm: the default prompt has a prompt-dependent sink catching >= 5
     }
   INFO("best prompt-dependent catch: L" << best_layer << "H" << best_head << " key " << best_key << " span " << best);
   CHECK(best >= 5);
-  // MODEL.md names it: L6H2, the opening quote at position 7, 18 tokens.
+  // MODEL.md names it: L6H2, the opening quote at position 7; its catch span
+  // [7, 25) is the sink itself and the 17 queries after it.
   CHECK(best_layer == 6);
   CHECK(best_head == 2);
   CHECK(best_key == 7);

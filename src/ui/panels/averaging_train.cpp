@@ -80,8 +80,8 @@ void verdict(const avg::LiveTraining& live) {
   const avg::MechanismMetrics& m = live.trainer.metrics();
   const avg::VerdictThresholds& th = live.trainer.config().verdict;
   auto mark = [](bool ok) { return ok ? "yes" : "no "; };
-  ImGui::Text("catch: [SEP] head L0 H%d catches its segment (span %.2f >= %.2f) %s", m.sep_head, m.catch_span,
-              th.catch_span, mark(m.catch_span >= th.catch_span));
+  ImGui::Text("catch: [SEP] head L0 H%d catches its whole segment in %.2f >= %.2f of the sequences %s (catch span %.2f)",
+              m.sep_head, m.catch_rate, th.catch_rate, mark(m.catch_rate >= th.catch_rate), m.catch_span);
   ImGui::Text("tag:   caught tokens align with v_sep W_O (cos %.2f >= %.2f) %s", m.tag_alignment, th.tag_alignment,
               mark(m.tag_alignment >= th.tag_alignment));
   ImGui::Text("release: L1 H%d puts %.2f >= %.2f of its attention on the current segment %s", m.release_head,

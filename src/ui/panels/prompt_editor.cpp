@@ -14,7 +14,7 @@ struct Preset { const char* name; const char* why; const char* text; };
 constexpr Preset kPresets[] = {
     {"a quote caught by its opening mark", "Head L6H2 of demo-lm puts the whole quoted clause on the opening quote.",
      "She opened the door.\n\"I have been waiting for you in this cold room for more than an hour,\" said her "
-     "mother.\nShe sat down by the fire and said nothing."},
+     "mother.\nShe sat down by the fire and said nothing.\n"},  // = models/demo-lm/default_prompt.txt
     {"BOS sink", "Plain text: most heads park their attention on the first token.",
      "The old house at the end of the street had been empty for many years"},
     {"punctuation catches a clause", "A comma and a semicolon start new spans; watch their columns light up.",
