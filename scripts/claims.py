@@ -1195,7 +1195,7 @@ NUMBER = re.compile(r"(?<![\w.\-/])(\d+(?:\.\d+)?x\b|\d+\.\d+(?:e-?\d+)?|\d(?:\.
 # A number right after a comparison is a threshold ("sink_score(0) > 0.3", "catch_rate >= 0.9").
 THRESHOLD = re.compile(r"(>=|<=|>|<|≥|≤)\s*$")
 # ... and a number after a setting's name is a setting ("lr 1e-2", "tau 0.5", "temperature 0.8").
-SETTING = re.compile(r"\b(lr|wd|tau|temperature|eps|p_sep|init|R =|top-k|catch_tau|probability)\s*$")
+SETTING = re.compile(r"(\b(lr|wd|tau|temperature|eps|p_sep|init|R =|top-k|catch_tau|probability)|sink_eps`? \(|--sparsity)\s*$")
 # Numbers outside the regions that are not measurements of a model (file: phrases).
 ALLOW = {
     "README.md": [
