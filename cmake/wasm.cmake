@@ -1,4 +1,4 @@
-# Emscripten specifics (toolchain.md lists why each line is here).
+# Emscripten specifics (docs/toolchain.md says why each line is here).
 # Header-only libraries live in /usr/include, which the Emscripten sysroot
 # hides, and -I/usr/include would pull host glibc headers: so an include dir
 # holding only symlinks to them.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (issue 10), one command: builds what they need, runs them, and
+# Benchmarks (BENCHMARKS.md), one command: builds what they need, runs them, and
 # regenerates bench/results.json and BENCHMARKS.md (with machine details).
 # Never part of the tests' pass/fail.
 #   bash scripts/bench.sh              everything (~10-20 min on 2 busy cores)

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""The minimal problem (paper.md): average of the vectors since the most recent
-[SEP]. Trains many seeds of the 'sinkscope_averaging' model, measures whether
-catch / tag / release formed, and exports chosen seeds under models/averaging-<seed>/.
+"""The minimal problem (docs/science.md, "The minimal problem: averaging after [SEP]"):
+average of the vectors since the most recent [SEP]. Trains many seeds of the
+'sinkscope_averaging' model, measures whether catch / tag / release formed, and
+exports chosen seeds under models/averaging-<seed>/.
 
 Model: e = x W_in^T; 2 layers of h += concat_h(softmax(QK^T/sqrt(dh) + causal) V) W_O^T;
-+ P[t] (learned absolute positions, the spec amendment: without them a layer-0 head cannot
++ P[t] (learned absolute positions, added to the paper's setting: without them a layer-0 head cannot
 prefer the most recent [SEP] over older ones, see averaging_report.md); y = h W_out^T.
 No norms, MLP or biases.
 Runs on CPU (tiny); `--device cuda` works too.
@@ -399,7 +400,7 @@ def export(model, rec, a, out):
 
 MODEL_MD = """# {name}: averaging after [SEP] ({kind})
 
-The minimal problem of paper.md ("The minimal problem"), trained by `training/averaging.py`
+The minimal problem of docs/science.md ("The minimal problem: averaging after [SEP]"), trained by `training/averaging.py`
 (run `{run}`{why}). Report: `training/averaging_report.md`.
 
 - Task: {task_desc} Target at t: the mean of the vectors since the segment start; MSE over the vector positions.

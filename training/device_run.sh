@@ -17,7 +17,8 @@ NG=$(nvidia-smi -L | wc -l)
 python3 train_tokenizer.py --data corpus/data --out "$W/tok" --vocab 4096 2>&1 | tee "$W/tok.log" || exit 1
 echo "tokenizer done after $(( $(date +%s) - T0 ))s"
 
-# name gpu args...: the sweep (paper.md run E and its neighbours; 8x256 as the cheaper demo)
+# name gpu args...: the sweep (run E of docs/science.md's table, "What to expect in a small
+# model trained here", and its neighbours; 8x256 as the cheaper demo)
 RUNS=(
   "a384_lr2e-3_wd0.5 --d 384 --heads 6 --ffn 832 --lr 2e-3 --wd 0.5 --steps 5000"
   "b384_lr3e-3_wd1.0 --d 384 --heads 6 --ffn 832 --lr 3e-3 --wd 1.0 --steps 5000"

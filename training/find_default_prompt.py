@@ -4,7 +4,7 @@ prompt-dependent sink: a head whose sink s > 0 (a punctuation or newline token, 
 catches a long contiguous span of queries with attention >= 0.5, in a prompt that also
 keeps strong BOS sinks.
 
-Definitions as in paper.md / lm_metrics.py: caught(s) = queries i >= s with A[i, s] >= tau
+Definitions as in docs/metrics.md / lm_metrics.py: caught(s) = queries i >= s with A[i, s] >= tau
 (s itself included: A[s, s] counts), catch_span(s) = the longest contiguous run of them.
 
 Candidates: hand-written passages (several sentences, punctuation, newlines, the kind of

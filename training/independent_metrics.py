@@ -3,10 +3,20 @@
 
 Written from docs/metrics.md alone: every metric is recomputed from the taps
 and weights that `sinkscope-cli analyze --dump FILE` writes, in float64, and
-compared with the CLI's JSON at the tolerances of the page's last section.
+compared with the CLI's JSON (next_token_loss: its `loss`) at the tolerances
+of the page's last section. The Compression section's transforms (sparse,
+lowrank, oats) are recomputed from the original matrices that
+`sinkscope-cli compress` writes next to its compressed ones, and compared at
+1e-4 of max(1, max|W|), the parameter counts exactly.
 
-    python3 training/independent_metrics.py --cli build/native/sinkscope-cli [--work DIR]
+    python3 training/independent_metrics.py --cli build/native/sinkscope-cli [--work DIR] [--card [N]]
     python3 training/independent_metrics.py --self-test
+
+Prints one table for the analysis cases and one for the compression cases,
+then `independent reference: N passed, M failed`; exits 1 on any failure.
+Temporary files go to a fresh tempfile.mkdtemp() folder that is deleted
+(unless --work names a folder to keep them in). --card (opt-in, minutes) also
+recomputes the demo model card's held-out figures from the CLI's dumps.
 
 Python 3 standard library + numpy only.
 """

@@ -1,4 +1,4 @@
-"""The acceptance metrics of the demo LM, in Python, named as in paper.md and
+"""The acceptance metrics of the demo LM, in Python, named as in docs/metrics.md and
 src/analysis: sink_score(k), share of heads with sink_score(0) > eps per layer,
 the BOS outlier ratio (max |resid| at BOS / median |resid|), catch spans."""
 import contextlib

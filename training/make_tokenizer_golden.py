@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Tokenizer golden data for sinkscope's C++ tokenizer (issue 3).
+"""Tokenizer golden data for the C++ tokenizer's tests (tests/unit/test_tokenizer.cpp).
 
 Two steps:
   1. here (CPU, Debian):  python3 training/make_tokenizer_golden.py corpus

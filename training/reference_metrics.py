@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference implementation of sinkscope's metrics (shared/paper.md names).
+"""Reference implementation of sinkscope's metrics (names as in docs/metrics.md).
 
 The same definitions as src/analysis (see analysis.h for each one), written
 independently in numpy (float64), so the C++ code can be checked against it

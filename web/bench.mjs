@@ -1,4 +1,4 @@
-// bench.mjs: the benchmark page's timing loops (issue 10). bench.html loads
+// bench.mjs: the benchmark page's timing loops (BENCHMARKS.md). bench.html loads
 // bench_page.js (bench/bench_page.cpp: libsinkscope's engine without the app,
 // so nothing else draws while it times) and this module, which defines
 //

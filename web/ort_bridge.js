@@ -1,4 +1,4 @@
-// ort_bridge.js: ONNX Runtime Web as sinkscope's second backend (issue 9).
+// ort_bridge.js: ONNX Runtime Web as sinkscope's second backend.
 //
 // A classic script, loaded on demand (src/backends/ort/ort_backend.cpp adds a
 // <script src="ort_bridge.js"> the first time the ORT backend runs), so the
@@ -18,7 +18,7 @@
 //
 //   await sinkscopeOrt.time({model, ids, graph = 'logits', ep = 'wasm', runs = 1, warmup = 1})
 //     -> {ms: [per run], median, threads, ep, graph}
-//       For the benchmarks (issue 10): one session.run() on `ids`, timed with
+//       For the benchmarks (BENCHMARKS.md): one session.run() on `ids`, timed with
 //       performance.now(), after `warmup` untimed runs. From a test:
 //         await page.addScriptTag({url: 'ort_bridge.js'});
 //         await page.evaluate(() => sinkscopeOrt.time({model: 'demo-lm', ids: [0, 5, 9]}));

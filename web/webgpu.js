@@ -1,6 +1,6 @@
 // sinkscope's own small binding of today's WebGPU JS API, linked into the
 // module with --js-library (Emscripten 3.1.6's webgpu.h is from 2022 and no
-// longer matches browsers: ../shared/toolchain.md). The C++ side
+// longer matches browsers: docs/toolchain.md). The C++ side
 // (src/backends/webgpu/) calls the ss_wgpu_* functions below with integer
 // handles; nothing here ever blocks: device start-up and buffer readback are
 // promises whose state C++ polls once a frame.

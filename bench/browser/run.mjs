@@ -1,4 +1,4 @@
-// Browser benchmarks (issue 10): headless Chromium (playwright-core, Debian's
+// Browser benchmarks (BENCHMARKS.md): headless Chromium (playwright-core, Debian's
 // chromium, the browser suite's flags).
 //   node bench/browser/run.mjs [--bench DIR] [--dist DIR] [--ort-dist DIR] [--out FILE] [--reps N] [--quick] [--isolated]
 //                              [--threads-only]

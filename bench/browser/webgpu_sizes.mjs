@@ -1,5 +1,5 @@
 // Our WebGPU forward against our CPU forward in the app, T = 64, 128, 256
-// (issue 6's benchmark line), one page load: for each T one warm-up and
+// (BENCHMARKS.md's WebGPU-vs-CPU table), one page load: for each T one warm-up and
 // `--reps` timed passes of Module.sinkscopeWebGPU.timeForward (web/webgpu.js),
 // which also times the CPU backend on the same ids in the same page.
 // Without a GPU, Chromium's --enable-unsafe-webgpu gives SwiftShader's software

@@ -1,4 +1,4 @@
-// The averaging task (paper.md "The minimal problem"): a sequence of T inputs,
+// The averaging task (docs/science.md "The minimal problem"): a sequence of T inputs,
 // each a random vector in R^d_input or a [SEP]. Target at t = mean of the
 // vectors since the segment start (the most recent [SEP], or position 0); the
 // loss counts only non-[SEP] positions.

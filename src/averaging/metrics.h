@@ -22,7 +22,7 @@
 //                  (averaging.py's catch_head); ties go to the larger sep_attention,
 //                  so before anything is caught it is the head that looks at the [SEP] most
 //   sep_attention  that head's mean A[i, s(i)] over vector queries after a [SEP]
-//   sink_score0    that head's sink_score(0) (paper.md), mean over the batch
+//   sink_score0    that head's sink_score(0) (docs/metrics.md), mean over the batch
 //   catch_share    that head's share of vector queries i after a [SEP] that are caught
 //   catch_span     that head's mean over segments (>= 1 vector) of |longest run of caught
 //                  queries inside the segment| / |segment|: reported, not part of the verdict

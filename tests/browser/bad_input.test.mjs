@@ -1,4 +1,4 @@
-// The bad-input suite in the page (issue 7, tests/BAD_INPUTS.md): hostile
+// The bad-input suite in the page (tests/BAD_INPUTS.md): hostile
 // prompts and URL text, broken or huge model files, a download that breaks
 // off mid-way, and the Content-Security-Policy. Each case checks the message
 // the user sees and that the app keeps what it had. The small tiny-chars

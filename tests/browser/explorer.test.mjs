@@ -1,4 +1,4 @@
-// The explorer panels in headless chromium (issue 5): typing changes sinks,
+// The explorer panels in headless chromium: typing changes sinks,
 // caught spans and the selected head's tag variance exactly as the exported
 // analysis says; URL parameters restore a view; embed mode shows one panel;
 // PNG export decodes and CSV parses; a screenshot of every panel is kept under
@@ -191,7 +191,7 @@ test('a screenshot of every panel', async () => {
 });
 
 test('edit-to-frame at 128 tokens (measured, printed)', async () => {
-  // Issue 5's target is for one core: the single-threaded module.
+  // The explorer's keystroke target is for one core: the single-threaded module.
   const page = await open('&panel=attention&threads=1');
   // Whole sentences while far from 128 tokens, then a word at a time.
   const sentence = 'the river ran past the mill, and the miller sang. ';

@@ -54,7 +54,7 @@ export function useBrowser() {
   return env;
 }
 
-// Headless chromium with SwiftShader WebGL2 (toolchain.md) and a fresh profile.
+// Headless chromium with SwiftShader WebGL2 (docs/toolchain.md) and a fresh profile.
 export async function launch() {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sinkscope-chromium-'));
   const ctx = await chromium.launchPersistentContext(profile, {
@@ -103,7 +103,7 @@ export async function waitReady(page, timeoutMs = 120000) {
 }
 
 // ImGui 1.86 polls key state once a frame: a special key must stay down for
-// a few frames or the press is lost (toolchain.md).
+// a few frames or the press is lost (docs/toolchain.md).
 // Holding for a fixed time is not enough when frames are slow (a loaded
 // machine): the key stays down until two frames have ended, so at least one
 // whole frame saw it, and is released before ImGui's key repeat (0.275 s of

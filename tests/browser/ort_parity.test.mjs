@@ -1,4 +1,4 @@
-// ONNX Runtime Web as a second backend (issue 9): in the page, our CPU engine
+// ONNX Runtime Web as a second backend: in the page, our CPU engine
 // and ORT Web (through src/backends/ort + web/ort_bridge.js, as the app runs
 // it) must agree within 1e-4 on logits and every layer's attention pattern.
 //   wasm EP:   the five golden prompts of demo-lm, and one golden sequence of

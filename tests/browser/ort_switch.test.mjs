@@ -1,4 +1,4 @@
-// Switching the app's backend to ONNX Runtime Web (issue 9): the prompt and
+// Switching the app's backend to ONNX Runtime Web: the prompt and
 // the selected head stay, the result arrives through the async path (no
 // fallback to CPU), and the explorer shows the same sinks (layer, head, key,
 // caught span) as on our CPU engine; switching back gives them again.

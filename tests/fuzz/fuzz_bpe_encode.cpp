@@ -1,4 +1,4 @@
-// libFuzzer target: the BPE encoder on arbitrary bytes (issue 7), with the
+// libFuzzer target: the BPE encoder on arbitrary bytes (tests/BAD_INPUTS.md), with the
 // golden tokenizers of every family. The first byte picks the tokenizer; the
 // rest is the prompt. Checks the invariants the UI relies on: one range per
 // id, ranges inside the prompt and in order, ids inside the vocabulary.

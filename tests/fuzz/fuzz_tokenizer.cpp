@@ -1,4 +1,4 @@
-// libFuzzer target: tokenizer.json parsing (issue 7). Any input must give a
+// libFuzzer target: tokenizer.json parsing (tests/BAD_INPUTS.md). Any input must give a
 // Tokenizer or an Error, and a parsed one must encode and decode without
 // crashing.
 #include <cstddef>

@@ -1,4 +1,4 @@
-// Native cross-runtime parity (issue 9): the ONNX exports of our models
+// Native cross-runtime parity (ONNX Runtime as a second runtime): the ONNX exports of our models
 // (training/export_onnx.py, made by the native build into build/native/onnx/)
 // run under ONNX Runtime (npm onnxruntime-node, CPU EP) and must agree with
 // our engine (`sinkscope-cli run`, CPU backend) within 1e-4 on logits and

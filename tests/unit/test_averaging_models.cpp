@@ -1,10 +1,11 @@
 // The shipped averaging models (models/averaging-*/, training/averaging.py): the C++
 // forward equals the PyTorch golden file (3 fixed sequences) to 1e-4 (and a position
-// table, where a model has one, is really used); and issue #4's acceptance on the
-// seeds that formed the mechanism: on the reference inputs (tests/data/reference_metrics,
-// training/reference_metrics.py) the layer-0 head's [SEP] sink catches exactly the
-// segment after it, tag_alignment >= 0.9 on the caught tokens, a layer-1 head puts
-// >= 0.8 of its attention on them, each number within 1% of the Python reference.
+// table, where a model has one, is really used); and the averaging models' acceptance
+// criteria on the seeds that formed the mechanism: on the reference inputs
+// (tests/data/reference_metrics, training/reference_metrics.py) the layer-0 head's [SEP]
+// sink catches exactly the segment after it, tag_alignment >= 0.9 on the caught tokens,
+// a layer-1 head puts >= 0.8 of its attention on them, each number within 1% of the
+// Python reference.
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-// The bad-input suite (issue 7, tests/BAD_INPUTS.md): every case feeds the
+// The bad-input suite (tests/BAD_INPUTS.md): every case feeds the
 // session layer (app/session.h, as the page and the native app use it) a
 // broken file or prompt, checks the message in words, and checks that what
 // the user had before (model, results, selection) is still there.
