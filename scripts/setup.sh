@@ -20,13 +20,22 @@ need=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
-# deb-src entries: Dear ImGui and utf8proc come as Debian sources.
-if ! grep -rqs "deb-src" /etc/apt/sources.list /etc/apt/sources.list.d/ ; then
-  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
-      > /etc/apt/sources.list.d/sinkscope-src.sources
-  else
-    echo "deb-src http://deb.debian.org/debian bookworm main" > /etc/apt/sources.list.d/sinkscope-src.list
+# deb-src entries: Dear ImGui and utf8proc come as Debian sources. They are
+# derived from the machine's own deb entries (whatever mirror it uses): deb822
+# files (*.sources) get a Types: deb-src copy, one-line lists a deb-src line
+# per deb line.
+if ! grep -rqsE "^(deb-src|Types:.*deb-src)" /etc/apt/sources.list /etc/apt/sources.list.d/ ; then
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    sed 's/^Types: deb$/Types: deb-src/' "$f" > "/etc/apt/sources.list.d/sinkscope-src-$(basename "$f")"
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    grep -E '^deb ' "$f" | sed 's/^deb /deb-src /' >> /etc/apt/sources.list.d/sinkscope-src.list || true
+  done
+  if ! grep -rqsE "^(deb-src|Types:.*deb-src)" /etc/apt/sources.list /etc/apt/sources.list.d/ ; then
+    echo "setup: no apt source entries to derive deb-src from (needed for apt-get source imgui utf8proc)" >&2
+    exit 1
   fi
   APT_UPDATE=1
 fi
