@@ -2,15 +2,10 @@
 
 #include <cmath>
 
+#include "app/explorer_layout.h"
 #include "app/session.h"
 #include "imgui.h"
 #include "ui/fonts.h"
-#if __has_include("app/explorer_layout.h")
-#include "app/explorer_layout.h"
-#define SINKSCOPE_EXPLORER 1
-#else
-#include "ui/shell.h"
-#endif
 
 namespace ss::app {
 
@@ -35,12 +30,8 @@ bool update_dpr(AppState& s, float dpr) {
 void frame(AppState& s, float width, float height) {
   ++s.frame;
   update(s);
-#if SINKSCOPE_EXPLORER
   // The explorer (src/app/explorer_*) tiles the panels and handles keys.
   draw_explorer(s, width, height);
-#else
-  ui::draw_shell(s, width, height);
-#endif
 }
 
 }  // namespace ss::app

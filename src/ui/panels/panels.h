@@ -1,7 +1,7 @@
 // Every panel of the app, one file each under src/ui/panels/. A panel draws
-// into the current ImGui window (the shell owns the window and its place on
-// screen), reads AppState and the results, and writes only the selection and
-// the settings.
+// into the current ImGui window (the explorer layout, app/explorer_layout.cpp,
+// owns the window and its place on screen), reads AppState and the results,
+// and writes only the selection and the settings.
 #pragma once
 #include "app/app_state.h"
 
