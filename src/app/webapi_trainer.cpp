@@ -15,7 +15,7 @@ using ss::avg::live_training;
 extern "C" {
 
 // Resets the live run with this seed (default size: d 16, 2 heads of 8, T 32,
-// batch 16, lr 3e-3) and sets it to stop at `steps`; the panel then trains it
+// batch 16, AdamW lr 1e-2 with warm-up and cosine) and sets it to stop at `steps`; the panel then trains it
 // a slice per frame unless `run_in_frames` is 0 (the test steps it itself).
 EMSCRIPTEN_KEEPALIVE void ss_trainer_start(int seed, int steps, int run_in_frames) {
   auto& live = live_training();
