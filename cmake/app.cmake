@@ -35,14 +35,22 @@ file(GLOB_RECURSE SINKSCOPE_UI_SRC CONFIGURE_DEPENDS src/ui/*.cpp)
 file(GLOB SINKSCOPE_APP_SRC CONFIGURE_DEPENDS src/app/*.cpp)
 list(FILTER SINKSCOPE_APP_SRC EXCLUDE REGEX "platform_(native|web)\\.cpp$|webapi\\.cpp$|gl_state_cache\\.cpp$")
 if(EMSCRIPTEN)
+  list(FILTER SINKSCOPE_APP_SRC EXCLUDE REGEX "model_paths\\.cpp$")  # the page fetches models/ instead
   list(APPEND SINKSCOPE_APP_SRC src/app/platform_web.cpp src/app/webapi.cpp)
   set(APP_TARGET sinkscope_web)
 else()
   list(APPEND SINKSCOPE_APP_SRC src/app/platform_native.cpp)
   set(APP_TARGET sinkscope-app)
+
 endif()
 add_executable(${APP_TARGET} ${SINKSCOPE_APP_SRC} ${SINKSCOPE_UI_SRC})
 target_link_libraries(${APP_TARGET} PRIVATE sinkscope imgui)
+if(NOT EMSCRIPTEN)
+  # An install (cmake --install build/native --prefix P) puts the app in P/bin
+  # and the models in P/share/sinkscope/models, where the app looks for them.
+  install(TARGETS ${APP_TARGET} RUNTIME DESTINATION bin)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/models/ DESTINATION share/sinkscope/models)
+endif()
 target_include_directories(${APP_TARGET} PRIVATE src)
 target_compile_definitions(${APP_TARGET} PRIVATE SINKSCOPE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 # DejaVu Sans (fonts-dejavu-core): Latin, Greek, Cyrillic in one readable face.

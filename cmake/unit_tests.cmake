@@ -29,3 +29,7 @@ target_compile_definitions(unit_tests PRIVATE SINKSCOPE_NO_BUILTIN_BACKENDS)
 # layer (bytes -> model, prompt -> results), which has no UI in it.
 target_sources(unit_tests PRIVATE ${PROJECT_SOURCE_DIR}/src/app/session.cpp
                                   ${PROJECT_SOURCE_DIR}/src/app/app_state.cpp)
+# Where the native app looks for models (tests/unit/test_model_paths.cpp).
+if(NOT EMSCRIPTEN)
+  target_sources(unit_tests PRIVATE ${PROJECT_SOURCE_DIR}/src/app/model_paths.cpp)
+endif()

@@ -16,6 +16,8 @@
 #else
 #include <fstream>
 #include <sstream>
+
+#include "app/model_paths.h"
 #endif
 
 namespace ss::app {
@@ -71,10 +73,10 @@ std::string slurp(const std::string& path) {
 }
 void start_loading() {
   for (auto& r : g_lab.runs) {
-    std::string dir = std::string(SINKSCOPE_SOURCE_DIR) + "/models/" + r.name;
+    const std::string dir = find_model_dir(r.name, "");
     std::string cfg = slurp(dir + "/config.json"), st = slurp(dir + "/model.safetensors");
     if (cfg.empty() || st.empty()) {
-      r.status = "missing " + dir;
+      r.status = dir.empty() ? model_not_found_message(r.name, "") : "missing " + dir;
       continue;
     }
     install(r, cfg, {reinterpret_cast<const uint8_t*>(st.data()), st.size()});

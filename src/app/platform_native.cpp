@@ -1,6 +1,7 @@
-// Native main loop: GLFW window + OpenGL 3.3 core, the model read from
-// models/<name>/ on disk. Usage:
-//   sinkscope-app [--model NAME | --model-dir DIR] [--prompt TEXT] [--threads N] [--quit-after SECONDS]
+// Native main loop: GLFW window + OpenGL 3.3 core, the model read from a
+// folder on disk (app/model_paths.h: --model-dir, or NAME looked up under
+// --models DIR, $SINKSCOPE_MODELS, next to the binary, then the source tree). Usage:
+//   sinkscope-app [--model NAME | --model-dir DIR] [--models DIR] [--prompt TEXT] [--threads N] [--quit-after SECONDS]
 // --quit-after lets the Xvfb smoke test (tests/native/) run it unattended.
 #include <GLFW/glfw3.h>
 
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "app/frame.h"
+#include "app/model_paths.h"
 #include "app/session.h"
 #include "core/parallel.h"
 #if __has_include("app/explorer_export.h")
@@ -29,19 +31,20 @@ using namespace ss::app;
 
 int main(int argc, char** argv) {
   AppState& s = state();
-  std::string model_dir;
+  std::string model_dir, models_root;
   double quit_after = -1;
   int threads = ss::default_threads();  // the machine's cores, at most 4
   for (int i = 1; i < argc; ++i) {
     auto arg = [&](const char* name) { return !std::strcmp(argv[i], name) && i + 1 < argc; };
     if (arg("--model")) s.model_name = argv[++i];
     else if (arg("--model-dir")) model_dir = argv[++i];
+    else if (arg("--models")) models_root = argv[++i];
     else if (arg("--prompt")) s.set_prompt(argv[++i]);
     else if (arg("--quit-after")) quit_after = std::atof(argv[++i]);
     else if (arg("--threads")) threads = std::atoi(argv[++i]);
     else {
       std::fprintf(stderr,
-                   "usage: sinkscope-app [--model NAME | --model-dir DIR] [--prompt TEXT] "
+                   "usage: sinkscope-app [--model NAME | --model-dir DIR] [--models DIR] [--prompt TEXT] "
                    "[--threads N] [--quit-after SECONDS]\n");
       return 2;
     }
@@ -49,7 +52,7 @@ int main(int argc, char** argv) {
 #if SINKSCOPE_URL_PARAMS
   load_url_params(s);  // browser: the page address; native: $SINKSCOPE_PARAMS
 #endif
-  if (model_dir.empty()) model_dir = std::string(SINKSCOPE_SOURCE_DIR) + "/models/" + s.model_name;
+  if (model_dir.empty()) model_dir = find_model_dir(s.model_name, models_root);
   ss::set_threads(threads);
 
   if (!glfwInit()) {
@@ -76,7 +79,9 @@ int main(int argc, char** argv) {
   ImGui_ImplOpenGL3_Init("#version 330 core");
 
   s.loading = s.model_name;
-  install_model(s, load_model_dir(s.model_name, model_dir));
+  // No folder found: the window opens and says where it looked (and so does stderr).
+  install_model(s, model_dir.empty() ? ss::make_error(model_not_found_message(s.model_name, models_root))
+                                     : load_model_dir(s.model_name, model_dir));
   if (!s.last_error.empty()) std::fprintf(stderr, "sinkscope-app: %s\n", s.last_error.c_str());
 
   auto start = std::chrono::steady_clock::now();
