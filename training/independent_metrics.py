@@ -35,6 +35,9 @@ import tempfile
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import st_io  # noqa: E402  (the repository's minimal safetensors writer)
+
 TOL = 1e-4
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -72,25 +75,9 @@ def read_safetensors(path):
 
 
 def write_safetensors(path, tensors, metadata=None):
-    """Writes every tensor as F32 (standard layout: u64 header length, JSON, data)."""
-    header = {}
-    blobs = []
-    off = 0
-    for name, arr in tensors.items():
-        b = np.ascontiguousarray(arr, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(np.shape(arr)),
-                        "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    if metadata:
-        header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
-    h = json.dumps(header).encode("utf-8")
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+    """Writes every tensor as F32 (the self-test's synthetic dumps), through training/st_io.py."""
+    st_io.save({name: np.asarray(arr, dtype=np.float32) for name, arr in tensors.items()}, path,
+               {k: str(v) for k, v in (metadata or {}).items()})
 
 
 class Dump:
