@@ -1,12 +1,36 @@
 // The CPU forward pass for every family, row-incremental: it computes the
 // rows [cache.length, T) of every tap, reading earlier rows' keys and values
 // from the KV cache. A full pass is the case cache.length == 0.
+//
+// CpuBackend::extend is a list of steps, one function each:
+//   check_pass                  reject bad input before anything changes
+//   embed_rows                  x = embeddings of the new rows (+ learned positions)
+//   block_rows, per layer:
+//     ln1_rows                  the attention block's norm
+//     attention_rows            q/k/v (qkv_rows), KV cache, scores, softmax,
+//                               pattern, z (attend_few / attend_many)
+//     head_out_rows             z_h W_O^h per head, only when that tap is wanted
+//     attn_out_rows             z W_O + b_O, resid_mid = x + attn_out
+//     mlp_rows                  ln2, MLP, resid_post = resid_mid + mlp_out
+//   final_rows                  ln_final, logits
+// Each hook kind is applied by one function, at one place:
+//   value_hooks (ZeroValue, ReplaceValue)  in qkv_rows, before v is cached
+//   remove_key_hooks (RemoveKey)           in softmax_head, per query row
+//   zero_head_hooks (ZeroHead)             in attention_rows, on z
+//   subtract_direction_hooks               in block_rows, on resid_post
+//
+// Shapes: n = new rows, s = cached rows, T = s + n, d = model width,
+// H / Hkv = query / key-value heads, dh = head width, dm = MLP width,
+// V = vocabulary. Tensors are row-major, and every step works on the n new
+// rows only: earlier rows are read from the KV cache, never recomputed.
 #include <Eigen/Core>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "backends/cpu/kernels.h"
 #include "backends/cpu/ops.h"
@@ -19,24 +43,63 @@ namespace ss {
 namespace {
 
 using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using StridedMap = Eigen::Map<const Mat, 0, Eigen::OuterStride<>>;
-using StridedMapMut = Eigen::Map<Mat, 0, Eigen::OuterStride<>>;
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
-Tensor reshaped(const Tensor& t, std::vector<int64_t> shape) {
-  Tensor r;
-  r.shape = std::move(shape);
-  r.data = t.data;
-  return r;
+// Below this many new rows (a keystroke adds one) attention reads the cached
+// keys and values in place (attend_few); from it on, it copies each head's
+// operands and runs the two products through cpu::linear (attend_many).
+constexpr int64_t kFewRows = 4;
+
+// ---------------------------------------------------------------------------
+// Setup: sizes, tap output, timing, input checks
+
+// The sizes every step reads. Rows [s, T) are the new ones.
+struct Pass {
+  const ModelConfig& c;
+  const Hooks& hooks;
+  int64_t T, s, n;  // all rows, cached rows, new rows (n = T - s)
+  int64_t d, H, Hkv, dh;
+  int64_t group;    // query heads per key-value head (H / Hkv)
+  float scale;      // 1 / sqrt(dh), the attention scores' scale
+};
+
+Pass make_pass(const ModelConfig& c, const Hooks& hooks, int64_t T, int64_t s) {
+  const float scale = 1.0f / std::sqrt(static_cast<float>(c.d_head));
+  return Pass{c, hooks, T, s, T - s, c.d_model, c.n_heads, c.n_kv_heads, c.d_head, c.n_heads / c.n_kv_heads, scale};
 }
 
-// y = x W^T + b as a new [n, out] tensor.
-Tensor project(const Tensor& x, const Tensor& W, const Tensor& b) {
-  const int64_t n = x.dim(0), in = x.dim(1), out = W.dim(0);
-  Tensor y({n, out});
-  cpu::linear(x.ptr(), n, in, W.ptr(), out, b.data.empty() ? nullptr : b.ptr(), y.ptr());
-  return y;
-}
+// Appends the n new rows of a tap to `out`, when the filter wants it.
+struct TapWriter {
+  const TapFilter& filter;
+  Taps& out;
+  int64_t s;
+
+  bool wants(int l, const char* what) const { return filter.wants(tap_name(l, what)); }
+  // l < 0: a tap outside the blocks (ln_final, logits).
+  void keep(int l, const char* what, Tensor&& t) const {
+    std::string name = l < 0 ? std::string(what) : tap_name(l, what);
+    if (!filter.wants(name)) return;
+    const RowAxis axis = row_axis_of(name);
+    // Old query rows see none of the new keys: masked, so -inf in scores.
+    const float fill = axis == RowAxis::Square && std::strcmp(what, "attn_scores") == 0 ? kNegInf : 0.0f;
+    append_rows(out.named[std::move(name)], s, std::move(t), axis, fill);
+  }
+};
+
+class Stopwatch {
+ public:
+  explicit Stopwatch(StageTimes* t) : t_(t), start_(std::chrono::steady_clock::now()) {}
+  void lap(std::string name) {
+    if (!t_) return;
+    auto now = std::chrono::steady_clock::now();
+    t_->add(std::move(name), std::chrono::duration<double, std::milli>(now - start_).count());
+    start_ = now;
+  }
+
+ private:
+  StageTimes* t_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 Expected<void> check_hooks(const ModelConfig& c, const Hooks& hooks) {
   for (const Hook& h : hooks) {
@@ -54,20 +117,404 @@ Expected<void> check_hooks(const ModelConfig& c, const Hooks& hooks) {
   return {};
 }
 
-class Stopwatch {
- public:
-  explicit Stopwatch(StageTimes* t) : t_(t), start_(std::chrono::steady_clock::now()) {}
-  void lap(std::string name) {
-    if (!t_) return;
-    auto now = std::chrono::steady_clock::now();
-    t_->add(std::move(name), std::chrono::duration<double, std::milli>(now - start_).count());
-    start_ = now;
-  }
+// Everything that can be checked before the pass touches `out` or the cache.
+// (Token ids and input vectors are checked by embed_rows.)
+Expected<void> check_pass(const Model& model, const ForwardInput& input, const Hooks& hooks, const KvCache& cache) {
+  const ModelConfig& c = model.config;
+  const int64_t T = input.length();
+  if (T <= 0) return make_error("forward: empty input (no tokens)");
+  if (cache.length > T) return make_error("forward: cache holds more rows than the input");
+  if (static_cast<int64_t>(model.weights.layers.size()) != c.n_layers) return make_error("forward: weights do not match the config");
+  if (!c.rope_inv_freq.empty() && static_cast<int>(c.rope_inv_freq.size()) != c.rotary_dim / 2)
+    return make_error("forward: rope_inv_freq must hold rotary_dim / 2 = " + std::to_string(c.rotary_dim / 2) + " values");
+  if (auto e = check_hooks(c, hooks); !e) return e;
+  if (c.learned_pos && T > c.max_positions)
+    return make_error("forward: " + std::to_string(T) + " tokens exceed the model's " + std::to_string(c.max_positions) + " positions");
+  return {};
+}
 
- private:
-  StageTimes* t_;
-  std::chrono::steady_clock::time_point start_;
+// ---------------------------------------------------------------------------
+// Small helpers: projections and row copies
+
+// Same storage, another shape (the q/k/v/z taps are [n, heads, dh]).
+Tensor reshaped(const Tensor& t, std::vector<int64_t> shape) {
+  Tensor r;
+  r.shape = std::move(shape);
+  r.data = t.data;
+  return r;
+}
+
+// y = x W^T + b as a new [n, out] tensor.
+Tensor project(const Tensor& x, const Tensor& W, const Tensor& b) {
+  const int64_t n = x.dim(0), in = x.dim(1), out = W.dim(0);
+  Tensor y({n, out});
+  cpu::linear(x.ptr(), n, in, W.ptr(), out, b.data.empty() ? nullptr : b.ptr(), y.ptr());
+  return y;
+}
+
+// acc += t, element by element (the residual adds).
+void add_into(Tensor& acc, const Tensor& t) noexcept {
+  const int64_t count = acc.numel();
+  for (int64_t i = 0; i < count; ++i) acc.data[i] += t.data[i];
+}
+
+// dst [rows, dh] = head h's columns of src [rows, heads*dh], so cpu::linear
+// gets contiguous operands.
+void gather_head(const float* src, int64_t rows, int64_t heads, int64_t dh, int64_t h, float* dst) noexcept {
+  for (int64_t i = 0; i < rows; ++i) std::copy_n(src + (i * heads + h) * dh, dh, dst + i * dh);
+}
+
+// Head h's columns of dst [rows, heads*dh] = src [rows, dh].
+void scatter_head(const float* src, int64_t rows, int64_t heads, int64_t dh, int64_t h, float* dst) noexcept {
+  for (int64_t i = 0; i < rows; ++i) std::copy_n(src + i * dh, dh, dst + (i * heads + h) * dh);
+}
+
+// dst [dh, rows] = head g's columns of src [rows, heads*dh], transposed:
+// cpu::linear takes its second operand as [out, in].
+void transpose_head(const float* src, int64_t rows, int64_t heads, int64_t dh, int64_t g, float* dst) noexcept {
+  for (int64_t j = 0; j < rows; ++j)
+    for (int64_t e = 0; e < dh; ++e) dst[e * rows + j] = src[(j * heads + g) * dh + e];
+}
+
+// ---------------------------------------------------------------------------
+// Hooks: one function per kind (value edits share one, as the list's order
+// decides which of a ZeroValue and a ReplaceValue on the same slot wins)
+
+// ZeroValue / ReplaceValue: what a position writes. v [n, Hkv*dh].
+void value_hooks(const Pass& p, int l, Tensor& v) noexcept {
+  for (const Hook& h : p.hooks) {
+    if (h.layer != l || (h.kind != HookKind::ZeroValue && h.kind != HookKind::ReplaceValue)) continue;
+    for (int64_t i = 0; i < p.n; ++i) {
+      if (h.position >= 0 && h.position != p.s + i) continue;
+      for (int64_t g = 0; g < p.Hkv; ++g) {
+        if (h.head >= 0 && g != h.head / p.group) continue;
+        float* vg = v.ptr() + (i * p.Hkv + g) * p.dh;
+        for (int64_t e = 0; e < p.dh; ++e) vg[e] = h.kind == HookKind::ZeroValue ? 0.0f : h.vec[e];
+      }
+    }
+  }
+}
+
+// RemoveKey: head h's query at position qi stops attending to the key; what
+// is left is renormalised. prow [T], softmaxed over keys 0..qi.
+void remove_key_hooks(const Pass& p, int l, int64_t h, int64_t qi, float* prow) noexcept {
+  for (const Hook& hk : p.hooks) {
+    if (hk.kind != HookKind::RemoveKey || hk.layer != l || (hk.head >= 0 && hk.head != h) || hk.position > qi) continue;
+    prow[hk.position] = 0.0f;
+    double rest = 0;
+    for (int64_t j = 0; j <= qi; ++j) rest += prow[j];
+    const float r = rest > 0 ? static_cast<float>(1.0 / rest) : 0.0f;
+    for (int64_t j = 0; j <= qi; ++j) prow[j] *= r;
+  }
+}
+
+// ZeroHead: the head's z (and so its head_out and share of attn_out) := 0.
+// z [n, H*dh]. Scores and pattern are kept as computed. Applied once, after
+// either attention path (attend_many still computes the zeroed head's P V:
+// one head's product, and only while such a hook is set).
+void zero_head_hooks(const Pass& p, int l, Tensor& z) noexcept {
+  for (const Hook& hk : p.hooks) {
+    if (hk.kind != HookKind::ZeroHead || hk.layer != l) continue;
+    for (int64_t i = 0; i < p.n; ++i) std::fill_n(z.ptr() + (i * p.H + hk.head) * p.dh, p.dh, 0.0f);
+  }
+}
+
+// SubtractDirection: removes a direction (e.g. a tag) from the stream,
+// r -= (r . u) u with u = vec / |vec|. resid [n, d].
+void subtract_direction_hooks(const Pass& p, int l, Tensor& resid) noexcept {
+  for (const Hook& hk : p.hooks) {
+    if (hk.kind != HookKind::SubtractDirection || hk.layer != l) continue;
+    double nn = 0;
+    for (float u : hk.vec) nn += double(u) * u;
+    if (nn <= 0) continue;
+    const float inv = static_cast<float>(1.0 / std::sqrt(nn));
+    for (int64_t i = 0; i < p.n; ++i) {
+      if (hk.position >= 0 && hk.position != p.s + i) continue;
+      float* r = resid.ptr() + i * p.d;
+      double dot = 0;
+      for (int64_t j = 0; j < p.d; ++j) dot += double(r[j]) * hk.vec[j] * inv;
+      for (int64_t j = 0; j < p.d; ++j) r[j] -= static_cast<float>(dot) * hk.vec[j] * inv;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Embedding
+
+// Averaging models: x = inputs[s:T] @ tok_emb ([input_width, d]); tiny, so
+// a plain loop. x [n, d] starts at 0.
+Expected<void> embed_vectors(const Pass& p, const Tensor& tok_emb, const Tensor* in, Tensor& x) {
+  if (!in || in->rank() != 2 || in->dim(1) != p.c.input_width)
+    return make_error("forward: averaging models take inputs [T, input_width] = [T, " + std::to_string(p.c.input_width) + "]");
+  for (int64_t i = 0; i < p.n; ++i)
+    for (int64_t k = 0; k < p.c.input_width; ++k) {
+      const float a = in->at(p.s + i, k);
+      if (a != 0.0f)
+        for (int64_t j = 0; j < p.d; ++j) x.data[i * p.d + j] += a * tok_emb.data[k * p.d + j];
+    }
+  return {};
+}
+
+// Language models: x [n, d] = rows of tok_emb [V, d].
+Expected<void> embed_tokens(const Pass& p, const Tensor& tok_emb, const ForwardInput& input, Tensor& x) {
+  if (input.vectors) return make_error("forward: language models take token ids, not input vectors");
+  for (int64_t i = 0; i < p.n; ++i) {
+    const int32_t id = input.ids[p.s + i];
+    if (id < 0 || id >= p.c.vocab_size)
+      return make_error("forward: token id " + std::to_string(id) + " at position " + std::to_string(p.s + i) +
+                        " is outside the vocabulary (" + std::to_string(p.c.vocab_size) + ")");
+    std::copy_n(tok_emb.ptr() + int64_t{id} * p.d, p.d, x.ptr() + i * p.d);
+  }
+  return {};
+}
+
+// x [n, d] = the new rows' embeddings; with learned positions (gpt2's wpe,
+// some averaging models) e_t = x_t + P[t].
+Expected<void> embed_rows(const Pass& p, const Weights& w, const ForwardInput& input, Tensor& x) {
+  x = Tensor({p.n, p.d});
+  auto e = p.c.family == Family::Averaging ? embed_vectors(p, w.tok_emb, input.vectors, x)
+                                           : embed_tokens(p, w.tok_emb, input, x);
+  if (!e) return e;
+  if (p.c.learned_pos)
+    for (int64_t i = 0; i < p.n; ++i)
+      for (int64_t j = 0; j < p.d; ++j) x.data[i * p.d + j] += w.pos_emb.data[(p.s + i) * p.d + j];
+  return {};
+}
+
+// ---------------------------------------------------------------------------
+// Attention
+
+// The new rows' queries, keys and values.
+struct Qkv {
+  Tensor q;  // [n, H*dh]   after RoPE
+  Tensor k;  // [n, Hkv*dh] after RoPE
+  Tensor v;  // [n, Hkv*dh]
 };
+
+// One layer's attention for the n new queries over all T keys.
+struct Attention {
+  Tensor scores;   // [H, n, T] scaled; keys after the query's position = -inf
+  Tensor pattern;  // [H, n, T] softmax of scores (0 past the query's position)
+  Tensor z;        // [n, H*dh] pattern-weighted sums of the values
+};
+
+// What the attention products read, all row-major.
+struct AttnIn {
+  const float* q;  // [n, H*dh]   the new queries
+  const float* K;  // [T, Hkv*dh] every row's keys (the cache)
+  const float* V;  // [T, Hkv*dh] every row's values (the cache)
+};
+
+// Projections, then RoPE at positions s..T-1, then the value hooks (before
+// v reaches the cache, so later rows read the edited values too).
+Qkv qkv_rows(const Pass& p, const LayerWeights& lw, int l, const Tensor& ln1) {
+  Qkv r{project(ln1, lw.wq, lw.bq), project(ln1, lw.wk, lw.bk), project(ln1, lw.wv, lw.bv)};
+  if (p.c.rotary) {
+    cpu::rope(r.q, p.H, p.dh, p.c.rotary_dim, p.c.rope_theta, p.c.rope_inv_freq, p.s);
+    cpu::rope(r.k, p.Hkv, p.dh, p.c.rotary_dim, p.c.rope_theta, p.c.rope_inv_freq, p.s);
+  }
+  value_hooks(p, l, r.v);
+  return r;
+}
+
+// One query row at position qi: keys after qi masked to -inf, softmax over
+// keys 0..qi (max subtracted, sum in double). srow, prow [T].
+void causal_softmax_row(float* srow, float* prow, int64_t qi, int64_t T) noexcept {
+  for (int64_t j = qi + 1; j < T; ++j) srow[j] = kNegInf;
+  float mx = kNegInf;
+  for (int64_t j = 0; j <= qi; ++j) mx = std::max(mx, srow[j]);
+  double sum = 0;
+  for (int64_t j = 0; j <= qi; ++j) sum += prow[j] = std::exp(srow[j] - mx);
+  const float inv = static_cast<float>(1.0 / sum);
+  for (int64_t j = 0; j <= qi; ++j) prow[j] *= inv;
+}
+
+// Head h: raw products Q K^T in scores -> scaled scores, causal softmax into
+// pattern, then the RemoveKey hooks.
+void softmax_head(const Pass& p, int l, int64_t h, Attention& a) noexcept {
+  float* S = a.scores.ptr() + h * p.n * p.T;   // [n, T]
+  float* P = a.pattern.ptr() + h * p.n * p.T;  // [n, T]
+  Eigen::Map<Mat>(S, p.n, p.T) *= p.scale;
+  for (int64_t i = 0; i < p.n; ++i) {
+    const int64_t qi = p.s + i;  // this query's position: it sees keys 0..qi
+    causal_softmax_row(S + i * p.T, P + i * p.T, qi, p.T);
+    remove_key_hooks(p, l, h, qi, P + i * p.T);
+  }
+}
+
+// A few new queries (a keystroke), heads [h0, h1): dot products with the
+// cached keys and sums of the cached values where they are, key by key, so
+// each K and V row is read once, front to back, for all of this thread's
+// heads. (Head by head, the reads strode through the cache once per head:
+// 1.4 ms of a keystroke at T = 128 in wasm.) Every head's dot products and
+// sums run in the same order as a per-head loop would.
+void attend_few(const Pass& p, int l, const AttnIn& in, Attention& a, int64_t h0, int64_t h1) noexcept {
+  const int64_t n = p.n, T = p.T, H = p.H, dh = p.dh, kv = p.Hkv * p.dh;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < T; ++j) {
+      const float* krow = in.K + j * kv;  // [Hkv*dh]
+      for (int64_t h = h0; h < h1; ++h)
+        a.scores.data[(h * n + i) * T + j] = cpu::dot(in.q + (i * H + h) * dh, krow + (h / p.group) * dh, dh);
+    }
+  for (int64_t h = h0; h < h1; ++h) softmax_head(p, l, h, a);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t h = h0; h < h1; ++h) std::fill_n(a.z.ptr() + (i * H + h) * dh, dh, 0.0f);
+    for (int64_t j = 0; j <= p.s + i; ++j) {
+      const float* vrow = in.V + j * kv;  // [Hkv*dh]
+      for (int64_t h = h0; h < h1; ++h)
+        cpu::axpy(a.pattern.data[(h * n + i) * T + j], vrow + (h / p.group) * dh, a.z.ptr() + (i * H + h) * dh, dh);
+    }
+  }
+}
+
+// Many new queries, heads [h0, h1): the two attention products go through
+// cpu::linear (wasm: the SIMD128 kernel; Eigen has no wasm SIMD path and
+// took a quarter of the forward at T = 256), on contiguous copies of each
+// head's operands.
+void attend_many(const Pass& p, int l, const AttnIn& in, Attention& a, int64_t h0, int64_t h1) {
+  const int64_t n = p.n, T = p.T, dh = p.dh;
+  std::vector<float> qh(n * dh), kg(T * dh), vt(dh * T), zh(n * dh);  // [n,dh] [T,dh] [dh,T] [n,dh]
+  for (int64_t h = h0; h < h1; ++h) {
+    const int64_t g = h / p.group;
+    gather_head(in.q, n, p.H, dh, h, qh.data());
+    gather_head(in.K, T, p.Hkv, dh, g, kg.data());
+    cpu::linear(qh.data(), n, dh, kg.data(), T, nullptr, a.scores.ptr() + h * n * T);  // S = Qh Kg^T
+    softmax_head(p, l, h, a);
+    transpose_head(in.V, T, p.Hkv, dh, g, vt.data());
+    cpu::linear(a.pattern.ptr() + h * n * T, n, T, vt.data(), dh, nullptr, zh.data());  // Zh = P Vg
+    scatter_head(zh.data(), n, p.H, dh, h, a.z.ptr());
+  }
+}
+
+// Scores, pattern and z of the new queries. Heads are independent: threads
+// take whole heads, each with its own scratch, and write only their heads'
+// slices of scores, pattern and z.
+Attention attend(const Pass& p, int l, const AttnIn& in) {
+  Attention a{Tensor({p.H, p.n, p.T}), Tensor({p.H, p.n, p.T}), Tensor({p.n, p.H * p.dh})};
+  parallel_for(p.H, 1, [&](int64_t h0, int64_t h1) {
+    if (p.n < kFewRows)
+      attend_few(p, l, in, a, h0, h1);
+    else
+      attend_many(p, l, in, a, h0, h1);
+  });
+  return a;
+}
+
+// q/k/v of the new rows; k and v appended to the layer's cache; attention
+// of the new queries over all T rows. Keeps q, k, v, attn_scores and
+// attn_pattern; returns z [n, H*dh] with the ZeroHead hooks applied.
+Tensor attention_rows(const Pass& p, const LayerWeights& lw, int l, const Tensor& ln1, KvCache& cache,
+                      const TapWriter& taps) {
+  Qkv qkv = qkv_rows(p, lw, l, ln1);
+  taps.keep(l, "q", reshaped(qkv.q, {p.n, p.H, p.dh}));
+  taps.keep(l, "k", reshaped(qkv.k, {p.n, p.Hkv, p.dh}));
+  taps.keep(l, "v", reshaped(qkv.v, {p.n, p.Hkv, p.dh}));
+  append_rows(cache.k[l], p.s, std::move(qkv.k), RowAxis::First, 0.0f);  // K [T, Hkv*dh]
+  append_rows(cache.v[l], p.s, std::move(qkv.v), RowAxis::First, 0.0f);  // V [T, Hkv*dh]
+  Attention a = attend(p, l, AttnIn{qkv.q.ptr(), cache.k[l].ptr(), cache.v[l].ptr()});
+  zero_head_hooks(p, l, a.z);
+  taps.keep(l, "attn_scores", std::move(a.scores));
+  taps.keep(l, "attn_pattern", std::move(a.pattern));
+  return std::move(a.z);
+}
+
+// head_out [H, n, d]: z_h W_O^h per head, no bias (where a tag lives).
+// Through cpu::linear as well: on Eigen's path (scalar in wasm) this product
+// was most of what keeping every tap cost over logits only.
+Tensor head_out_rows(const Pass& p, const LayerWeights& lw, const Tensor& z) {
+  const int64_t n = p.n, d = p.d, H = p.H, dh = p.dh;
+  Tensor head_out({H, n, d});  // [H, n, d]
+  parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
+    std::vector<float> zh(n * dh), wh(d * dh);  // [n, dh] z of head h; [d, dh] W_O's columns of head h
+    for (int64_t h = h0; h < h1; ++h) {
+      gather_head(z.ptr(), n, H, dh, h, zh.data());
+      gather_head(lw.wo.ptr(), d, H, dh, h, wh.data());
+      cpu::linear(zh.data(), n, dh, wh.data(), d, nullptr, head_out.ptr() + h * n * d);
+    }
+  });
+  return head_out;
+}
+
+// attn_out [n, d] = z W_O^T + b_O (all heads in one product); returns
+// resid_mid [n, d] = x + attn_out. Keeps z, attn_out, resid_mid.
+Tensor attn_out_rows(const Pass& p, const LayerWeights& lw, int l, const Tensor& x, const Tensor& z,
+                     const TapWriter& taps) {
+  Tensor attn_out = project(z, lw.wo, lw.bo);  // [n, d]
+  taps.keep(l, "z", reshaped(z, {p.n, p.H, p.dh}));
+  Tensor resid_mid(x);  // [n, d]
+  add_into(resid_mid, attn_out);
+  taps.keep(l, "attn_out", std::move(attn_out));
+  taps.keep(l, "resid_mid", Tensor(resid_mid));
+  return resid_mid;
+}
+
+// ---------------------------------------------------------------------------
+// MLP and the rest of the block
+
+// The attention block's norm: ln1 [n, d] (the identity for averaging
+// models, which have no norms and keep no ln1 tap).
+Tensor ln1_rows(const Pass& p, const LayerWeights& lw, int l, const Tensor& x, const TapWriter& taps) {
+  Tensor ln1;  // [n, d]
+  cpu::norm(x, lw.ln1_w, lw.ln1_b, p.c.norm, p.c.norm_eps, ln1);
+  if (p.c.family != Family::Averaging) taps.keep(l, "ln1", Tensor(ln1));
+  return ln1;
+}
+
+// resid [n, d] += MLP(ln2(...)). ln2 normalises resid_mid, or the block's
+// input x under NeoX's parallel residual (attention and MLP both read x).
+// Keeps ln2, mlp_pre, mlp_post, mlp_out.
+void mlp_rows(const Pass& p, const LayerWeights& lw, int l, const Tensor& x, Tensor& resid, const TapWriter& taps) {
+  Tensor ln2;  // [n, d]
+  cpu::norm(p.c.parallel_residual ? x : resid, lw.ln2_w, lw.ln2_b, p.c.norm, p.c.norm_eps, ln2);
+  Tensor pre, post;  // [n, dm]: pre-activation (the gate's, when gated); act(pre) (* up)
+  if (p.c.gated_mlp) {
+    pre = project(ln2, lw.w_gate, Tensor());
+    post = pre;
+    cpu::activate(post, p.c.act);
+    Tensor up = project(ln2, lw.w_up, lw.b_up);  // [n, dm]
+    for (size_t i = 0; i < post.data.size(); ++i) post.data[i] *= up.data[i];
+  } else {
+    pre = project(ln2, lw.w_up, lw.b_up);
+    post = pre;
+    cpu::activate(post, p.c.act);
+  }
+  Tensor mlp_out = project(post, lw.w_down, lw.b_down);  // [n, d]
+  add_into(resid, mlp_out);
+  taps.keep(l, "ln2", std::move(ln2));
+  taps.keep(l, "mlp_pre", std::move(pre));
+  taps.keep(l, "mlp_post", std::move(post));
+  taps.keep(l, "mlp_out", std::move(mlp_out));
+}
+
+// One transformer block on the new rows: x [n, d] (resid_pre) becomes
+// resid_post. Averaging models are attention-only.
+void block_rows(const Pass& p, const LayerWeights& lw, int l, Tensor& x, KvCache& cache, const TapWriter& taps,
+                Stopwatch& clock) {
+  taps.keep(l, "resid_pre", Tensor(x));
+  const Tensor ln1 = ln1_rows(p, lw, l, x, taps);           // [n, d]
+  const Tensor z = attention_rows(p, lw, l, ln1, cache, taps);  // [n, H*dh]
+  if (taps.wants(l, "head_out")) taps.keep(l, "head_out", head_out_rows(p, lw, z));
+  Tensor resid = attn_out_rows(p, lw, l, x, z, taps);  // [n, d]: resid_mid, then resid_post
+  clock.lap(tap_name(l, "attn"));
+  if (p.c.family != Family::Averaging) {
+    mlp_rows(p, lw, l, x, resid, taps);
+    clock.lap(tap_name(l, "mlp"));
+  }
+  subtract_direction_hooks(p, l, resid);
+  taps.keep(l, "resid_post", Tensor(resid));
+  x = std::move(resid);
+}
+
+// ln_final [n, d] and logits [n, V] = ln_final W_U^T (no bias).
+void final_rows(const Pass& p, const Weights& w, const Tensor& x, const TapWriter& taps) {
+  Tensor ln_final;  // [n, d]
+  cpu::norm(x, w.lnf_w, w.lnf_b, p.c.norm, p.c.norm_eps, ln_final);
+  Tensor logits = project(ln_final, w.lm_head, Tensor());  // [n, V]
+  taps.keep(-1, "ln_final", std::move(ln_final));
+  taps.keep(-1, "logits", std::move(logits));
+}
+
+// ---------------------------------------------------------------------------
 
 class CpuBackend final : public Backend {
  public:
@@ -92,260 +539,24 @@ class CpuBackend final : public Backend {
 
 Expected<void> CpuBackend::extend(const Model& model, const ForwardInput& input, const Hooks& hooks,
                                   const TapFilter& filter, KvCache& cache, Taps& out) {
+  if (auto e = check_pass(model, input, hooks, cache); !e) return e;
   const ModelConfig& c = model.config;
-  const Weights& w = model.weights;
-  const int64_t T = input.length(), s = cache.length, n = T - s;
-  const int64_t d = c.d_model, H = c.n_heads, Hkv = c.n_kv_heads, dh = c.d_head;
-  const int64_t group = H / Hkv;
-  if (T <= 0) return make_error("forward: empty input (no tokens)");
-  if (s > T) return make_error("forward: cache holds more rows than the input");
-  if (static_cast<int64_t>(w.layers.size()) != c.n_layers) return make_error("forward: weights do not match the config");
-  if (!c.rope_inv_freq.empty() && static_cast<int>(c.rope_inv_freq.size()) != c.rotary_dim / 2)
-    return make_error("forward: rope_inv_freq must hold rotary_dim / 2 = " + std::to_string(c.rotary_dim / 2) + " values");
-  if (auto e = check_hooks(c, hooks); !e) return e;
-  if (c.learned_pos && T > c.max_positions)
-    return make_error("forward: " + std::to_string(T) + " tokens exceed the model's " + std::to_string(c.max_positions) + " positions");
-  if (s == 0) {
+  if (cache.length == 0) {  // a full pass: start from nothing
     out.named.clear();
     cache.clear();
     cache.k.resize(c.n_layers), cache.v.resize(c.n_layers);
   }
-  if (n == 0) return {};
+  const Pass p = make_pass(c, hooks, input.length(), cache.length);
+  if (p.n == 0) return {};
   Stopwatch clock(timings_);
-  auto keep = [&](int l, const char* what, Tensor&& t) {
-    std::string name = l < 0 ? std::string(what) : tap_name(l, what);
-    if (!filter.wants(name)) return;
-    const RowAxis axis = row_axis_of(name);
-    const float fill = axis == RowAxis::Square && std::strcmp(what, "attn_scores") == 0 ? kNegInf : 0.0f;
-    append_rows(out.named[std::move(name)], s, std::move(t), axis, fill);
-  };
+  const TapWriter taps{filter, out, p.s};
 
-  // Embedding: x [n, d]
-  Tensor x({n, d});
-  if (c.family == Family::Averaging) {
-    const Tensor* in = input.vectors;
-    if (!in || in->rank() != 2 || in->dim(1) != c.input_width)
-      return make_error("forward: averaging models take inputs [T, input_width] = [T, " + std::to_string(c.input_width) + "]");
-    // x = inputs[s:T] @ tok_emb ([input_width, d]); tiny, so a plain loop.
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t k = 0; k < c.input_width; ++k) {
-        const float a = in->at(s + i, k);
-        if (a != 0.0f)
-          for (int64_t j = 0; j < d; ++j) x.data[i * d + j] += a * w.tok_emb.data[k * d + j];
-      }
-    if (c.learned_pos)  // e_t = x_t @ tok_emb + P[t]
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t j = 0; j < d; ++j) x.data[i * d + j] += w.pos_emb.data[(s + i) * d + j];
-  } else {
-    if (input.vectors) return make_error("forward: language models take token ids, not input vectors");
-    for (int64_t i = 0; i < n; ++i) {
-      const int32_t id = input.ids[s + i];
-      if (id < 0 || id >= c.vocab_size)
-        return make_error("forward: token id " + std::to_string(id) + " at position " + std::to_string(s + i) +
-                          " is outside the vocabulary (" + std::to_string(c.vocab_size) + ")");
-      std::copy_n(w.tok_emb.ptr() + int64_t{id} * d, d, x.ptr() + i * d);
-      if (c.learned_pos)
-        for (int64_t j = 0; j < d; ++j) x.data[i * d + j] += w.pos_emb.data[(s + i) * d + j];
-    }
-  }
+  Tensor x;  // [n, d]: the residual stream of the new rows
+  if (auto e = embed_rows(p, model.weights, input, x); !e) return e;
   clock.lap("embed");
-
-  const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
-  for (int l = 0; l < c.n_layers; ++l) {
-    const LayerWeights& lw = w.layers[l];
-    keep(l, "resid_pre", Tensor(x));
-    Tensor ln1;  // [n, d]
-    cpu::norm(x, lw.ln1_w, lw.ln1_b, c.norm, c.norm_eps, ln1);
-    if (c.family != Family::Averaging) keep(l, "ln1", Tensor(ln1));
-    Tensor q = project(ln1, lw.wq, lw.bq);  // [n, H*dh]
-    Tensor k = project(ln1, lw.wk, lw.bk);  // [n, Hkv*dh]
-    Tensor v = project(ln1, lw.wv, lw.bv);  // [n, Hkv*dh]
-    if (c.rotary) {
-      cpu::rope(q, H, dh, c.rotary_dim, c.rope_theta, c.rope_inv_freq, s);
-      cpu::rope(k, Hkv, dh, c.rotary_dim, c.rope_theta, c.rope_inv_freq, s);
-    }
-    for (const Hook& h : hooks) {  // value edits: what a position writes
-      if (h.layer != l || (h.kind != HookKind::ZeroValue && h.kind != HookKind::ReplaceValue)) continue;
-      for (int64_t i = 0; i < n; ++i) {
-        if (h.position >= 0 && h.position != s + i) continue;
-        for (int64_t g = 0; g < Hkv; ++g) {
-          if (h.head >= 0 && g != h.head / group) continue;
-          float* vg = v.ptr() + (i * Hkv + g) * dh;
-          for (int64_t e = 0; e < dh; ++e) vg[e] = h.kind == HookKind::ZeroValue ? 0.0f : h.vec[e];
-        }
-      }
-    }
-    keep(l, "q", reshaped(q, {n, H, dh}));
-    keep(l, "k", reshaped(k, {n, Hkv, dh}));
-    keep(l, "v", reshaped(v, {n, Hkv, dh}));
-    append_rows(cache.k[l], s, std::move(k), RowAxis::First, 0.0f);  // K [T, Hkv*dh]
-    append_rows(cache.v[l], s, std::move(v), RowAxis::First, 0.0f);  // V [T, Hkv*dh]
-    const Tensor& K = cache.k[l];
-    const Tensor& Vc = cache.v[l];
-
-    // Attention for the n new queries over all T keys.
-    Tensor scores({H, n, T});   // [H, n, T]
-    Tensor pattern({H, n, T});  // [H, n, T]
-    Tensor z({n, H * dh});      // [n, H*dh]
-    // Heads are independent: threads take whole heads, each with its own
-    // scratch, and write only their heads' slices of scores, pattern and z.
-    auto zeroed = [&](int64_t h) {
-      for (const Hook& hk : hooks)
-        if (hk.kind == HookKind::ZeroHead && hk.layer == l && hk.head == h) return true;
-      return false;
-    };
-    // Scaled scores -> causal softmax (and RemoveKey hooks) for head h.
-    auto softmax_head = [&](int64_t h) {
-      Eigen::Map<Mat> S(scores.ptr() + h * n * T, n, T);
-      Eigen::Map<Mat> P(pattern.ptr() + h * n * T, n, T);
-      S *= scale;
-      for (int64_t i = 0; i < n; ++i) {
-        const int64_t qi = s + i;  // this query's position: it sees keys 0..qi
-        float* srow = S.data() + i * T;
-        float* prow = P.data() + i * T;
-        for (int64_t j = qi + 1; j < T; ++j) srow[j] = kNegInf;
-        float mx = kNegInf;
-        for (int64_t j = 0; j <= qi; ++j) mx = std::max(mx, srow[j]);
-        double sum = 0;
-        for (int64_t j = 0; j <= qi; ++j) sum += prow[j] = std::exp(srow[j] - mx);
-        const float inv = static_cast<float>(1.0 / sum);
-        for (int64_t j = 0; j <= qi; ++j) prow[j] *= inv;
-        for (const Hook& hk : hooks) {  // remove a key, renormalise what is left
-          if (hk.kind != HookKind::RemoveKey || hk.layer != l || (hk.head >= 0 && hk.head != h) || hk.position > qi) continue;
-          prow[hk.position] = 0.0f;
-          double rest = 0;
-          for (int64_t j = 0; j <= qi; ++j) rest += prow[j];
-          const float r = rest > 0 ? static_cast<float>(1.0 / rest) : 0.0f;
-          for (int64_t j = 0; j <= qi; ++j) prow[j] *= r;
-        }
-      }
-    };
-    parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
-      if (n < 4) {
-        // A few new queries (a keystroke): dot products with the cached keys
-        // and sums of the cached values where they are, key by key, so each
-        // K and V row is read once, front to back, for all of this thread's
-        // heads. (Head by head, the reads strode through the cache once per
-        // head: 1.4 ms of a keystroke at T = 128 in wasm.) Every head's dot
-        // products and sums run in the same order as the per-head loop did.
-        for (int64_t i = 0; i < n; ++i)
-          for (int64_t j = 0; j < T; ++j) {
-            const float* krow = K.ptr() + j * Hkv * dh;  // [Hkv*dh]
-            for (int64_t h = h0; h < h1; ++h)
-              scores.data[(h * n + i) * T + j] = cpu::dot(q.ptr() + (i * H + h) * dh, krow + (h / group) * dh, dh);
-          }
-        for (int64_t h = h0; h < h1; ++h) softmax_head(h);
-        for (int64_t i = 0; i < n; ++i) {
-          for (int64_t h = h0; h < h1; ++h) std::fill_n(z.ptr() + (i * H + h) * dh, dh, 0.0f);
-          for (int64_t j = 0; j <= s + i; ++j) {
-            const float* vrow = Vc.ptr() + j * Hkv * dh;  // [Hkv*dh]
-            for (int64_t h = h0; h < h1; ++h)
-              cpu::axpy(pattern.data[(h * n + i) * T + j], vrow + (h / group) * dh, z.ptr() + (i * H + h) * dh, dh);
-          }
-          for (int64_t h = h0; h < h1; ++h)
-            if (zeroed(h)) std::fill_n(z.ptr() + (i * H + h) * dh, dh, 0.0f);
-        }
-        return;
-      }
-      // Many queries: the two attention products go through cpu::linear
-      // (wasm: the SIMD128 kernel; Eigen has no wasm SIMD path and took a
-      // quarter of the forward at T = 256), on contiguous copies of this
-      // head's operands.
-      std::vector<float> qh(n * dh), kg(T * dh), vt(dh * T), zh(n * dh);  // [n,dh] [T,dh] [dh,T] [n,dh]
-      for (int64_t h = h0; h < h1; ++h) {
-        const int64_t g = h / group;
-        StridedMap Qh(q.ptr() + h * dh, n, dh, Eigen::OuterStride<>(H * dh));
-        StridedMap Kg(K.ptr() + g * dh, T, dh, Eigen::OuterStride<>(Hkv * dh));
-        StridedMap Vg(Vc.ptr() + g * dh, T, dh, Eigen::OuterStride<>(Hkv * dh));
-        Eigen::Map<Mat> S(scores.ptr() + h * n * T, n, T);
-        Eigen::Map<Mat> P(pattern.ptr() + h * n * T, n, T);
-        for (int64_t i = 0; i < n; ++i) std::copy_n(Qh.row(i).data(), dh, qh.data() + i * dh);
-        for (int64_t j = 0; j < T; ++j) std::copy_n(Kg.row(j).data(), dh, kg.data() + j * dh);
-        cpu::linear(qh.data(), n, dh, kg.data(), T, nullptr, S.data());  // S = Qh Kg^T
-        softmax_head(h);
-        StridedMapMut Zh(z.ptr() + h * dh, n, dh, Eigen::OuterStride<>(H * dh));
-        if (zeroed(h)) {
-          Zh.setZero();
-          continue;
-        }
-        for (int64_t j = 0; j < T; ++j)
-          for (int64_t e = 0; e < dh; ++e) vt[e * T + j] = Vg(j, e);
-        cpu::linear(P.data(), n, T, vt.data(), dh, nullptr, zh.data());  // Zh = P Vg
-        Zh = Eigen::Map<const Mat>(zh.data(), n, dh);
-      }
-    });
-    keep(l, "attn_scores", std::move(scores));
-    keep(l, "attn_pattern", std::move(pattern));
-    if (filter.wants(tap_name(l, "head_out"))) {
-      // Through cpu::linear as well: on Eigen's path (scalar in wasm) this
-      // product was most of what keeping every tap cost over logits only.
-      Tensor head_out({H, n, d});     // [H, n, d]: z_h W_O^h, no bias
-      parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
-        std::vector<float> zh(n * dh), wh(d * dh);  // [n, dh] z of head h; [d, dh] W_O's columns of head h
-        for (int64_t h = h0; h < h1; ++h) {
-          for (int64_t i = 0; i < n; ++i) std::copy_n(z.ptr() + (i * H + h) * dh, dh, zh.data() + i * dh);
-          for (int64_t j = 0; j < d; ++j) std::copy_n(lw.wo.ptr() + (j * H + h) * dh, dh, wh.data() + j * dh);
-          cpu::linear(zh.data(), n, dh, wh.data(), d, nullptr, head_out.ptr() + h * n * d);
-        }
-      });
-      keep(l, "head_out", std::move(head_out));
-    }
-    Tensor attn_out = project(z, lw.wo, lw.bo);  // [n, d]
-    keep(l, "z", reshaped(z, {n, H, dh}));
-    Tensor resid_mid(x);  // [n, d]
-    for (int64_t i = 0; i < n * d; ++i) resid_mid.data[i] += attn_out.data[i];
-    keep(l, "attn_out", std::move(attn_out));
-    keep(l, "resid_mid", Tensor(resid_mid));
-    clock.lap(tap_name(l, "attn"));
-
-    Tensor resid_post = std::move(resid_mid);  // [n, d]
-    if (c.family != Family::Averaging) {
-      Tensor ln2;  // [n, d]: parallel residual (NeoX) normalises the block input
-      cpu::norm(c.parallel_residual ? x : resid_post, lw.ln2_w, lw.ln2_b, c.norm, c.norm_eps, ln2);
-      Tensor pre, post;  // [n, dm]
-      if (c.gated_mlp) {
-        pre = project(ln2, lw.w_gate, Tensor());
-        post = pre;
-        cpu::activate(post, c.act);
-        Tensor up = project(ln2, lw.w_up, lw.b_up);
-        for (size_t i = 0; i < post.data.size(); ++i) post.data[i] *= up.data[i];
-      } else {
-        pre = project(ln2, lw.w_up, lw.b_up);
-        post = pre;
-        cpu::activate(post, c.act);
-      }
-      Tensor mlp_out = project(post, lw.w_down, lw.b_down);  // [n, d]
-      for (int64_t i = 0; i < n * d; ++i) resid_post.data[i] += mlp_out.data[i];
-      keep(l, "ln2", std::move(ln2));
-      keep(l, "mlp_pre", std::move(pre));
-      keep(l, "mlp_post", std::move(post));
-      keep(l, "mlp_out", std::move(mlp_out));
-      clock.lap(tap_name(l, "mlp"));
-    }
-    for (const Hook& hk : hooks) {  // remove a direction (e.g. a tag) from the stream
-      if (hk.kind != HookKind::SubtractDirection || hk.layer != l) continue;
-      double nn = 0;
-      for (float u : hk.vec) nn += double(u) * u;
-      if (nn <= 0) continue;
-      const float inv = static_cast<float>(1.0 / std::sqrt(nn));
-      for (int64_t i = 0; i < n; ++i) {
-        if (hk.position >= 0 && hk.position != s + i) continue;
-        float* r = resid_post.ptr() + i * d;
-        double dot = 0;
-        for (int64_t j = 0; j < d; ++j) dot += double(r[j]) * hk.vec[j] * inv;
-        for (int64_t j = 0; j < d; ++j) r[j] -= static_cast<float>(dot) * hk.vec[j] * inv;
-      }
-    }
-    keep(l, "resid_post", Tensor(resid_post));
-    x = std::move(resid_post);
-  }
-
-  Tensor ln_final;  // [n, d]
-  cpu::norm(x, w.lnf_w, w.lnf_b, c.norm, c.norm_eps, ln_final);
-  Tensor logits = project(ln_final, w.lm_head, Tensor());  // [n, V]
-  keep(-1, "ln_final", std::move(ln_final));
-  keep(-1, "logits", std::move(logits));
-  cache.length = T;
+  for (int l = 0; l < c.n_layers; ++l) block_rows(p, model.weights.layers[l], l, x, cache, taps, clock);
+  final_rows(p, model.weights, x, taps);
+  cache.length = p.T;
   clock.lap("logits");
   return {};
 }
