@@ -12,7 +12,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/args.h"
@@ -88,126 +90,166 @@ void put_tensor(std::string& out, const Tensor& t, size_t dim, size_t& offset) {
   out += ']';
 }
 
-int run_main(int argc, char** argv) {
+// The command line, as given.
+struct RunOptions {
   std::string model_dir, prompt, ids_arg, taps_arg, inputs_arg, format = "json";
   bool have_prompt = false, bos = false, timings = false;
+};
+
+// What one run builds up, step by step.
+struct RunState {
+  Model model;
+  bool averaging = false;           // the model reads input vectors, not token ids
+  std::unique_ptr<Tokenizer> tok;   // null for averaging models, or --ids without a tokenizer.json
+  std::vector<int32_t> ids;         // [T] token ids (empty for averaging models)
+  Tensor inputs;                    // [T, d_input + 1] (averaging only)
+  TapFilter filter;                 // what the forward pass keeps
+  std::vector<std::string> wanted;  // tap names as asked for, in order
+  Taps taps;
+  std::vector<const std::pair<const std::string, Tensor>*> out_taps;  // into `taps`: the ones printed
+  StageTimes times;
+};
+
+// Each step returns 0 to go on, or the exit code after printing why not.
+
+int parse_options(int argc, char** argv, RunOptions& o) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
     const char* v = nullptr;
-    if (a == "--bos") bos = true;
-    else if (a == "--timings") timings = true;
+    if (a == "--bos") o.bos = true;
+    else if (a == "--timings") o.timings = true;
     else if (a == "--model" || a == "--prompt" || a == "--ids" || a == "--taps" || a == "--format" || a == "--inputs") {
       if (!(v = next())) return fail(a + " needs a value");
-      if (a == "--model") model_dir = v;
-      else if (a == "--prompt") prompt = v, have_prompt = true;
-      else if (a == "--ids") ids_arg = v;
-      else if (a == "--taps") taps_arg = v;
-      else if (a == "--inputs") inputs_arg = v;
-      else format = v;
+      if (a == "--model") o.model_dir = v;
+      else if (a == "--prompt") o.prompt = v, o.have_prompt = true;
+      else if (a == "--ids") o.ids_arg = v;
+      else if (a == "--taps") o.taps_arg = v;
+      else if (a == "--inputs") o.inputs_arg = v;
+      else o.format = v;
     } else return fail("unknown option '" + a + "'");
   }
-  if (model_dir.empty()) return fail("--model DIR is required");
-  if (int(have_prompt) + int(!ids_arg.empty()) + int(!inputs_arg.empty()) != 1)
+  if (o.model_dir.empty()) return fail("--model DIR is required");
+  if (int(o.have_prompt) + int(!o.ids_arg.empty()) + int(!o.inputs_arg.empty()) != 1)
     return fail("give exactly one of --prompt TEXT, --ids 1,2,3 or --inputs x,x,...");
-  if (format != "json") return fail("--format: only 'json' is supported");
+  if (o.format != "json") return fail("--format: only 'json' is supported");
+  return 0;
+}
 
-  StageTimes times;
+// The model decides which input is valid: vectors for averaging models, text or ids otherwise.
+int load_model(const RunOptions& o, RunState& st) {
   auto t0 = Clock::now();
-  auto model = load_model_dir(model_dir);
+  auto model = load_model_dir(o.model_dir);
   if (!model) return fail(model.error().message);
-  const bool averaging = model->config.family == Family::Averaging;
-  if (averaging != !inputs_arg.empty())
-    return fail(averaging ? "averaging models take input vectors (--inputs), not text or ids" : "--inputs is for averaging models");
-  times.add("load", ms_since(t0));
+  st.model = std::move(*model);
+  st.averaging = st.model.config.family == Family::Averaging;
+  if (st.averaging != !o.inputs_arg.empty())
+    return fail(st.averaging ? "averaging models take input vectors (--inputs), not text or ids" : "--inputs is for averaging models");
+  st.times.add("load", ms_since(t0));
+  return 0;
+}
 
-  // The tokenizer is needed for --prompt, and for readable tokens with --ids.
-  t0 = Clock::now();
-  std::unique_ptr<Tokenizer> tok;
-  if (averaging) {
+// The tokenizer is needed for --prompt, and for readable tokens with --ids.
+int load_tokenizer(const RunOptions& o, RunState& st) {
+  auto t0 = Clock::now();
+  if (st.averaging) {
     // no tokenizer: the rows are vectors
-  } else if (auto text = read_text_file(model_dir + "/tokenizer.json")) {
+  } else if (auto text = read_text_file(o.model_dir + "/tokenizer.json")) {
     auto t = Tokenizer::from_json(*text);
     if (!t) return fail("tokenizer.json: " + t.error().message);
-    tok = std::make_unique<Tokenizer>(std::move(*t));
-    if (tok->bos_id() < 0 && model->config.bos_token_id >= 0) tok->set_bos_id(model->config.bos_token_id);
-  } else if (have_prompt) {
+    st.tok = std::make_unique<Tokenizer>(std::move(*t));
+    if (st.tok->bos_id() < 0 && st.model.config.bos_token_id >= 0) st.tok->set_bos_id(st.model.config.bos_token_id);
+  } else if (o.have_prompt) {
     return fail(text.error().message + " (needed for --prompt)");
   }
-  times.add("load tokenizer", ms_since(t0));
-  t0 = Clock::now();
-  std::vector<int32_t> ids;
-  Tensor inputs;  // [T, d_input + 1] (averaging only)
-  if (averaging) {
+  st.times.add("load tokenizer", ms_since(t0));
+  return 0;
+}
+
+// The rows the forward pass embeds: st.inputs for averaging models, st.ids otherwise.
+int make_rows(const RunOptions& o, RunState& st) {
+  auto t0 = Clock::now();
+  if (st.averaging) {
     // Rows as wide as the embedding's input (d_input + 1, plus any marker columns the config adds).
-    auto parsed = parse_inputs(inputs_arg, model->weights.tok_emb.dim(0));
+    auto parsed = parse_inputs(o.inputs_arg, st.model.weights.tok_emb.dim(0));
     if (!parsed) return fail(parsed.error().message);
-    inputs = std::move(*parsed);
-  } else if (have_prompt) {
-    ids = tok->encode(prompt, bos).ids;
+    st.inputs = std::move(*parsed);
+  } else if (o.have_prompt) {
+    st.ids = st.tok->encode(o.prompt, o.bos).ids;
   } else {
-    auto parsed = parse_ids(ids_arg);
+    auto parsed = parse_ids(o.ids_arg);
     if (!parsed) return fail(parsed.error().message);
-    ids = std::move(*parsed);  // exactly as given: --bos does not apply
+    st.ids = std::move(*parsed);  // exactly as given: --bos does not apply
   }
-  if (ids.empty() && !averaging) return fail("the prompt has no tokens");
-  times.add("tokenize", ms_since(t0));
+  if (st.ids.empty() && !st.averaging) return fail("the prompt has no tokens");
+  st.times.add("tokenize", ms_since(t0));
+  return 0;
+}
 
-  TapFilter filter;
-  std::vector<std::string> wanted;
-  if (!taps_arg.empty()) {
-    filter.all = false;
-    size_t i = 0;
-    while (i <= taps_arg.size()) {
-      size_t j = taps_arg.find(',', i);
-      if (j == std::string::npos) j = taps_arg.size();
-      if (j > i) wanted.push_back(taps_arg.substr(i, j - i)), filter.names.insert(wanted.back());
-      i = j + 1;
-    }
-  } else {
-    filter.all = false;
-    wanted = {"logits"};
+// --taps a,b,c (empty names skipped); without it, only the logits. The filter
+// never keeps everything, so the backend computes only what is printed.
+void choose_taps(const std::string& taps_arg, RunState& st) {
+  st.filter.all = false;
+  if (taps_arg.empty()) {
+    st.wanted = {"logits"};
+    return;
   }
+  size_t i = 0;
+  while (i <= taps_arg.size()) {
+    size_t j = taps_arg.find(',', i);
+    if (j == std::string::npos) j = taps_arg.size();
+    if (j > i) st.wanted.push_back(taps_arg.substr(i, j - i)), st.filter.names.insert(st.wanted.back());
+    i = j + 1;
+  }
+}
 
+int forward(const RunOptions& o, RunState& st) {
   auto backend = make_cpu_backend();
-  if (timings) backend->set_timings(&times);
-  Taps taps;
-  if (auto r = averaging ? backend->forward_inputs(*model, inputs, {}, filter, taps) : backend->forward(*model, ids, {}, filter, taps); !r)
+  if (o.timings) backend->set_timings(&st.times);
+  if (auto r = st.averaging ? backend->forward_inputs(st.model, st.inputs, {}, st.filter, st.taps)
+                            : backend->forward(st.model, st.ids, {}, st.filter, st.taps);
+      !r)
     return fail(r.error().message);
+  return 0;
+}
 
-  // Only what was asked for (logits are always computed), in engine order.
-  std::vector<const std::pair<const std::string, Tensor>*> out_taps;
-  for (const auto& kv : taps.named) {
+// Whether tap `name` answers the asked-for `w`: the full name, or a suffix
+// meaning every layer. "logits" counts only when asked for by name, since the
+// backend always computes it.
+bool tap_matches(const std::string& name, const std::string& w) {
+  TapFilter one;
+  one.all = false;
+  one.names = {w};
+  return name == w || (name != "logits" && one.wants(name));
+}
+
+// Only what was asked for, in engine order; a name that matched nothing is an error.
+int select_taps(RunState& st) {
+  for (const auto& kv : st.taps.named) {
     bool asked = false;
-    for (const auto& w : wanted) {
-      TapFilter one;
-      one.all = false;
-      one.names = {w};
-      asked |= kv.first == w || (kv.first != "logits" && one.wants(kv.first));
-    }
-    if (asked) out_taps.push_back(&kv);
+    for (const auto& w : st.wanted) asked |= tap_matches(kv.first, w);
+    if (asked) st.out_taps.push_back(&kv);
   }
-  for (const auto& w : wanted) {
+  for (const auto& w : st.wanted) {
     bool found = false;
-    for (auto* kv : out_taps) {
-      TapFilter one;
-      one.all = false;
-      one.names = {w};
-      found |= kv->first == w || (kv->first != "logits" && one.wants(kv->first));
-    }
+    for (auto* kv : st.out_taps) found |= tap_matches(kv->first, w);
     if (!found) return fail("unknown tap '" + w + "' (names as in engine/taps.h, e.g. logits, attn_pattern, blocks.0.resid_post)");
   }
+  return 0;
+}
 
+// {"ids":[...],"tokens":[...],"taps":{name:nested arrays,...}} on one line, written at once.
+void write_json(const RunState& st) {
   std::string out = "{\"ids\":[";
-  for (size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
+  for (size_t i = 0; i < st.ids.size(); ++i) out += (i ? "," : "") + std::to_string(st.ids[i]);
   out += "],\"tokens\":[";
-  for (size_t i = 0; i < ids.size(); ++i) {
+  for (size_t i = 0; i < st.ids.size(); ++i) {
     if (i) out += ',';
-    put_json_string(out, tok ? tok->token_text(ids[i]) : std::to_string(ids[i]));
+    put_json_string(out, st.tok ? st.tok->token_text(st.ids[i]) : std::to_string(st.ids[i]));
   }
   out += "],\"taps\":{";
   bool first = true;
-  for (auto* kv : out_taps) {
+  for (auto* kv : st.out_taps) {
     if (!first) out += ',';
     first = false;
     put_json_string(out, kv->first);
@@ -217,16 +259,32 @@ int run_main(int argc, char** argv) {
   }
   out += "}}\n";
   std::fwrite(out.data(), 1, out.size(), stdout);
+}
 
-  if (timings) {
-    double total = 0;
-    std::fprintf(stderr, "timings (%zu tokens, model %s):\n", averaging ? size_t(inputs.dim(0)) : ids.size(), model->name.c_str());
-    for (const auto& [name, ms] : times.stages) {
-      std::fprintf(stderr, "  %-22s %9.3f ms\n", name.c_str(), ms);
-      total += ms;
-    }
-    std::fprintf(stderr, "  %-22s %9.3f ms\n", "total", total);
+// On stderr, so stdout stays one JSON object.
+void print_timings(const RunState& st) {
+  double total = 0;
+  std::fprintf(stderr, "timings (%zu tokens, model %s):\n", st.averaging ? size_t(st.inputs.dim(0)) : st.ids.size(),
+               st.model.name.c_str());
+  for (const auto& [name, ms] : st.times.stages) {
+    std::fprintf(stderr, "  %-22s %9.3f ms\n", name.c_str(), ms);
+    total += ms;
   }
+  std::fprintf(stderr, "  %-22s %9.3f ms\n", "total", total);
+}
+
+int run_main(int argc, char** argv) {
+  RunOptions opt;
+  if (int rc = parse_options(argc, argv, opt)) return rc;
+  RunState st;
+  if (int rc = load_model(opt, st)) return rc;
+  if (int rc = load_tokenizer(opt, st)) return rc;
+  if (int rc = make_rows(opt, st)) return rc;
+  choose_taps(opt.taps_arg, st);
+  if (int rc = forward(opt, st)) return rc;
+  if (int rc = select_taps(st)) return rc;
+  write_json(st);
+  if (opt.timings) print_timings(st);
   return 0;
 }
 
