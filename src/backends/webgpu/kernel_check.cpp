@@ -54,6 +54,243 @@ Tensor causal_softmax(const Tensor& s, int64_t n) {
   return p;
 }
 
+// One check: the CPU reference output, the raw words of each input buffer
+// (bindings 1..), and how to record the kernel on those buffers.
+using Bufs = std::vector<Buffer>;
+using Record = std::function<void(const Bufs& in, const Buffer& out)>;
+struct Case {
+  Tensor cpu;
+  std::vector<std::vector<uint32_t>> inputs;
+  Record record;
+};
+
+Case embed_case(Rng& rng) {
+  const int64_t V = 50, d = 24, n = 13, P = 20;
+  Tensor emb = rng.tensor({V, d}), pos = rng.tensor({P, d});  // [V, d], [P, d]
+  std::vector<int32_t> ids(n);  // [n]
+  for (auto& id : ids) id = rng.below(V);
+  Case check;
+  check.cpu = Tensor({n, d});
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < d; ++j) check.cpu.at(i, j) = emb.at(ids[i], j) + pos.at(i, j);
+  check.inputs = {words(ids), words(emb), words(pos)};
+  check.record = [=](const Bufs& in, const Buffer& out) {
+    dispatch_threads(Kernel::Embed, Params().u(n).u(d).u(1).u(0), {&in[0], &in[1], &in[2], &out}, n * d);
+  };
+  return check;
+}
+
+Case embed_vectors_case(Rng& rng) {
+  const int64_t din1 = 9, d = 16, n = 11;
+  // x [n, din1], emb [din1, d], pos [n, d]
+  Tensor x = rng.tensor({n, din1}), emb = rng.tensor({din1, d}), pos = rng.tensor({n, d});
+  for (int64_t i = 0; i < n; ++i) x.at(i, rng.below(din1)) = 0.0f;  // the zero-skipping path
+  Case check;
+  check.cpu = Tensor({n, d});
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < d; ++j) {
+      float v = 0;
+      for (int64_t c = 0; c < din1; ++c)
+        if (x.at(i, c) != 0.0f) v += x.at(i, c) * emb.at(c, j);
+      check.cpu.at(i, j) = v + pos.at(i, j);
+    }
+  check.inputs = {words(x), words(emb), words(pos)};
+  check.record = [=](const Bufs& in, const Buffer& out) {
+    dispatch_threads(Kernel::EmbedVectors, Params().u(n).u(d).u(din1).u(1), {&in[0], &in[1], &in[2], &out}, n * d);
+  };
+  return check;
+}
+
+// k: norm_layer, norm_rms or norm_copy (no weight: the kernel copies x).
+Case norm_case(const std::string& k, Rng& rng) {
+  const int64_t n = 7, d = 300;  // d > 256: each thread sums more than one element
+  Tensor x = rng.tensor({n, d}, -3.0f, 5.0f), w = rng.tensor({d}), b = rng.tensor({d});  // [n, d], [d], [d]
+  x.at(0, 5) = 120.0f;  // a massive activation, as sinks make
+  const uint32_t kind = k == "norm_layer" ? 0 : k == "norm_rms" ? 1 : 2;
+  const float eps = 1e-5f;
+  Case check;
+  cpu::norm(x, kind == 2 ? Tensor() : w, b, kind == 0 ? NormKind::LayerNorm : NormKind::RMSNorm, eps, check.cpu);
+  check.inputs = {words(x), words(w), words(b)};
+  check.record = [=](const Bufs& in, const Buffer& out) {
+    dispatch(Kernel::Norm, Params().u(n).u(d).u(kind).u(1).f(eps), {&in[0], &in[1], &in[2], &out},
+             static_cast<uint32_t>(n));
+  };
+  return check;
+}
+
+// k: matmul (16 x 16 tiles) or matmul_rows (one thread per output, no barriers).
+Case matmul_case(const std::string& k, Rng& rng) {
+  const int64_t n = 37, kk = 70, m = 45;  // none a multiple of the 16 x 16 tile
+  Tensor x = rng.tensor({n, kk}), w = rng.tensor({m, kk}), b = rng.tensor({m});  // [n, kk], [m, kk], [m]
+  Case check;
+  check.cpu = Tensor({n, m});
+  cpu::linear_plain(x.ptr(), n, kk, w.ptr(), m, b.ptr(), check.cpu.ptr());
+  check.inputs = {words(x), words(w), words(b)};
+  const bool rows = k == "matmul_rows";
+  check.record = [=](const Bufs& in, const Buffer& out) {
+    if (rows)
+      dispatch_threads(Kernel::MatmulRows, Params().u(n).u(kk).u(m).u(1), {&in[0], &in[1], &in[2], &out}, n * m);
+    else
+      dispatch(Kernel::Matmul, Params().u(n).u(kk).u(m).u(1), {&in[0], &in[1], &in[2], &out},
+               static_cast<uint32_t>((m + 15) / 16), static_cast<uint32_t>((n + 15) / 16));
+  };
+  return check;
+}
+
+Case rope_case(Rng& rng) {
+  const int64_t n = 9, heads = 3, dh = 16;
+  const int rotary = 8, half = rotary / 2;  // partial rotary, as NeoX
+  const float theta = 10000.0f;
+  Tensor x = rng.tensor({n, heads * dh});  // [n, heads*dh]
+  Case check;
+  check.cpu = x;
+  cpu::rope(check.cpu, heads, dh, rotary, theta, {}, 0);
+  Tensor cs({n, half}), sn({n, half});  // [n, half] each
+  for (int64_t t = 0; t < n; ++t)
+    for (int i = 0; i < half; ++i) {
+      const float a = static_cast<float>(t) * (1.0f / std::pow(theta, static_cast<float>(2 * i) / rotary));
+      cs.at(t, i) = std::cos(a), sn.at(t, i) = std::sin(a);
+    }
+  check.inputs = {words(cs), words(sn), words(x)};
+  // rope works in place: the output buffer is first filled with x by a copy.
+  check.record = [=](const Bufs& in, const Buffer& out) {
+    ss_wgpu_copy(in[2].handle(), 0, out.handle(), 0, static_cast<double>(n * heads * dh * 4));
+    dispatch_threads(Kernel::Rope, Params().u(n).u(heads).u(dh).u(half), {&in[0], &in[1], &out}, n * heads * half);
+  };
+  return check;
+}
+
+Case attn_scores_case(Rng& rng) {
+  const int64_t n = 19, H = 4, Hkv = 2, dh = 8;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
+  Tensor q = rng.tensor({n, H * dh}), kk = rng.tensor({n, Hkv * dh});  // [n, H*dh], [n, Hkv*dh]
+  Case check;
+  check.cpu = Tensor({H, n, n});
+  for (int64_t h = 0; h < H; ++h)
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        if (j > i) { check.cpu.at(h, i, j) = kNegInf; continue; }
+        float acc = 0;
+        for (int64_t e = 0; e < dh; ++e) acc += q.data[(i * H + h) * dh + e] * kk.data[(j * Hkv + h / 2) * dh + e];
+        check.cpu.at(h, i, j) = acc * scale;
+      }
+  check.inputs = {words(q), words(kk)};
+  check.record = [=](const Bufs& in, const Buffer& out) {
+    dispatch_threads(Kernel::AttnScores, Params().u(n).u(H).u(Hkv).u(dh).f(scale), {&in[0], &in[1], &out}, H * n * n);
+  };
+  return check;
+}
+
+Case softmax_case(Rng& rng) {
+  const int64_t H = 2, n = 70;  // rows longer than the 64-thread workgroup
+  Tensor s = rng.tensor({H * n, n}, -8.0f, 8.0f);  // [H*n, n]
+  for (int64_t r = 0; r < H * n; ++r)
+    for (int64_t j = r % n + 1; j < n; ++j) s.at(r, j) = kNegInf;
+  Case check;
+  check.cpu = causal_softmax(s, n);
+  check.inputs = {words(s)};
+  check.record = [=](const Bufs& in, const Buffer& out) {
+    dispatch_rows(Kernel::Softmax, Params().u(H * n).u(n), {&in[0], &out}, H * n);
+  };
+  return check;
+}
+
+Case attn_pv_case(Rng& rng) {
+  const int64_t n = 21, H = 4, Hkv = 2, dh = 8;
+  const uint32_t zero_mask = 1u << 1;  // ZeroHead on head 1
+  Tensor s = rng.tensor({H * n, n}, -4.0f, 4.0f);  // [H*n, n]
+  Tensor a = causal_softmax(s, n);                 // [H*n, n]
+  Tensor v = rng.tensor({n, Hkv * dh});            // [n, Hkv*dh]
+  Case check;
+  check.cpu = Tensor({n, H * dh});
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t e = 0; e < dh; ++e) {
+        float acc = 0;
+        if (!(zero_mask & (1u << h)))
+          for (int64_t j = 0; j <= i; ++j) acc += a.at(h * n + i, j) * v.data[(j * Hkv + h / 2) * dh + e];
+        check.cpu.data[(i * H + h) * dh + e] = acc;
+      }
+  check.inputs = {words(a), words(v)};
+  check.record = [=](const Bufs& in, const Buffer& out) {
+    dispatch_threads(Kernel::AttnPv, Params().u(n).u(H).u(Hkv).u(dh).u(zero_mask), {&in[0], &in[1], &out}, n * H * dh);
+  };
+  return check;
+}
+
+Case head_out_case(Rng& rng) {
+  const int64_t n = 5, H = 3, dh = 8, d = 20;
+  Tensor z = rng.tensor({n, H * dh}), wo = rng.tensor({d, H * dh});  // [n, H*dh], [d, H*dh]
+  Case check;
+  check.cpu = Tensor({H, n, d});
+  for (int64_t h = 0; h < H; ++h)
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < d; ++j) {
+        float acc = 0;
+        for (int64_t e = 0; e < dh; ++e) acc += z.at(i, h * dh + e) * wo.at(j, h * dh + e);
+        check.cpu.at(h, i, j) = acc;
+      }
+  check.inputs = {words(z), words(wo)};
+  check.record = [=](const Bufs& in, const Buffer& out) {
+    dispatch_threads(Kernel::HeadOut, Params().u(n).u(H).u(dh).u(d), {&in[0], &in[1], &out}, H * n * d);
+  };
+  return check;
+}
+
+Case add_case(Rng& rng) {
+  const int64_t count = 1000;
+  Tensor a = rng.tensor({count}), b = rng.tensor({count});  // [count] each
+  Case check;
+  check.cpu = Tensor({count});
+  for (int64_t i = 0; i < count; ++i) check.cpu.data[i] = a.data[i] + b.data[i];
+  check.inputs = {words(a), words(b)};
+  check.record = [=](const Bufs& in, const Buffer& out) {
+    dispatch_threads(Kernel::Add, Params().u(count), {&in[0], &in[1], &out}, count);
+  };
+  return check;
+}
+
+// k: act_gelu_new, act_gelu, act_silu, act_relu, or swiglu (silu(pre) * up).
+Expected<Case> act_case(const std::string& k, Rng& rng) {
+  const int64_t count = 777;
+  const std::string a = k == "swiglu" ? "silu" : k.substr(4);
+  Activation act;
+  uint32_t code;  // the MlpAct kernel's activation code
+  if (a == "gelu_new") act = Activation::GeluNew, code = 0;
+  else if (a == "gelu") act = Activation::Gelu, code = 1;
+  else if (a == "silu") act = Activation::Silu, code = 2;
+  else if (a == "relu") act = Activation::ReLU, code = 3;
+  else return make_error("unknown kernel check '" + k + "'");
+  const bool gated = k == "swiglu";
+  Tensor pre = rng.tensor({count}, -6.0f, 6.0f), up = rng.tensor({count});  // [count] each
+  Case check;
+  check.cpu = pre;
+  cpu::activate(check.cpu, act);
+  if (gated)
+    for (int64_t i = 0; i < count; ++i) check.cpu.data[i] *= up.data[i];
+  check.inputs = {words(pre), words(up)};
+  check.record = [=](const Bufs& in, const Buffer& out) {
+    dispatch_threads(Kernel::MlpAct, Params().u(count).u(code).u(gated), {&in[0], &in[1], &out}, count);
+  };
+  return check;
+}
+
+// The check named k (see names()), its inputs drawn from rng.
+Expected<Case> make_case(const std::string& k, Rng& rng) {
+  if (k == "embed") return embed_case(rng);
+  if (k == "embed_vectors") return embed_vectors_case(rng);
+  if (k == "norm_layer" || k == "norm_rms" || k == "norm_copy") return norm_case(k, rng);
+  if (k == "matmul" || k == "matmul_rows") return matmul_case(k, rng);
+  if (k == "rope") return rope_case(rng);
+  if (k == "attn_scores") return attn_scores_case(rng);
+  if (k == "softmax") return softmax_case(rng);
+  if (k == "attn_pv") return attn_pv_case(rng);
+  if (k == "head_out") return head_out_case(rng);
+  if (k == "add") return add_case(rng);
+  if (k.rfind("act_", 0) == 0 || k == "swiglu") return act_case(k, rng);
+  return make_error("unknown kernel check '" + k + "'");
+}
+
 }  // namespace
 
 std::vector<std::string> KernelCheck::names() {
@@ -64,173 +301,12 @@ std::vector<std::string> KernelCheck::names() {
 Expected<void> KernelCheck::start(const std::string& k, uint32_t seed) {
   Rng rng(seed);
   inputs_.clear();
-  using Bufs = std::vector<Buffer>;
-  if (k == "embed") {
-    const int64_t V = 50, d = 24, n = 13, P = 20;
-    Tensor emb = rng.tensor({V, d}), pos = rng.tensor({P, d});
-    std::vector<int32_t> ids(n);  // [n]
-    for (auto& id : ids) id = rng.below(V);
-    cpu_ = Tensor({n, d});
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < d; ++j) cpu_.at(i, j) = emb.at(ids[i], j) + pos.at(i, j);
-    inputs_ = {words(ids), words(emb), words(pos)};
-    record_ = [=](const Bufs& in, const Buffer& out) {
-      dispatch_threads(Kernel::Embed, Params().u(n).u(d).u(1).u(0), {&in[0], &in[1], &in[2], &out}, n * d);
-    };
-  } else if (k == "embed_vectors") {
-    const int64_t din1 = 9, d = 16, n = 11;
-    Tensor x = rng.tensor({n, din1}), emb = rng.tensor({din1, d}), pos = rng.tensor({n, d});
-    for (int64_t i = 0; i < n; ++i) x.at(i, rng.below(din1)) = 0.0f;  // the zero-skipping path
-    cpu_ = Tensor({n, d});
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < d; ++j) {
-        float v = 0;
-        for (int64_t c = 0; c < din1; ++c)
-          if (x.at(i, c) != 0.0f) v += x.at(i, c) * emb.at(c, j);
-        cpu_.at(i, j) = v + pos.at(i, j);
-      }
-    inputs_ = {words(x), words(emb), words(pos)};
-    record_ = [=](const Bufs& in, const Buffer& out) {
-      dispatch_threads(Kernel::EmbedVectors, Params().u(n).u(d).u(din1).u(1), {&in[0], &in[1], &in[2], &out}, n * d);
-    };
-  } else if (k == "norm_layer" || k == "norm_rms" || k == "norm_copy") {
-    const int64_t n = 7, d = 300;  // d > 256: each thread sums more than one element
-    Tensor x = rng.tensor({n, d}, -3.0f, 5.0f), w = rng.tensor({d}), b = rng.tensor({d});
-    x.at(0, 5) = 120.0f;  // a massive activation, as sinks make
-    const uint32_t kind = k == "norm_layer" ? 0 : k == "norm_rms" ? 1 : 2;
-    const float eps = 1e-5f;
-    cpu::norm(x, kind == 2 ? Tensor() : w, b, kind == 0 ? NormKind::LayerNorm : NormKind::RMSNorm, eps, cpu_);
-    inputs_ = {words(x), words(w), words(b)};
-    record_ = [=](const Bufs& in, const Buffer& out) {
-      dispatch(Kernel::Norm, Params().u(n).u(d).u(kind).u(1).f(eps), {&in[0], &in[1], &in[2], &out},
-               static_cast<uint32_t>(n));
-    };
-  } else if (k == "matmul" || k == "matmul_rows") {
-    const int64_t n = 37, kk = 70, m = 45;  // none a multiple of the 16 x 16 tile
-    Tensor x = rng.tensor({n, kk}), w = rng.tensor({m, kk}), b = rng.tensor({m});
-    cpu_ = Tensor({n, m});
-    cpu::linear_plain(x.ptr(), n, kk, w.ptr(), m, b.ptr(), cpu_.ptr());
-    inputs_ = {words(x), words(w), words(b)};
-    const bool rows = k == "matmul_rows";
-    record_ = [=](const Bufs& in, const Buffer& out) {
-      if (rows)
-        dispatch_threads(Kernel::MatmulRows, Params().u(n).u(kk).u(m).u(1), {&in[0], &in[1], &in[2], &out}, n * m);
-      else
-        dispatch(Kernel::Matmul, Params().u(n).u(kk).u(m).u(1), {&in[0], &in[1], &in[2], &out},
-                 static_cast<uint32_t>((m + 15) / 16), static_cast<uint32_t>((n + 15) / 16));
-    };
-  } else if (k == "rope") {
-    const int64_t n = 9, heads = 3, dh = 16;
-    const int rotary = 8, half = rotary / 2;  // partial rotary, as NeoX
-    const float theta = 10000.0f;
-    Tensor x = rng.tensor({n, heads * dh});
-    cpu_ = x;
-    cpu::rope(cpu_, heads, dh, rotary, theta, {}, 0);
-    Tensor cs({n, half}), sn({n, half});
-    for (int64_t t = 0; t < n; ++t)
-      for (int i = 0; i < half; ++i) {
-        const float a = static_cast<float>(t) * (1.0f / std::pow(theta, static_cast<float>(2 * i) / rotary));
-        cs.at(t, i) = std::cos(a), sn.at(t, i) = std::sin(a);
-      }
-    inputs_ = {words(cs), words(sn), words(x)};
-    // rope works in place: the output buffer is first filled with x by a copy.
-    record_ = [=](const Bufs& in, const Buffer& out) {
-      ss_wgpu_copy(in[2].handle(), 0, out.handle(), 0, static_cast<double>(n * heads * dh * 4));
-      dispatch_threads(Kernel::Rope, Params().u(n).u(heads).u(dh).u(half), {&in[0], &in[1], &out}, n * heads * half);
-    };
-  } else if (k == "attn_scores") {
-    const int64_t n = 19, H = 4, Hkv = 2, dh = 8;
-    const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
-    Tensor q = rng.tensor({n, H * dh}), kk = rng.tensor({n, Hkv * dh});
-    cpu_ = Tensor({H, n, n});
-    for (int64_t h = 0; h < H; ++h)
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t j = 0; j < n; ++j) {
-          if (j > i) { cpu_.at(h, i, j) = kNegInf; continue; }
-          float acc = 0;
-          for (int64_t e = 0; e < dh; ++e) acc += q.data[(i * H + h) * dh + e] * kk.data[(j * Hkv + h / 2) * dh + e];
-          cpu_.at(h, i, j) = acc * scale;
-        }
-    inputs_ = {words(q), words(kk)};
-    record_ = [=](const Bufs& in, const Buffer& out) {
-      dispatch_threads(Kernel::AttnScores, Params().u(n).u(H).u(Hkv).u(dh).f(scale), {&in[0], &in[1], &out}, H * n * n);
-    };
-  } else if (k == "softmax") {
-    const int64_t H = 2, n = 70;  // rows longer than the 64-thread workgroup
-    Tensor s = rng.tensor({H * n, n}, -8.0f, 8.0f);
-    for (int64_t r = 0; r < H * n; ++r)
-      for (int64_t j = r % n + 1; j < n; ++j) s.at(r, j) = kNegInf;
-    cpu_ = causal_softmax(s, n);
-    inputs_ = {words(s)};
-    record_ = [=](const Bufs& in, const Buffer& out) {
-      dispatch_rows(Kernel::Softmax, Params().u(H * n).u(n), {&in[0], &out}, H * n);
-    };
-  } else if (k == "attn_pv") {
-    const int64_t n = 21, H = 4, Hkv = 2, dh = 8;
-    const uint32_t zero_mask = 1u << 1;  // ZeroHead on head 1
-    Tensor s = rng.tensor({H * n, n}, -4.0f, 4.0f);
-    Tensor a = causal_softmax(s, n);
-    Tensor v = rng.tensor({n, Hkv * dh});
-    cpu_ = Tensor({n, H * dh});
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t h = 0; h < H; ++h)
-        for (int64_t e = 0; e < dh; ++e) {
-          float acc = 0;
-          if (!(zero_mask & (1u << h)))
-            for (int64_t j = 0; j <= i; ++j) acc += a.at(h * n + i, j) * v.data[(j * Hkv + h / 2) * dh + e];
-          cpu_.data[(i * H + h) * dh + e] = acc;
-        }
-    inputs_ = {words(a), words(v)};
-    record_ = [=](const Bufs& in, const Buffer& out) {
-      dispatch_threads(Kernel::AttnPv, Params().u(n).u(H).u(Hkv).u(dh).u(zero_mask), {&in[0], &in[1], &out}, n * H * dh);
-    };
-  } else if (k == "head_out") {
-    const int64_t n = 5, H = 3, dh = 8, d = 20;
-    Tensor z = rng.tensor({n, H * dh}), wo = rng.tensor({d, H * dh});
-    cpu_ = Tensor({H, n, d});
-    for (int64_t h = 0; h < H; ++h)
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t j = 0; j < d; ++j) {
-          float acc = 0;
-          for (int64_t e = 0; e < dh; ++e) acc += z.at(i, h * dh + e) * wo.at(j, h * dh + e);
-          cpu_.at(h, i, j) = acc;
-        }
-    inputs_ = {words(z), words(wo)};
-    record_ = [=](const Bufs& in, const Buffer& out) {
-      dispatch_threads(Kernel::HeadOut, Params().u(n).u(H).u(dh).u(d), {&in[0], &in[1], &out}, H * n * d);
-    };
-  } else if (k == "add") {
-    const int64_t count = 1000;
-    Tensor a = rng.tensor({count}), b = rng.tensor({count});
-    cpu_ = Tensor({count});
-    for (int64_t i = 0; i < count; ++i) cpu_.data[i] = a.data[i] + b.data[i];
-    inputs_ = {words(a), words(b)};
-    record_ = [=](const Bufs& in, const Buffer& out) {
-      dispatch_threads(Kernel::Add, Params().u(count), {&in[0], &in[1], &out}, count);
-    };
-  } else if (k.rfind("act_", 0) == 0 || k == "swiglu") {
-    const int64_t count = 777;
-    const std::string a = k == "swiglu" ? "silu" : k.substr(4);
-    Activation act;
-    uint32_t code;
-    if (a == "gelu_new") act = Activation::GeluNew, code = 0;
-    else if (a == "gelu") act = Activation::Gelu, code = 1;
-    else if (a == "silu") act = Activation::Silu, code = 2;
-    else if (a == "relu") act = Activation::ReLU, code = 3;
-    else return make_error("unknown kernel check '" + k + "'");
-    const bool gated = k == "swiglu";
-    Tensor pre = rng.tensor({count}, -6.0f, 6.0f), up = rng.tensor({count});
-    cpu_ = pre;
-    cpu::activate(cpu_, act);
-    if (gated)
-      for (int64_t i = 0; i < count; ++i) cpu_.data[i] *= up.data[i];
-    inputs_ = {words(pre), words(up)};
-    record_ = [=](const Bufs& in, const Buffer& out) {
-      dispatch_threads(Kernel::MlpAct, Params().u(count).u(code).u(gated), {&in[0], &in[1], &out}, count);
-    };
-  } else {
-    return make_error("unknown kernel check '" + k + "'");
-  }
+  Expected<Case> check = make_case(k, rng);
+  if (!check) return check.error();
+  cpu_ = std::move(check->cpu);
+  inputs_ = std::move(check->inputs);
+  record_ = std::move(check->record);
+  // The device may still be starting: poll() launches once it is ready.
   ss_wgpu_start();
   const auto st = device_state();
   if (st == DeviceState::kFailed || st == DeviceState::kLost) return make_error(device_error());

@@ -41,6 +41,103 @@ struct Request {
   double t0 = 0;
 };
 
+// Sizes of one pass (names as in engine/taps.h).
+struct Dims {
+  int64_t n = 0, d = 0, H = 0, Hkv = 0, dh = 0, dm = 0, V = 0;
+  int half = 0;            // rotary_dim / 2; 0 without RoPE
+  bool averaging = false;  // averaging models: vector inputs, attention-only blocks
+  bool software = false;   // SwiftShader: matmul_rows (no workgroup barriers) instead of the tiled matmul
+};
+
+// The device buffers of one pass, by role. Shapes for this pass (the buffers
+// may be larger: they are kept across passes and grown as T grows).
+struct Acts {
+  const Buffer* x = nullptr;           // [n, d] residual stream (resid_pre)
+  const Buffer* ln1 = nullptr;         // [n, d]
+  const Buffer* q = nullptr;           // [n, H*dh]
+  const Buffer* k = nullptr;           // [n, Hkv*dh]
+  const Buffer* v = nullptr;           // [n, Hkv*dh]
+  const Buffer* scores = nullptr;      // [H, n, n]
+  const Buffer* pattern = nullptr;     // [H, n, n]
+  const Buffer* z = nullptr;           // [n, H*dh]
+  const Buffer* head_out = nullptr;    // [H, n, d]
+  const Buffer* attn_out = nullptr;    // [n, d]
+  const Buffer* resid_mid = nullptr;   // [n, d]
+  const Buffer* ln2 = nullptr;         // [n, d]
+  const Buffer* pre = nullptr;         // [n, dm]
+  const Buffer* up = nullptr;          // [n, dm]
+  const Buffer* post = nullptr;        // [n, dm]
+  const Buffer* mlp_out = nullptr;     // [n, d]
+  const Buffer* resid_post = nullptr;  // [n, d]
+  const Buffer* lnf = nullptr;         // [n, d]
+  const Buffer* logits = nullptr;      // [n, V]
+  const Buffer* dummy = nullptr;       // [4] bound where a kernel's optional input is absent
+  const Buffer* in = nullptr;          // [n] int32 ids, or [n, input_width] vectors
+  const Buffer* cos = nullptr;         // [n, half] (dummy without RoPE)
+  const Buffer* sin = nullptr;         // [n, half] (dummy without RoPE)
+};
+
+// Bytes of one wanted tap; the i-th planned copy belongs to Request::taps[i].
+struct PlannedCopy {
+  size_t bytes;
+};
+
+// Where the wanted taps go in the readback buffer, laid out by the plan walk.
+struct TapPlan {
+  std::vector<PlannedCopy> copies;
+  size_t total = 0;  // bytes of the readback buffer in use
+};
+
+// The Norm kernel's kind (shaders/norm.wgsl): 0 LayerNorm, 1 RMSNorm, 2 copy
+// (no weight: averaging models have no norms).
+uint32_t norm_kind(const ModelConfig& c, const Tensor& wt) {
+  if (wt.data.empty()) return 2;
+  return c.norm == NormKind::LayerNorm ? 0 : 1;
+}
+
+// The MlpAct kernel's activation code (shaders/mlp_act.wgsl).
+uint32_t act_code(Activation act) {
+  switch (act) {
+    case Activation::GeluNew: return 0;
+    case Activation::Gelu: return 1;
+    case Activation::Silu: return 2;
+    case Activation::ReLU: return 3;
+  }
+  return 2;
+}
+
+Dims dims_of(const Request& r) {
+  const ModelConfig& c = r.model->config;
+  Dims s;
+  s.n = r.T, s.d = c.d_model, s.H = c.n_heads, s.Hkv = c.n_kv_heads, s.dh = c.d_head, s.dm = c.d_mlp;
+  s.V = r.model->weights.lm_head.dim(0);
+  s.averaging = c.family == Family::Averaging;
+  s.software = webgpu::software_adapter();
+  s.half = c.rotary ? c.rotary_dim / 2 : 0;
+  return s;
+}
+
+// RoPE's cos/sin tables, computed as the CPU engine does so the taps match it:
+// the explicit inverse frequencies when given, else theta^(-2i/rotary_dim).
+struct RopeTables {
+  std::vector<float> cos;  // [n, half]
+  std::vector<float> sin;  // [n, half]
+};
+
+RopeTables rope_tables(const ModelConfig& c, int64_t n, int half) {
+  std::vector<float> inv_freq(half), cs(n * half), sn(n * half);  // [half], [n, half], [n, half]
+  for (int i = 0; i < half; ++i)
+    inv_freq[i] = static_cast<int>(c.rope_inv_freq.size()) == half
+                      ? c.rope_inv_freq[i]
+                      : 1.0f / std::pow(c.rope_theta, static_cast<float>(2 * i) / static_cast<float>(c.rotary_dim));
+  for (int64_t t = 0; t < n; ++t)
+    for (int i = 0; i < half; ++i) {
+      const float a = static_cast<float>(t) * inv_freq[i];
+      cs[t * half + i] = std::cos(a), sn[t * half + i] = std::sin(a);
+    }
+  return RopeTables{std::move(cs), std::move(sn)};
+}
+
 class WebGpuBackend final : public AsyncBackend {
  public:
   WebGpuBackend() { ss_wgpu_start(); }
@@ -54,6 +151,8 @@ class WebGpuBackend final : public AsyncBackend {
   bool lost() const override { return webgpu::device_state() == webgpu::DeviceState::kLost; }
 
  private:
+  struct Walk;  // one walk over the forward pass (plan or record)
+
   void drop_request() {
     if (req_ && req_->ticket) {
       ss_wgpu_readback_drop(req_->ticket);
@@ -62,6 +161,12 @@ class WebGpuBackend final : public AsyncBackend {
     req_.reset();
   }
   Expected<void> launch();  // records + submits the pass of req_ (device ready)
+  // The steps of launch(), in the order it runs them.
+  void use_weights_of(const Model& model);
+  Expected<void> alloc_acts(const Dims& s, Acts& a);
+  void upload_inputs(const Request& r, const Dims& s, Acts& a);
+  Expected<void> alloc_readback(Request& r, size_t total);
+  Expected<void> submit_and_read(Request& r);
   const Buffer& weight(const Tensor& t);
   const Buffer& act(const std::string& key, size_t floats);
 
@@ -146,226 +251,282 @@ Expected<void> WebGpuBackend::submit(const Model& model, const std::string& mode
   return {};
 }
 
-Expected<void> WebGpuBackend::launch() {
-  Request& r = *req_;
-  const Model& model = *r.model;
-  const ModelConfig& c = model.config;
-  const Weights& w = model.weights;
-  if (weights_model_ != &model || weights_version_ != w.version) {
-    weights_.clear();
-    weights_model_ = &model;
-    weights_version_ = w.version;
-  }
-  const int64_t n = r.T, d = c.d_model, H = c.n_heads, Hkv = c.n_kv_heads, dh = c.d_head, dm = c.d_mlp;
-  const int64_t V = w.lm_head.dim(0);
-  const bool averaging = c.family == Family::Averaging;
-  const bool software = webgpu::software_adapter();
+// One walk over the forward pass. launch() walks twice over the same steps:
+// the plan walk only lays the wanted taps out in the readback buffer (their
+// sizes are known before anything is recorded), the record walk dispatches
+// every kernel and copies each wanted tap into the readback buffer right after
+// the kernel that made it (the same buffers serve every layer). Both walks
+// meet the taps in the same order, so the record walk's i-th copy goes to
+// r.taps[i].
+struct WebGpuBackend::Walk : Dims {
+  WebGpuBackend& be;
+  Request& r;
+  const ModelConfig& c;
+  const Weights& w;
+  const Acts& a;
+  TapPlan& plan;
+  const bool rec;        // false: the plan walk (no GPU calls)
+  size_t next_copy = 0;  // the record walk's next entry of r.taps / plan.copies
+  // The residual stream rotates through three buffers: a block reads xs and
+  // writes rm (and rp); its output becomes the next block's xs.
+  const Buffer* xs;  // [n, d] resid_pre of the current block
+  const Buffer* rm;  // [n, d] resid_mid
+  const Buffer* rp;  // [n, d] resid_post
 
-  // Activations, by role. Shapes for this pass (the buffers may be larger).
-  const Buffer* x = &act("x", n * d);              // [n, d] residual stream (resid_pre)
-  const Buffer* ln1 = &act("ln1", n * d);          // [n, d]
-  const Buffer& q = act("q", n * H * dh);          // [n, H*dh]
-  const Buffer& k = act("k", n * Hkv * dh);        // [n, Hkv*dh]
-  const Buffer& v = act("v", n * Hkv * dh);        // [n, Hkv*dh]
-  const Buffer& scores = act("scores", H * n * n); // [H, n, n]
-  const Buffer& pattern = act("pattern", H * n * n);  // [H, n, n]
-  const Buffer& z = act("z", n * H * dh);          // [n, H*dh]
-  const Buffer& head_out = act("head_out", H * n * d);  // [H, n, d]
-  const Buffer& attn_out = act("attn_out", n * d); // [n, d]
-  const Buffer* resid_mid = &act("resid_mid", n * d);   // [n, d]
-  const Buffer& ln2 = act("ln2", n * d);           // [n, d]
-  const Buffer& pre = act("pre", n * dm);          // [n, dm]
-  const Buffer& up = act("up", n * dm);            // [n, dm]
-  const Buffer& post = act("post", n * dm);        // [n, dm]
-  const Buffer& mlp_out = act("mlp_out", n * d);   // [n, d]
-  const Buffer* resid_post = &act("resid_post", n * d);  // [n, d]
-  const Buffer& lnf = act("lnf", n * d);           // [n, d]
-  const Buffer& logits = act("logits", n * V);     // [n, V]
-  const Buffer& dummy = weight(Tensor());
-  for (const auto& [key, b] : acts_)
-    if (!b) return make_error("webgpu: could not allocate buffers (" + webgpu::device_error() + ")");
+  Walk(WebGpuBackend& backend, Request& req, const Dims& dims, const Acts& acts, TapPlan& tap_plan, bool record)
+      : Dims(dims), be(backend), r(req), c(req.model->config), w(req.model->weights), a(acts), plan(tap_plan),
+        rec(record), xs(acts.x), rm(acts.resid_mid), rp(acts.resid_post) {}
 
-  // Inputs: ids or vectors, and RoPE's cos/sin computed as the CPU engine does.
-  const Buffer* in = nullptr;
-  if (averaging) {
-    in = &act("vectors", r.vectors->data.size());
-    in->write(r.vectors->ptr(), r.vectors->data.size() * sizeof(float));
-  } else {
-    in = &act("ids", n);
-    in->write(r.ids.data(), n * sizeof(int32_t));
-  }
-  const int half = c.rotary ? c.rotary_dim / 2 : 0;
-  const Buffer* cosb = &dummy;
-  const Buffer* sinb = &dummy;
-  if (half > 0) {
-    std::vector<float> inv_freq(half), cs(n * half), sn(n * half);  // [half], [n, half], [n, half]
-    for (int i = 0; i < half; ++i)
-      inv_freq[i] = static_cast<int>(c.rope_inv_freq.size()) == half
-                        ? c.rope_inv_freq[i]
-                        : 1.0f / std::pow(c.rope_theta, static_cast<float>(2 * i) / static_cast<float>(c.rotary_dim));
-    for (int64_t t = 0; t < n; ++t)
-      for (int i = 0; i < half; ++i) {
-        const float a = static_cast<float>(t) * inv_freq[i];
-        cs[t * half + i] = std::cos(a), sn[t * half + i] = std::sin(a);
-      }
-    cosb = &act("cos", n * half);
-    sinb = &act("sin", n * half);
-    cosb->write(cs.data(), cs.size() * sizeof(float));
-    sinb->write(sn.data(), sn.size() * sizeof(float));
+  void run() {
+    embed();
+    for (int l = 0; l < c.n_layers; ++l) block(l);
+    final_norm_and_logits();
   }
 
-  // Taps: each wanted one is copied into the readback buffer right after the
-  // kernel that made it (the same buffers serve every layer).
-  r.taps.clear();
-  size_t total = 0;
-  struct PlannedCopy { size_t bytes; };
-  std::vector<PlannedCopy> copies;
-  auto keep = [&](int l, const char* what, const Buffer& src, std::vector<int64_t> shape) {
+  // One transformer block: attention, then (language models) the MLP.
+  void block(int l) {
+    const LayerWeights& lw = w.layers[l];
+    qkv(l, lw);
+    rope(l);
+    attention(l);
+    head_out(l, lw);
+    attn_out(l, lw);
+    const Buffer* out = rm;  // resid_post (averaging models: attention only)
+    if (!averaging) {
+      mlp(l, lw);
+      out = rp;
+    }
+    tap(l, "resid_post", *out, {n, d});
+    // The next block reads this layer's output as its resid_pre.
+    if (out == rp) std::swap(xs, rp);
+    else std::swap(xs, rm);
+  }
+
+  // Token (+ learned position) embeddings, or the averaging models' input
+  // vectors through tok_emb: block 0's resid_pre.
+  void embed() {
+    if (!rec) return;
+    if (averaging)
+      webgpu::dispatch_threads(Kernel::EmbedVectors, Params().u(n).u(d).u(c.input_width).u(c.learned_pos),
+                               {a.in, &be.weight(w.tok_emb), &be.weight(w.pos_emb), xs}, n * d);
+    else
+      webgpu::dispatch_threads(Kernel::Embed, Params().u(n).u(d).u(c.learned_pos).u(0),
+                               {a.in, &be.weight(w.tok_emb), &be.weight(w.pos_emb), xs}, n * d);
+  }
+
+  // resid_pre -> ln1 -> q, k, v.
+  void qkv(int l, const LayerWeights& lw) {
+    tap(l, "resid_pre", *xs, {n, d});
+    norm(*xs, lw.ln1_w, lw.ln1_b, *a.ln1);
+    if (!averaging) tap(l, "ln1", *a.ln1, {n, d});
+    matmul(*a.ln1, d, lw.wq, lw.bq, *a.q);
+    matmul(*a.ln1, d, lw.wk, lw.bk, *a.k);
+    matmul(*a.ln1, d, lw.wv, lw.bv, *a.v);
+  }
+
+  // Rotates q and k in place; q and k are tapped after the rotation.
+  void rope(int l) {
+    if (half > 0 && rec) {
+      webgpu::dispatch_threads(Kernel::Rope, Params().u(n).u(H).u(dh).u(half), {a.cos, a.sin, a.q}, n * H * half);
+      webgpu::dispatch_threads(Kernel::Rope, Params().u(n).u(Hkv).u(dh).u(half), {a.cos, a.sin, a.k}, n * Hkv * half);
+    }
+    tap(l, "q", *a.q, {n, H, dh});
+    tap(l, "k", *a.k, {n, Hkv, dh});
+    tap(l, "v", *a.v, {n, Hkv, dh});
+  }
+
+  // scores = q k^T / sqrt(dh) (causal), pattern = softmax(scores), z = pattern v
+  // (z = 0 for this layer's ZeroHead heads).
+  void attention(int l) {
+    const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
+    if (rec) {
+      webgpu::dispatch_threads(Kernel::AttnScores, Params().u(n).u(H).u(Hkv).u(dh).f(scale), {a.q, a.k, a.scores},
+                               H * n * n);
+      webgpu::dispatch_rows(Kernel::Softmax, Params().u(H * n).u(n), {a.scores, a.pattern}, H * n);
+      webgpu::dispatch_threads(Kernel::AttnPv, Params().u(n).u(H).u(Hkv).u(dh).u(r.zero_mask[l]),
+                               {a.pattern, a.v, a.z}, n * H * dh);
+    }
+    tap(l, "attn_scores", *a.scores, {H, n, n});
+    tap(l, "attn_pattern", *a.pattern, {H, n, n});
+  }
+
+  // Each head's own output z_h W_O^h: computed only when someone taps it
+  // (attn_out below does not need it).
+  void head_out(int l, const LayerWeights& lw) {
+    if (!r.filter.wants(tap_name(l, "head_out"))) return;
+    if (rec)
+      webgpu::dispatch_threads(Kernel::HeadOut, Params().u(n).u(H).u(dh).u(d), {a.z, &be.weight(lw.wo), a.head_out},
+                               H * n * d);
+    tap(l, "head_out", *a.head_out, {H, n, d});
+  }
+
+  // attn_out = z W_O + b_O; resid_mid = resid_pre + attn_out.
+  void attn_out(int l, const LayerWeights& lw) {
+    matmul(*a.z, H * dh, lw.wo, lw.bo, *a.attn_out);
+    tap(l, "z", *a.z, {n, H, dh});
+    add(*xs, *a.attn_out, *rm, n * d);
+    tap(l, "attn_out", *a.attn_out, {n, d});
+    tap(l, "resid_mid", *rm, {n, d});
+  }
+
+  // ln2 -> gate and up (gated) or fc_in -> act -> down; resid_post = resid_mid
+  // + mlp_out. Parallel-residual models normalise resid_pre instead.
+  void mlp(int l, const LayerWeights& lw) {
+    norm(c.parallel_residual ? *xs : *rm, lw.ln2_w, lw.ln2_b, *a.ln2);
+    if (c.gated_mlp) {
+      matmul(*a.ln2, d, lw.w_gate, Tensor(), *a.pre);
+      matmul(*a.ln2, d, lw.w_up, lw.b_up, *a.up);
+    } else {
+      matmul(*a.ln2, d, lw.w_up, lw.b_up, *a.pre);
+    }
+    if (rec)
+      webgpu::dispatch_threads(Kernel::MlpAct, Params().u(n * dm).u(act_code(c.act)).u(c.gated_mlp),
+                               {a.pre, c.gated_mlp ? a.up : a.dummy, a.post}, n * dm);
+    matmul(*a.post, dm, lw.w_down, lw.b_down, *a.mlp_out);
+    add(*rm, *a.mlp_out, *rp, n * d);
+    tap(l, "ln2", *a.ln2, {n, d});
+    tap(l, "mlp_pre", *a.pre, {n, dm});
+    tap(l, "mlp_post", *a.post, {n, dm});
+    tap(l, "mlp_out", *a.mlp_out, {n, d});
+  }
+
+  // After the last block: ln_final, then the unembedding.
+  void final_norm_and_logits() {
+    norm(*xs, w.lnf_w, w.lnf_b, *a.lnf);
+    matmul(*a.lnf, d, w.lm_head, Tensor(), *a.logits);
+    tap(-1, "ln_final", *a.lnf, {n, d});
+    tap(-1, "logits", *a.logits, {n, V});
+  }
+
+  // A tap the filter wants: the plan walk gives it the next bytes of the
+  // readback buffer, the record walk copies src there.
+  void tap(int l, const char* what, const Buffer& src, std::vector<int64_t> shape) {
     const std::string name = l < 0 ? std::string(what) : tap_name(l, what);
     if (!r.filter.wants(name)) return;
-    const size_t bytes = static_cast<size_t>(Tensor::count(shape)) * sizeof(float);
-    r.taps.push_back(TapCopy{name, std::move(shape), total});
-    (void)src;
-    copies.push_back({bytes});
-    total += bytes;
-  };
-  // Sizes are known before recording: plan once with a dry run of keep().
-  // (Recording happens below; copies[] is consumed in the same order.)
-  auto norm_kind = [&](const Tensor& wt) -> uint32_t {
-    if (wt.data.empty()) return 2;
-    return c.norm == NormKind::LayerNorm ? 0 : 1;
-  };
-  auto act_code = [&]() -> uint32_t {
-    switch (c.act) {
-      case Activation::GeluNew: return 0;
-      case Activation::Gelu: return 1;
-      case Activation::Silu: return 2;
-      case Activation::ReLU: return 3;
-    }
-    return 2;
-  };
-
-  // Pass 1 plans the taps (sizes), pass 2 records; both walk the same steps.
-  for (int pass = 0; pass < 2; ++pass) {
-    const bool rec = pass == 1;
-    size_t next_copy = 0;
-    auto tap = [&](int l, const char* what, const Buffer& src, std::vector<int64_t> shape) {
-      if (!rec) return keep(l, what, src, std::move(shape));
-      const std::string name = l < 0 ? std::string(what) : tap_name(l, what);
-      if (!r.filter.wants(name)) return;
-      const TapCopy& tc = r.taps[next_copy];
-      const PlannedCopy& pc = copies[next_copy++];
-      ss_wgpu_copy(src.handle(), 0, readback_.handle(), static_cast<double>(tc.offset),
-                   static_cast<double>(pc.bytes));
-    };
-    auto norm = [&](const Buffer& src, const Tensor& wt, const Tensor& bt, const Buffer& dst) {
-      if (rec)
-        webgpu::dispatch(Kernel::Norm, Params().u(n).u(d).u(norm_kind(wt)).u(!bt.data.empty()).f(c.norm_eps),
-                         {&src, &weight(wt), &weight(bt), &dst}, static_cast<uint32_t>(n));
-    };
-    auto matmul = [&](const Buffer& src, int64_t kdim, const Tensor& W, const Tensor& b, const Buffer& dst) {
-      const int64_t m = W.dim(0);
-      if (!rec) return;
-      const Params prm = Params().u(n).u(kdim).u(m).u(!b.data.empty());
-      if (software)  // no workgroup barriers: 7x faster on SwiftShader (matmul_rows.wgsl)
-        webgpu::dispatch_threads(Kernel::MatmulRows, prm, {&src, &weight(W), &weight(b), &dst}, n * m);
-      else
-        webgpu::dispatch(Kernel::Matmul, prm, {&src, &weight(W), &weight(b), &dst}, static_cast<uint32_t>((m + 15) / 16),
-                         static_cast<uint32_t>((n + 15) / 16));
-    };
-    auto add = [&](const Buffer& a, const Buffer& b, const Buffer& dst, int64_t count) {
-      if (rec) webgpu::dispatch_threads(Kernel::Add, Params().u(count), {&a, &b, &dst}, count);
-    };
-    if (rec) {
-      if (!ss_wgpu_begin()) return make_error("webgpu: " + webgpu::device_error());
-    }
-    const Buffer* xs = x;
-    const Buffer* rm = resid_mid;
-    const Buffer* rp = resid_post;
-    if (rec) {
-      if (averaging)
-        webgpu::dispatch_threads(Kernel::EmbedVectors, Params().u(n).u(d).u(c.input_width).u(c.learned_pos),
-                                 {in, &weight(w.tok_emb), &weight(w.pos_emb), xs}, n * d);
-      else
-        webgpu::dispatch_threads(Kernel::Embed, Params().u(n).u(d).u(c.learned_pos).u(0),
-                                 {in, &weight(w.tok_emb), &weight(w.pos_emb), xs}, n * d);
-    }
-    const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
-    for (int l = 0; l < c.n_layers; ++l) {
-      const LayerWeights& lw = w.layers[l];
-      tap(l, "resid_pre", *xs, {n, d});
-      norm(*xs, lw.ln1_w, lw.ln1_b, *ln1);
-      if (!averaging) tap(l, "ln1", *ln1, {n, d});
-      matmul(*ln1, d, lw.wq, lw.bq, q);
-      matmul(*ln1, d, lw.wk, lw.bk, k);
-      matmul(*ln1, d, lw.wv, lw.bv, v);
-      if (half > 0 && rec) {
-        webgpu::dispatch_threads(Kernel::Rope, Params().u(n).u(H).u(dh).u(half), {cosb, sinb, &q}, n * H * half);
-        webgpu::dispatch_threads(Kernel::Rope, Params().u(n).u(Hkv).u(dh).u(half), {cosb, sinb, &k}, n * Hkv * half);
-      }
-      tap(l, "q", q, {n, H, dh});
-      tap(l, "k", k, {n, Hkv, dh});
-      tap(l, "v", v, {n, Hkv, dh});
-      if (rec) {
-        webgpu::dispatch_threads(Kernel::AttnScores, Params().u(n).u(H).u(Hkv).u(dh).f(scale), {&q, &k, &scores},
-                                 H * n * n);
-        webgpu::dispatch_rows(Kernel::Softmax, Params().u(H * n).u(n), {&scores, &pattern}, H * n);
-        webgpu::dispatch_threads(Kernel::AttnPv, Params().u(n).u(H).u(Hkv).u(dh).u(r.zero_mask[l]),
-                                 {&pattern, &v, &z}, n * H * dh);
-      }
-      tap(l, "attn_scores", scores, {H, n, n});
-      tap(l, "attn_pattern", pattern, {H, n, n});
-      if (r.filter.wants(tap_name(l, "head_out"))) {
-        if (rec)
-          webgpu::dispatch_threads(Kernel::HeadOut, Params().u(n).u(H).u(dh).u(d), {&z, &weight(lw.wo), &head_out},
-                                   H * n * d);
-        tap(l, "head_out", head_out, {H, n, d});
-      }
-      matmul(z, H * dh, lw.wo, lw.bo, attn_out);
-      tap(l, "z", z, {n, H, dh});
-      add(*xs, attn_out, *rm, n * d);
-      tap(l, "attn_out", attn_out, {n, d});
-      tap(l, "resid_mid", *rm, {n, d});
-      const Buffer* out = rm;  // resid_post (averaging models: attention only)
-      if (!averaging) {
-        norm(c.parallel_residual ? *xs : *rm, lw.ln2_w, lw.ln2_b, ln2);
-        if (c.gated_mlp) {
-          matmul(ln2, d, lw.w_gate, Tensor(), pre);
-          matmul(ln2, d, lw.w_up, lw.b_up, up);
-        } else {
-          matmul(ln2, d, lw.w_up, lw.b_up, pre);
-        }
-        if (rec)
-          webgpu::dispatch_threads(Kernel::MlpAct, Params().u(n * dm).u(act_code()).u(c.gated_mlp),
-                                   {&pre, c.gated_mlp ? &up : &dummy, &post}, n * dm);
-        matmul(post, dm, lw.w_down, lw.b_down, mlp_out);
-        add(*rm, mlp_out, *rp, n * d);
-        out = rp;
-        tap(l, "ln2", ln2, {n, d});
-        tap(l, "mlp_pre", pre, {n, dm});
-        tap(l, "mlp_post", post, {n, dm});
-        tap(l, "mlp_out", mlp_out, {n, d});
-      }
-      tap(l, "resid_post", *out, {n, d});
-      // The next block reads this layer's output as its resid_pre.
-      if (out == rp) std::swap(xs, rp);
-      else std::swap(xs, rm);
-    }
-    norm(*xs, w.lnf_w, w.lnf_b, lnf);
-    matmul(lnf, d, w.lm_head, Tensor(), logits);
-    tap(-1, "ln_final", lnf, {n, d});
-    tap(-1, "logits", logits, {n, V});
     if (!rec) {
-      r.readback_bytes = total;
-      if (!readback_ || readback_.bytes() < total) readback_ = Buffer(std::max<size_t>(total, 16), true);
-      if (!readback_) return make_error("webgpu: could not allocate the readback buffer (" + std::to_string(total) +
-                                        " bytes): " + webgpu::device_error());
+      const size_t bytes = static_cast<size_t>(Tensor::count(shape)) * sizeof(float);
+      r.taps.push_back(TapCopy{name, std::move(shape), plan.total});
+      plan.copies.push_back({bytes});
+      plan.total += bytes;
+      return;
     }
+    const TapCopy& tc = r.taps[next_copy];
+    const PlannedCopy& pc = plan.copies[next_copy++];
+    ss_wgpu_copy(src.handle(), 0, be.readback_.handle(), static_cast<double>(tc.offset),
+                 static_cast<double>(pc.bytes));
   }
+
+  // dst [n, d] = norm(src [n, d]) * wt (+ bt).
+  void norm(const Buffer& src, const Tensor& wt, const Tensor& bt, const Buffer& dst) {
+    if (rec)
+      webgpu::dispatch(Kernel::Norm, Params().u(n).u(d).u(norm_kind(c, wt)).u(!bt.data.empty()).f(c.norm_eps),
+                       {&src, &be.weight(wt), &be.weight(bt), &dst}, static_cast<uint32_t>(n));
+  }
+
+  // dst [n, m] = src [n, kdim] W^T (+ b), W [m, kdim].
+  void matmul(const Buffer& src, int64_t kdim, const Tensor& W, const Tensor& b, const Buffer& dst) {
+    const int64_t m = W.dim(0);
+    if (!rec) return;
+    const Params prm = Params().u(n).u(kdim).u(m).u(!b.data.empty());
+    if (software)  // no workgroup barriers: 7x faster on SwiftShader (matmul_rows.wgsl)
+      webgpu::dispatch_threads(Kernel::MatmulRows, prm, {&src, &be.weight(W), &be.weight(b), &dst}, n * m);
+    else
+      webgpu::dispatch(Kernel::Matmul, prm, {&src, &be.weight(W), &be.weight(b), &dst},
+                       static_cast<uint32_t>((m + 15) / 16), static_cast<uint32_t>((n + 15) / 16));
+  }
+
+  // dst [count] = x + y.
+  void add(const Buffer& x, const Buffer& y, const Buffer& dst, int64_t count) {
+    if (rec) webgpu::dispatch_threads(Kernel::Add, Params().u(count), {&x, &y, &dst}, count);
+  }
+};
+
+// Weights on the device are valid for one (model, version): drop them on a change.
+void WebGpuBackend::use_weights_of(const Model& model) {
+  if (weights_model_ != &model || weights_version_ != model.weights.version) {
+    weights_.clear();
+    weights_model_ = &model;
+    weights_version_ = model.weights.version;
+  }
+}
+
+Expected<void> WebGpuBackend::alloc_acts(const Dims& s, Acts& a) {
+  const int64_t n = s.n, d = s.d, H = s.H, Hkv = s.Hkv, dh = s.dh, dm = s.dm, V = s.V;
+  a.x = &act("x", n * d);
+  a.ln1 = &act("ln1", n * d);
+  a.q = &act("q", n * H * dh);
+  a.k = &act("k", n * Hkv * dh);
+  a.v = &act("v", n * Hkv * dh);
+  a.scores = &act("scores", H * n * n);
+  a.pattern = &act("pattern", H * n * n);
+  a.z = &act("z", n * H * dh);
+  a.head_out = &act("head_out", H * n * d);
+  a.attn_out = &act("attn_out", n * d);
+  a.resid_mid = &act("resid_mid", n * d);
+  a.ln2 = &act("ln2", n * d);
+  a.pre = &act("pre", n * dm);
+  a.up = &act("up", n * dm);
+  a.post = &act("post", n * dm);
+  a.mlp_out = &act("mlp_out", n * d);
+  a.resid_post = &act("resid_post", n * d);
+  a.lnf = &act("lnf", n * d);
+  a.logits = &act("logits", n * V);
+  a.dummy = &weight(Tensor());
+  for (const auto& [key, b] : acts_)
+    if (!b) return make_error("webgpu: could not allocate buffers (" + webgpu::device_error() + ")");
+  return {};
+}
+
+// Inputs: ids or vectors, and RoPE's cos/sin tables.
+void WebGpuBackend::upload_inputs(const Request& r, const Dims& s, Acts& a) {
+  if (s.averaging) {
+    a.in = &act("vectors", r.vectors->data.size());
+    a.in->write(r.vectors->ptr(), r.vectors->data.size() * sizeof(float));
+  } else {
+    a.in = &act("ids", s.n);
+    a.in->write(r.ids.data(), s.n * sizeof(int32_t));
+  }
+  a.cos = a.dummy;
+  a.sin = a.dummy;
+  if (s.half > 0) {
+    const RopeTables rt = rope_tables(r.model->config, s.n, s.half);
+    a.cos = &act("cos", s.n * s.half);
+    a.sin = &act("sin", s.n * s.half);
+    a.cos->write(rt.cos.data(), rt.cos.size() * sizeof(float));
+    a.sin->write(rt.sin.data(), rt.sin.size() * sizeof(float));
+  }
+}
+
+// The readback buffer is reused across passes, grown when too small.
+Expected<void> WebGpuBackend::alloc_readback(Request& r, size_t total) {
+  r.readback_bytes = total;
+  if (!readback_ || readback_.bytes() < total) readback_ = Buffer(std::max<size_t>(total, 16), true);
+  if (!readback_) return make_error("webgpu: could not allocate the readback buffer (" + std::to_string(total) +
+                                    " bytes): " + webgpu::device_error());
+  return {};
+}
+
+Expected<void> WebGpuBackend::submit_and_read(Request& r) {
   r.ticket = ss_wgpu_submit_and_read(readback_.handle(), static_cast<double>(r.readback_bytes));
   if (!r.ticket) return make_error("webgpu: submit failed: " + webgpu::device_error());
   r.phase = Request::Phase::kRunning;
   return {};
+}
+
+Expected<void> WebGpuBackend::launch() {
+  Request& r = *req_;
+  use_weights_of(*r.model);
+  const Dims s = dims_of(r);
+  Acts a;
+  if (auto e = alloc_acts(s, a); !e) return e;
+  upload_inputs(r, s, a);
+  r.taps.clear();
+  TapPlan plan;
+  Walk(*this, r, s, a, plan, /*rec=*/false).run();  // lays out the taps: no GPU calls
+  if (auto e = alloc_readback(r, plan.total); !e) return e;
+  if (!ss_wgpu_begin()) return make_error("webgpu: " + webgpu::device_error());
+  Walk(*this, r, s, a, plan, /*rec=*/true).run();  // records every kernel and tap copy
+  return submit_and_read(r);
 }
 
 AsyncBackend::Poll WebGpuBackend::poll(Taps& out, std::string& error) {
