@@ -6,15 +6,18 @@
 # config.json, model.safetensors or the exporter changed.
 #
 #   native: build/<preset>/onnx/<name>/       (models/*, and tests/data/tiny/* as tiny-<name>)
-#           for tests/node/ort_native.test.mjs and bench/ (onnxruntime-node)
+#           for tests/node/ort_native.test.mjs and bench/ (onnxruntime-node);
+#           not in the default build: target onnx_exports
 #   wasm:   <dist>/models/<name>/             (served next to the model's other files)
 find_program(SINKSCOPE_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)
 if(NOT SINKSCOPE_PYTHON3)
   find_program(SINKSCOPE_PYTHON3 python3)
 endif()
 
-# sinkscope_onnx_exports(<target> <out_root> <with_tiny>): adds <target> (ALL).
-function(sinkscope_onnx_exports target out_root with_tiny)
+# sinkscope_onnx_exports(<target> <out_root> <with_tiny> <all>): adds <target>,
+# part of the default build when <all> (the page needs its exports; natively
+# only the ONNX Runtime parity test and the benchmarks do, and build it by name).
+function(sinkscope_onnx_exports target out_root with_tiny all)
   set(outs)
   file(GLOB model_dirs LIST_DIRECTORIES true CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/models/*)
   set(pairs)
@@ -48,15 +51,19 @@ function(sinkscope_onnx_exports target out_root with_tiny)
       VERBATIM)
     list(APPEND outs ${o}/model.onnx ${o}/model.logits.onnx)
   endforeach()
-  add_custom_target(${target} ALL DEPENDS ${outs})
+  if(all)
+    add_custom_target(${target} ALL DEPENDS ${outs})
+  else()
+    add_custom_target(${target} DEPENDS ${outs})
+  endif()
 endfunction()
 
 # The threaded build (wasm-mt) adds only its module to the plain build's dist/.
 if(NOT SINKSCOPE_FUZZ AND NOT SINKSCOPE_THREADS)
   if(EMSCRIPTEN)
-    sinkscope_onnx_exports(onnx_exports ${CMAKE_BINARY_DIR}/dist/models OFF)
+    sinkscope_onnx_exports(onnx_exports ${CMAKE_BINARY_DIR}/dist/models OFF ON)
   else()
-    sinkscope_onnx_exports(onnx_exports ${CMAKE_BINARY_DIR}/onnx ON)
+    sinkscope_onnx_exports(onnx_exports ${CMAKE_BINARY_DIR}/onnx ON OFF)  # cmake --build --preset native --target onnx_exports
   endif()
 endif()
 

@@ -58,8 +58,10 @@ step "fuzz (ctest, 15 s per target)" $LOGDIR/fuzz.log ctest --preset fuzz
 show $LOGDIR/fuzz.log "Test +#|tests passed|tests failed|No tests were found" 20
 step "browser suite" $LOGDIR/browser.log node --test --test-reporter=spec tests/browser/
 show $LOGDIR/browser.log "^ℹ (tests|pass|fail|duration_ms)" 6
-# ONNX exports (build/native/onnx, from the native build) under onnxruntime-node vs sinkscope-cli.
-step "ONNX Runtime parity (onnxruntime-node)" $LOGDIR/ort-native.log node --test --test-reporter=spec tests/node/
+# ONNX exports (build/native/onnx: target onnx_exports, not in the default
+# native build) under onnxruntime-node vs sinkscope-cli.
+step "ONNX Runtime parity (onnxruntime-node)" $LOGDIR/ort-native.log bash -c \
+  "cmake --build --preset native --target onnx_exports && node --test --test-reporter=spec tests/node/"
 show $LOGDIR/ort-native.log "^ℹ (tests|pass|fail|duration_ms)" 6
 step "native smoke (Xvfb)" $LOGDIR/native-smoke.log bash tests/native/smoke.sh
 show $LOGDIR/native-smoke.log "^smoke:" 6
