@@ -81,7 +81,9 @@ async function until(page, fnBody, arg, timeoutMs = 120000) {
 
 async function main() {
   if (!fs.existsSync(path.join(benchDir, 'bench.html'))) throw new Error(`${benchDir}/bench.html missing: build the wasm target bench_page_dist`);
-  const result = { when: new Date().toISOString(), dist, benchDir, isolated, model, chromium: null };
+  // Paths relative to the repository: the results are committed, and another machine's absolute paths mean nothing.
+  const rel = (p) => path.relative(root, p) || '.';
+  const result = { when: new Date().toISOString(), dist: rel(dist), benchDir: rel(benchDir), isolated, model, chromium: null };
   const sizes = {};
   for (const f of ['sinkscope.wasm', 'sinkscope.js', 'loader.js']) sizes[f] = gz(path.join(dist, f));
   sizes.total_gzip = Object.values(sizes).reduce((a, b) => a + (b || 0), 0);
