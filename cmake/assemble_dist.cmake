@@ -27,9 +27,9 @@ foreach(d ${avg_dirs})
     endforeach()
   endif()
 endforeach()
-# The browser tests' small model (tests/browser/models/tiny-chars) ships too:
+# The tests' small model (tests/data/models/tiny-chars) ships too:
 # it loads in milliseconds and works before any trained model exists.
-file(GLOB test_dirs LIST_DIRECTORIES true ${SRC}/tests/browser/models/*)
+file(GLOB test_dirs LIST_DIRECTORIES true ${SRC}/tests/data/models/*)
 foreach(d ${test_dirs})
   get_filename_component(name ${d} NAME)
   foreach(f config.json tokenizer.json model.safetensors)

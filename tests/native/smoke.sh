@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build/native}
-MODEL_DIR=${2:-tests/browser/models/tiny-chars}
+MODEL_DIR=${2:-tests/data/models/tiny-chars}
 APP=$BUILD/sinkscope-app
 OUT=test-results
 mkdir -p "$OUT"

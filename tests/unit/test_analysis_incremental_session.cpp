@@ -10,7 +10,7 @@ using namespace ss::app;
 
 TEST_CASE("session: results share the engine's taps; held old results keep theirs", "[app][incremental]") {
   AppState s;
-  install_model(s, load_model_dir("tiny-chars", std::string(SINKSCOPE_SOURCE_DIR) + "/tests/browser/models/tiny-chars"));
+  install_model(s, load_model_dir("tiny-chars", std::string(SINKSCOPE_SOURCE_DIR) + "/tests/data/models/tiny-chars"));
   REQUIRE(s.model);
   s.set_prompt("the cat sat on the mat.");
   update(s);

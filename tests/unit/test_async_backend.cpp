@@ -28,7 +28,7 @@ std::string read_all(const std::string& path) {
 }
 
 std::shared_ptr<const LoadedModel> tiny_chars() {
-  const std::string dir = std::string(SINKSCOPE_SOURCE_DIR) + "/tests/browser/models/tiny-chars/";
+  const std::string dir = std::string(SINKSCOPE_SOURCE_DIR) + "/tests/data/models/tiny-chars/";
   auto m = std::make_shared<LoadedModel>();
   m->name = "tiny-chars";
   const std::string cfg = read_all(dir + "config.json"), tok = read_all(dir + "tokenizer.json");

@@ -22,7 +22,7 @@ using ss::app::AppState;
 
 namespace {
 
-const std::string kModelDir = std::string(SINKSCOPE_SOURCE_DIR) + "/tests/browser/models/tiny-chars";
+const std::string kModelDir = std::string(SINKSCOPE_SOURCE_DIR) + "/tests/data/models/tiny-chars";
 
 std::string slurp(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

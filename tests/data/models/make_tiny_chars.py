@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Makes tests/browser/models/tiny-chars: the engine's tiny random Llama
+"""Makes tests/data/models/tiny-chars: the engine's tiny random Llama
 (tests/data/tiny/llama, vocab 96) with a character-level byte-level BPE
 tokenizer of exactly 96 tokens, so the browser and native smoke tests have a
 small, complete model folder (config.json, tokenizer.json, model.safetensors)
@@ -7,7 +7,7 @@ that loads in milliseconds. Run from the repository root; stdlib only."""
 import json, os, shutil
 
 src = "tests/data/tiny/llama"
-dst = "tests/browser/models/tiny-chars"
+dst = "tests/data/models/tiny-chars"
 os.makedirs(dst, exist_ok=True)
 
 cfg = json.load(open(os.path.join(src, "config.json")))
