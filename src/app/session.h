@@ -33,8 +33,10 @@ struct TokenView {
   std::vector<std::pair<int32_t, int32_t>> ranges;  // [T] byte range in the prompt
 };
 
-// Everything computed for one prompt. Immutable once published in AppState,
-// so panels may keep a shared_ptr to it while a newer one is computed.
+// Everything computed for one prompt. Its values do not change once published
+// in AppState, so panels may keep a shared_ptr to it while a newer one is
+// computed. The one exception is where the taps live (the two mutable
+// members): they may move from the live engine into `taps`, same values.
 struct Results {
   uint64_t prompt_version = 0;       // which prompt these belong to
   TokenView tokens;

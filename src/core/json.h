@@ -1,5 +1,8 @@
 // JSON reading without exceptions: config.json and safetensors headers come
 // from users, so every lookup reports a typed error instead of throwing.
+// (tokenizer.json's parser, tokenizer/tokenizer_json.cpp, is the exception: its
+// nested getters throw, and its one entry point turns every exception into an
+// Error, so nothing escapes to a caller either.)
 #pragma once
 #include <nlohmann/json.hpp>
 #include <initializer_list>
