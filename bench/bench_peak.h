@@ -3,7 +3,7 @@
 // i.e. the mul and the add of a matmul's inner loop with enough chains (and
 // few enough registers: V8 has 16 xmm) to keep both pipes busy. Without
 // fast-math the compiler may not fold a*m+k, so the loop stays. Shared by
-// bench/bench_gemm.cpp (node, native) and src/app/webapi_bench.cpp (the page).
+// bench/bench_gemm.cpp (node, native) and src/platform/webapi_bench.cpp (the page).
 #pragma once
 #include <algorithm>
 #include <cstdint>

@@ -2,7 +2,7 @@
 # Natively: GLFW 3 + OpenGL 3.3 core -> sinkscope-app.
 # Browser:  Emscripten's GLFW + WebGL2 -> sinkscope.js + sinkscope.wasm, and a
 #           `dist` target that assembles what the dev server serves.
-if(NOT EXISTS ${PROJECT_SOURCE_DIR}/src/app/frame.cpp OR NOT EXISTS ${PROJECT_SOURCE_DIR}/src/ui/panels/panels.h)
+if(NOT EXISTS ${PROJECT_SOURCE_DIR}/src/ui/frame.cpp OR NOT EXISTS ${PROJECT_SOURCE_DIR}/src/ui/panels/panels.h)
   message(STATUS "sinkscope: app sources not all here yet (src/app, src/ui/panels): app not built")
   return()
 endif()
@@ -20,10 +20,10 @@ target_include_directories(imgui SYSTEM PUBLIC ${IMGUI_DIR} ${IMGUI_DIR}/backend
 target_compile_definitions(imgui PUBLIC IMGUI_DISABLE_OBSOLETE_FUNCTIONS)
 if(EMSCRIPTEN)
   target_compile_definitions(imgui PUBLIC IMGUI_IMPL_OPENGL_ES3)
-  # WebGL answers the backend's state backup slowly: src/app/gl_state_cache.h.
-  target_sources(imgui PRIVATE ${PROJECT_SOURCE_DIR}/src/app/gl_state_cache.cpp)
+  # WebGL answers the backend's state backup slowly: src/platform/gl_state_cache.h.
+  target_sources(imgui PRIVATE ${PROJECT_SOURCE_DIR}/src/platform/gl_state_cache.cpp)
   set_source_files_properties(${IMGUI_DIR}/backends/imgui_impl_opengl3.cpp PROPERTIES
-    COMPILE_OPTIONS "-include;${PROJECT_SOURCE_DIR}/src/app/gl_state_cache.h")
+    COMPILE_OPTIONS "-include;${PROJECT_SOURCE_DIR}/src/platform/gl_state_cache.h")
   target_link_options(imgui INTERFACE -sUSE_GLFW=3 -sMIN_WEBGL_VERSION=2 -sMAX_WEBGL_VERSION=2)
 else()
   find_package(glfw3 3.3 REQUIRED)
@@ -32,30 +32,30 @@ else()
 endif()
 
 file(GLOB_RECURSE SINKSCOPE_UI_SRC CONFIGURE_DEPENDS src/ui/*.cpp)
-file(GLOB SINKSCOPE_APP_SRC CONFIGURE_DEPENDS src/app/*.cpp)
-list(FILTER SINKSCOPE_APP_SRC EXCLUDE REGEX "platform_(native|web)\\.cpp$|webapi\\.cpp$|gl_state_cache\\.cpp$")
+add_library(sinkscope_ui STATIC ${SINKSCOPE_UI_SRC})
+target_link_libraries(sinkscope_ui PUBLIC sinkscope_explorer imgui)
+# DejaVu Sans (fonts-dejavu-core): Latin, Greek, Cyrillic in one readable face.
+set(SINKSCOPE_FONT /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf CACHE FILEPATH "UI font (TTF)")
+sinkscope_embed(sinkscope_ui ${SINKSCOPE_FONT} sinkscope_font_ttf)
+
+# src/platform: the main loop, export files, and in the browser the C API the
+# page and the browser tests call (webapi*.cpp).
 if(EMSCRIPTEN)
-  list(FILTER SINKSCOPE_APP_SRC EXCLUDE REGEX "model_paths\\.cpp$")  # the page fetches models/ instead
-  list(APPEND SINKSCOPE_APP_SRC src/app/platform_web.cpp src/app/webapi.cpp)
+  file(GLOB SINKSCOPE_PLATFORM_SRC CONFIGURE_DEPENDS src/platform/webapi*.cpp)
+  list(APPEND SINKSCOPE_PLATFORM_SRC src/platform/main_web.cpp src/platform/export_files.cpp)
   set(APP_TARGET sinkscope_web)
 else()
-  list(APPEND SINKSCOPE_APP_SRC src/app/platform_native.cpp)
+  set(SINKSCOPE_PLATFORM_SRC src/platform/main_native.cpp src/platform/export_files.cpp)
   set(APP_TARGET sinkscope-app)
-
 endif()
-add_executable(${APP_TARGET} ${SINKSCOPE_APP_SRC} ${SINKSCOPE_UI_SRC})
-target_link_libraries(${APP_TARGET} PRIVATE sinkscope imgui)
+add_executable(${APP_TARGET} ${SINKSCOPE_PLATFORM_SRC})
+target_link_libraries(${APP_TARGET} PRIVATE sinkscope_ui)
 if(NOT EMSCRIPTEN)
   # An install (cmake --install build/native --prefix P) puts the app in P/bin
   # and the models in P/share/sinkscope/models, where the app looks for them.
   install(TARGETS ${APP_TARGET} RUNTIME DESTINATION bin)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/models/ DESTINATION share/sinkscope/models)
 endif()
-target_include_directories(${APP_TARGET} PRIVATE src)
-target_compile_definitions(${APP_TARGET} PRIVATE SINKSCOPE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-# DejaVu Sans (fonts-dejavu-core): Latin, Greek, Cyrillic in one readable face.
-set(SINKSCOPE_FONT /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf CACHE FILEPATH "UI font (TTF)")
-sinkscope_embed(${APP_TARGET} ${SINKSCOPE_FONT} sinkscope_font_ttf)
 
 if(EMSCRIPTEN AND SINKSCOPE_THREADS)
   # The threaded module (sinkscope-mt.js/.wasm/.worker.js) joins the plain

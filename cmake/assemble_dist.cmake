@@ -17,7 +17,7 @@ foreach(d ${model_dirs})
   endif()
 endforeach()
 # Averaging models (models/averaging-*: no tokenizer; the averaging lab fetches
-# config.json and model.safetensors of each, src/app/explorer_averaging.cpp).
+# config.json and model.safetensors of each, src/explorer/averaging.cpp).
 file(GLOB avg_dirs LIST_DIRECTORIES true ${SRC}/models/averaging-*)
 foreach(d ${avg_dirs})
   if(EXISTS ${d}/config.json AND EXISTS ${d}/model.safetensors)

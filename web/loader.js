@@ -1,6 +1,6 @@
 // Starts sinkscope in the page: fetches the wasm module and the model's three
 // files with a progress bar, hands the model bytes to the module through its C
-// API (src/app/webapi.h), and turns any start-up failure into an overlay that
+// API (src/platform/webapi.h), and turns any start-up failure into an overlay that
 // says in words what went wrong and names the file. Text is only ever set
 // with textContent (file names and messages may come from the URL).
 'use strict';

@@ -97,7 +97,7 @@ mergeInto(LibraryManager.library, {
       }
       return p;
     },
-    // Drives ss_webgpu_run / ss_webgpu_poll (src/app/webapi_webgpu.cpp) without blocking.
+    // Drives ss_webgpu_run / ss_webgpu_poll (src/platform/webapi_webgpu.cpp) without blocking.
     runTimed: function(ids, opts) {
       const taps = opts.taps === undefined ? 'logits' : opts.taps;
       const n = ids.length;

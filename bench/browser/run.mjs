@@ -74,7 +74,7 @@ function save(result) {
   fs.writeFileSync(outFile, JSON.stringify(result, null, 1) + '\n');
 }
 
-// Polls the app's C API (src/app/webapi.h) once per animation frame.
+// Polls the app's C API (src/platform/webapi.h) once per animation frame.
 async function until(page, fnBody, arg, timeoutMs = 120000) {
   await page.waitForFunction(fnBody, arg, { timeout: timeoutMs, polling: 'raf' });
 }

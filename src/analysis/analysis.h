@@ -42,6 +42,7 @@ struct AnalysisSettings {
   int top_k = 10;              // top |h| entries reported per layer, always
   int release_max_sinks = 8;   // analyze() computes release and tag_variance for this many sinks (strongest first); -1 = all
   bool tag_variance = true;    // per-head PCA of head_out for those sinks' heads
+  bool operator==(const AnalysisSettings&) const = default;  // cache keys
 };
 
 enum class SinkKind { Bos, Punctuation, Newline, Other };

@@ -1,5 +1,5 @@
 // The one live training run the averaging lab shows: the panel and the C API
-// (src/app/webapi_trainer.cpp) share it. tick() trains for a slice of a frame
+// (src/platform/webapi_trainer.cpp) share it. tick() trains for a slice of a frame
 // so the UI stays responsive; a run ends at `target_steps` and then counts in
 // the tally of runs (formed or not).
 #pragma once

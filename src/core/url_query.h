@@ -1,6 +1,6 @@
 // URL query strings ("?model=x&prompt=The%20sky"): percent-decoding and
 // splitting into key/value pairs, with no UI so the fuzz build can link it.
-// The app applies the pairs to its state in app/explorer_url.cpp. Every input
+// The app applies the pairs to its state in explorer/url.cpp. Every input
 // (any bytes a student pastes into the address bar) gives pairs, never a crash.
 #pragma once
 #include <optional>

@@ -1,6 +1,6 @@
 // Shared helpers for the browser suite: serve a dist folder with web/serve.mjs,
 // drive Debian's chromium through playwright-core, read app state through the
-// C API (src/app/webapi.h) rather than from pixels.
+// C API (src/platform/webapi.h) rather than from pixels.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

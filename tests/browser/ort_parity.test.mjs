@@ -7,7 +7,7 @@
 //              shortest golden prompt and the averaging sequence only: its
 //              shader compilation and software execution are slow on the
 //              2-core CI machine, and one prompt already runs every kernel.
-// The C API used is src/app/webapi_ort.cpp.
+// The C API used is src/platform/webapi_ort.cpp.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

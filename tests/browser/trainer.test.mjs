@@ -1,5 +1,5 @@
 // The averaging lab's live trainer in the browser: train seed 1 for 300 steps
-// through the C API (src/app/webapi_trainer.cpp) and check that the loss fell
+// through the C API (src/platform/webapi_trainer.cpp) and check that the loss fell
 // and that the loss and the mechanism metrics equal the native run's.
 // Expected values: `sinkscope-cli train-averaging --seed 1 --steps 300`
 // (native, same code). The trainer is written to give the same bits natively
@@ -54,7 +54,7 @@ test('trainer: seed 1 learns in the browser and matches the native run', async (
 });
 
 // The averaging lab loads the shipped seeds (models/averaging-*, copied into
-// dist/ by cmake/assemble_dist.cmake, fetched by src/app/explorer_averaging.cpp)
+// dist/ by cmake/assemble_dist.cmake, fetched by src/explorer/averaging.cpp)
 // and shows the [SEP]'s catch: averaging-bos-8 (formed) catches the whole
 // segment after the [SEP]; averaging-bos-10 (solved without the mechanism) does not.
 test('averaging lab: a shipped seed shows a caught segment in the browser', async () => {

@@ -4,7 +4,7 @@
 // inputs, then the whole forward pass of the shipped LM and of every tiny
 // family against the CPU engine (logits and attention patterns within 1e-4),
 // then the app on ?backend=webgpu and its fallback when the device is lost.
-// Comparisons run inside the module (src/app/webapi_webgpu.cpp): both
+// Comparisons run inside the module (src/platform/webapi_webgpu.cpp): both
 // backends see the same input, C++ returns the max |difference| per tap.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 // libFuzzer: the page's URL parameters (core/url_query, which
-// app/explorer_url.cpp applies to the state). Any query must split and decode
+// explorer/url.cpp applies to the state). Any query must split and decode
 // without a crash, and what it yields must survive a round trip: encoding the
 // pairs and parsing them again gives the same pairs (what "copy link" relies on).
 #include <cstddef>

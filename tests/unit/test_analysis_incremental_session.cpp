@@ -3,10 +3,10 @@
 // someone still holds keep their own taps when the engine moves on.
 #include <catch2/catch.hpp>
 
-#include "app/session.h"
+#include "explorer/session.h"
 
 using namespace ss;
-using namespace ss::app;
+using namespace ss::explorer;
 
 TEST_CASE("session: results share the engine's taps; held old results keep theirs", "[app][incremental]") {
   AppState s;

@@ -1,4 +1,4 @@
-// The app's policy around asynchronous backends (src/app/session_async.cpp),
+// The app's policy around asynchronous backends (src/explorer/session_async.cpp),
 // checked without a browser: fake AsyncBackends that wrap the CPU backend and
 // finish on the next poll, or report kLost / kFailed / a failed submit.
 #include <catch2/catch.hpp>
@@ -7,16 +7,16 @@
 #include <memory>
 #include <string>
 
-#include "app/app_state.h"
-#include "app/backends.h"
-#include "app/session.h"
-#include "app/session_async.h"
+#include "explorer/app_state.h"
+#include "explorer/backends.h"
+#include "explorer/session.h"
+#include "explorer/session_async.h"
 #include "core/file.h"
 #include "engine/backend.h"
 #include "model/loader.h"
 
 using namespace ss;
-using namespace ss::app;
+using namespace ss::explorer;
 
 namespace {
 

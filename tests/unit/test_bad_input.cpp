@@ -1,5 +1,5 @@
 // The bad-input suite (tests/BAD_INPUTS.md): every case feeds the
-// session layer (app/session.h, as the page and the native app use it) a
+// session layer (explorer/session.h, as the page and the native app use it) a
 // broken file or prompt, checks the message in words, and checks that what
 // the user had before (model, results, selection) is still there.
 #include <catch2/catch.hpp>
@@ -12,13 +12,13 @@
 #include <string>
 #include <vector>
 
-#include "app/app_state.h"
-#include "app/context_limit.h"
-#include "app/session.h"
+#include "explorer/app_state.h"
+#include "explorer/context_limit.h"
+#include "explorer/session.h"
 #include "core/json.h"
 
 using Catch::Matchers::Contains;
-using ss::app::AppState;
+using ss::explorer::AppState;
 
 namespace {
 
@@ -42,20 +42,20 @@ struct Files {
 };
 
 auto load(const Files& f) {
-  return ss::app::load_model_bytes("tiny-chars", f.config, f.tokenizer, f.safetensors);
+  return ss::explorer::load_model_bytes("tiny-chars", f.config, f.tokenizer, f.safetensors);
 }
 
 // A state with the good model loaded and one prompt analysed: what a bad
 // input must not take away.
 struct Loaded {
   AppState s;
-  std::shared_ptr<const ss::app::LoadedModel> model;
-  std::shared_ptr<const ss::app::Results> results;
+  std::shared_ptr<const ss::explorer::LoadedModel> model;
+  std::shared_ptr<const ss::explorer::Results> results;
   Loaded() {
-    ss::app::install_model(s, load(Files{}));
+    ss::explorer::install_model(s, load(Files{}));
     REQUIRE(s.model);
     s.set_prompt("The sky is blue.");
-    ss::app::update(s);
+    ss::explorer::update(s);
     REQUIRE(s.ready);
     REQUIRE(s.results);
     REQUIRE(s.results->has_taps);
@@ -104,10 +104,10 @@ void poke_float(std::vector<uint8_t>& file, const std::string& name, size_t i, f
 }
 
 // Installs a failing load into `l` and returns the error it reported.
-std::string fail_into(Loaded& l, ss::Expected<std::shared_ptr<const ss::app::LoadedModel>> m) {
+std::string fail_into(Loaded& l, ss::Expected<std::shared_ptr<const ss::explorer::LoadedModel>> m) {
   REQUIRE_FALSE(m.ok());
   std::string msg = m.error().message;
-  ss::app::install_model(l.s, std::move(m));
+  ss::explorer::install_model(l.s, std::move(m));
   l.check_kept(msg);
   return msg;
 }
@@ -189,23 +189,23 @@ TEST_CASE("bad input: a failed first load leaves no model and says why", "[bad-i
   auto m = load(f);
   REQUIRE_FALSE(m.ok());
   const std::string msg = m.error().message;
-  ss::app::install_model(s, std::move(m));
+  ss::explorer::install_model(s, std::move(m));
   CHECK_FALSE(s.model);
   CHECK_FALSE(s.ready);
   CHECK(s.last_error == msg);
-  ss::app::update(s);  // no model: nothing to run, no crash
+  ss::explorer::update(s);  // no model: nothing to run, no crash
   CHECK_FALSE(s.results);
 }
 
 TEST_CASE("bad input: a 100,000-character prompt is cut to the model's context with a notice", "[bad-input]") {
   Loaded l;
-  const int ctx = ss::app::context_limit(l.model->model.config);
+  const int ctx = ss::explorer::context_limit(l.model->model.config);
   REQUIRE(ctx == 1024);
   std::string big;
   while (big.size() < 100000) big += "The sky is blue. Grass is green.\n";
   big.resize(100000);
   l.s.set_prompt(big);
-  ss::app::update(l.s);
+  ss::explorer::update(l.s);
   REQUIRE(l.s.results);
   CHECK(l.s.results->has_taps);
   CHECK(l.s.last_error.empty());
@@ -217,7 +217,7 @@ TEST_CASE("bad input: a 100,000-character prompt is cut to the model's context w
   CHECK(l.s.model == l.model);
   // A prompt that fits clears the notice.
   l.s.set_prompt("The sky is blue.");
-  ss::app::update(l.s);
+  ss::explorer::update(l.s);
   CHECK(l.s.notice.empty());
   CHECK(l.s.token_count == static_cast<int>(l.results->tokens.ids.size()));
 }
@@ -227,7 +227,7 @@ TEST_CASE("bad input: invalid UTF-8 and control characters are analysed, not fat
   const std::string nasty = std::string("ok \xff\xfe \xc3( \xe2\x82 ") + std::string(1, '\0') +
                             "\x01\x1b[31mred\x7f\t\r\n\xed\xa0\x80 end";
   l.s.set_prompt(nasty);
-  ss::app::update(l.s);
+  ss::explorer::update(l.s);
   REQUIRE(l.s.results);
   CHECK(l.s.results->has_taps);
   CHECK(l.s.last_error.empty());
@@ -245,7 +245,7 @@ TEST_CASE("bad input: invalid UTF-8 and control characters are analysed, not fat
 TEST_CASE("bad input: an empty prompt runs (BOS only) and the next prompt works", "[bad-input]") {
   Loaded l;
   l.s.set_prompt("");
-  ss::app::update(l.s);
+  ss::explorer::update(l.s);
   REQUIRE(l.s.results);
   CHECK(l.s.last_error.empty());
   CHECK(l.s.ready);
@@ -253,12 +253,12 @@ TEST_CASE("bad input: an empty prompt runs (BOS only) and the next prompt works"
   l.s.settings.add_bos = false;  // no BOS either: zero tokens, no forward pass
   l.s.set_prompt(" ");
   l.s.set_prompt("");
-  ss::app::update(l.s);
+  ss::explorer::update(l.s);
   CHECK(l.s.token_count == 0);
   CHECK(l.s.last_error.empty());
   l.s.settings.add_bos = true;
   l.s.set_prompt("The sky is blue.");
-  ss::app::update(l.s);
+  ss::explorer::update(l.s);
   CHECK(l.s.results->has_taps);
   CHECK(l.s.token_count == static_cast<int>(l.results->tokens.ids.size()));
 }

@@ -1,4 +1,4 @@
-// URL parameters (core/url_query, applied by app/explorer_url.cpp): what a
+// URL parameters (core/url_query, applied by explorer/url.cpp): what a
 // pasted or hand-edited link can hold. fuzz_url_params runs the same parser
 // on arbitrary bytes; these are the known answers.
 #include <catch2/catch.hpp>

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/analysis.h"
-#include "app/app_state.h"
+#include "explorer/app_state.h"
 #include "engine/backend.h"
 #include "test_engine_util.h"
 #include "tokenizer/tokenizer.h"
@@ -102,7 +102,7 @@ TEST_CASE("demo-lm: the default prompt has a prompt-dependent sink catching >= 5
   REQUIRE(tok.ok());
   std::string prompt = slurp(demo_dir() + "/default_prompt.txt");
   // The app opens on exactly this text, trailing newline included (the model card counts it).
-  REQUIRE(app::AppState{}.prompt == prompt);
+  REQUIRE(explorer::AppState{}.prompt == prompt);
   const Tokens tokens = tok->encode(prompt, true);
   auto backend = make_cpu_backend();
   Taps taps;

@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "app/model_paths.h"
+#include "explorer/model_paths.h"
 
-using namespace ss::app;
+using namespace ss::explorer;
 
 TEST_CASE("the native app looks for models in --models, $SINKSCOPE_MODELS, next to the binary, then the source tree",
           "[app]") {

@@ -1,6 +1,6 @@
 // One WGSL kernel against a CPU reference on random inputs, in the spirit of
 // ggml's test-backend-ops: the browser suite runs every kernel here through
-// ss_webgpu_kernel_check (src/app/webapi_webgpu.cpp). Shapes are chosen off
+// ss_webgpu_kernel_check (src/platform/webapi_webgpu.cpp). Shapes are chosen off
 // the tile sizes (37 x 70 x 45 for the matmul, rows longer than a workgroup
 // for the reductions) so the edges are exercised. Browser only.
 #pragma once

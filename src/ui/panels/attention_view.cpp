@@ -13,7 +13,7 @@
 namespace ss::ui {
 
 // The selected head's pattern with its sinks and catches. `pattern` [T, T].
-void attention_heatmap(const char* id, const app::ExplorerView& v, const std::vector<float>& pattern, ImVec2 size) {
+void attention_heatmap(const char* id, const explorer::ExplorerView& v, const std::vector<float>& pattern, ImVec2 size) {
   HeatmapSpec hs;
   hs.values = pattern.data();
   hs.rows = hs.cols = static_cast<int>(pattern.size() == size_t(v.T) * v.T ? v.T : 0);
@@ -30,7 +30,7 @@ void attention_heatmap(const char* id, const app::ExplorerView& v, const std::ve
     if (sk.span_end > sk.span_begin)
       hs.spans.push_back({sk.key, sk.span_begin, sk.span_end - 1, 0, static_cast<int>(k)});
   }
-  hs.highlight = app::explorer_ui().highlight;
+  hs.highlight = explorer::explorer_ui().highlight;
   hs.tooltip = [&](int r, int c) {
     ImGui::Text("query %d %s", r, v.chips[r].c_str());
     ImGui::Text("key   %d %s", c, v.chips[c].c_str());
@@ -41,8 +41,8 @@ void attention_heatmap(const char* id, const app::ExplorerView& v, const std::ve
   if (r.hovered_row >= 0) hover_token(r.hovered_row);
 }
 
-void draw_attention_view(app::AppState& s) {
-  const app::ExplorerView* v = view_or_reason(s);
+void draw_attention_view(explorer::AppState& s) {
+  const explorer::ExplorerView* v = view_or_reason(s);
   if (!v) return;
   head_picker(s);
   sink_picker(s);

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "app/explorer_averaging.h"
+#include "explorer/averaging.h"
 #include "imgui.h"
 #include "ui/panels/common.h"
 #include "ui/panels/guide_text.h"
@@ -15,9 +15,9 @@
 
 namespace ss::ui {
 
-void draw_averaging_lab(app::AppState& s) {
-  auto& ui = app::explorer_ui();
-  app::AveragingLab& lab = app::averaging_lab(s, static_cast<uint64_t>(ui.averaging_sequence_seed));
+void draw_averaging_lab(explorer::AppState& s) {
+  auto& ui = explorer::explorer_ui();
+  explorer::AveragingLab& lab = explorer::averaging_lab(s, static_cast<uint64_t>(ui.averaging_sequence_seed));
   ImGui::TextUnformatted("The minimal problem: output the mean of the inputs since the [SEP] (before it: since the start)");
   ImGui::SameLine();
   help_marker(guide::kAveraging);
@@ -32,7 +32,7 @@ void draw_averaging_lab(app::AppState& s) {
     ImGui::TableSetupColumn("layer 0: catch of the [SEP]");
     ImGui::TableHeadersRow();
     for (size_t i = 0; i < lab.runs.size(); ++i) {
-      const app::AveragingRun& r = lab.runs[i];
+      const explorer::AveragingRun& r = lab.runs[i];
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       bool sel = ui.averaging_seed_index == static_cast<int>(i);
@@ -63,7 +63,7 @@ void draw_averaging_lab(app::AppState& s) {
   ui.averaging_seed_index = std::clamp(ui.averaging_seed_index, 0, std::max(0, int(lab.runs.size()) - 1));
   if (lab.runs.empty() || !lab.runs[ui.averaging_seed_index].model || !lab.runs[ui.averaging_seed_index].status.empty())
     return;
-  const app::AveragingRun& r = lab.runs[ui.averaging_seed_index];
+  const explorer::AveragingRun& r = lab.runs[ui.averaging_seed_index];
   // Catch, tag, release on this sequence: every head's attention, [SEP] keys marked.
   const int L = r.model->config.n_layers, H = r.model->config.n_heads, T = lab.T;
   ImGui::TextDisabled("%s: attention of every head (rows = queries); triangles mark sinks, outlines their caught spans",

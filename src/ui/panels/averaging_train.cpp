@@ -187,7 +187,7 @@ void heatmaps_and_pca(const avg::LiveTraining& live, float w) {
 
 }  // namespace
 
-void draw_averaging_train(app::AppState& s) {
+void draw_averaging_train(explorer::AppState& s) {
   (void)s;
   avg::LiveTraining& live = avg::live_training();
   live.tick();  // one slice of training per frame

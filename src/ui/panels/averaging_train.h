@@ -3,11 +3,11 @@
 // mechanism metrics as curves, the attention heatmaps and the tag PCA updating
 // as it trains, the verdict, and a tally over runs.
 #pragma once
-#include "app/app_state.h"
+#include "explorer/app_state.h"
 
 namespace ss::ui {
 
 // Draws into the current window and advances the live run by one frame slice.
-void draw_averaging_train(app::AppState& s);
+void draw_averaging_train(explorer::AppState& s);
 
 }  // namespace ss::ui

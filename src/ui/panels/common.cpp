@@ -6,8 +6,8 @@
 
 namespace ss::ui {
 
-const app::ExplorerView* view_or_reason(const app::AppState& s) {
-  if (const app::ExplorerView* v = app::explorer_view()) return v;
+const explorer::ExplorerView* view_or_reason(const explorer::AppState& s) {
+  if (const explorer::ExplorerView* v = explorer::explorer_view()) return v;
   if (!s.loading.empty()) ImGui::TextDisabled("Loading %s ...", s.loading.c_str());
   else if (!s.last_error.empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", s.last_error.c_str());
   else if (!s.model) ImGui::TextDisabled("No model loaded yet.");
@@ -16,7 +16,7 @@ const app::ExplorerView* view_or_reason(const app::AppState& s) {
 }
 
 void hover_token(int token) {
-  if (token >= 0) app::explorer_ui().next_highlight = token;
+  if (token >= 0) explorer::explorer_ui().next_highlight = token;
 }
 
 const char* head_label(int layer, int head) {

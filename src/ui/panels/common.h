@@ -1,12 +1,12 @@
 // Helpers every explorer panel uses: fetch the current view (or say why there
 // is none), and report the token under the mouse so all panels highlight it.
 #pragma once
-#include "app/explorer_controller.h"
+#include "explorer/view.h"
 
 namespace ss::ui {
 
 // The current view, or nullptr after drawing a one-line reason (loading, no model...).
-const app::ExplorerView* view_or_reason(const app::AppState& s);
+const explorer::ExplorerView* view_or_reason(const explorer::AppState& s);
 
 // Call with the token a widget reports as hovered (-1 = none).
 void hover_token(int token);

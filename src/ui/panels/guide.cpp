@@ -18,7 +18,7 @@ void entry(const char* title, const char* text) {
 
 }  // namespace
 
-void draw_guide(app::AppState& s) {
+void draw_guide(explorer::AppState& s) {
   (void)s;
   ImGui::TextWrapped("sinkscope shows attention sinks and the 'catch, tag, release' mechanism of Zhang, Khan "
                      "and Papyan (arXiv 2502.00919) on a small language model, live, as you edit the prompt.");
@@ -41,8 +41,8 @@ void draw_guide(app::AppState& s) {
   ImGui::BulletText("Tab: next panel (Shift+Tab: previous); everything also works with the mouse");
 }
 
-void draw_overlay(app::AppState& s) {
-  auto& ui = app::explorer_ui();
+void draw_overlay(explorer::AppState& s) {
+  auto& ui = explorer::explorer_ui();
   if (!ui.show_overlay || ui.embed) return;
   ImGuiIO& io = ImGui::GetIO();
   ImVec2 size(std::min(io.DisplaySize.x * 0.7f, 760.0f * s.dpr), 0);

@@ -1,6 +1,6 @@
 #include "ui/panels/guide_text.h"
 
-#include "app/explorer_state.h"
+#include "explorer/ui_state.h"
 
 namespace ss::ui::guide {
 
@@ -80,33 +80,33 @@ const char* const kLoss = "loss: mean next-token cross-entropy over the prompt, 
 const char* const kNextToken = "next token: the model's most likely continuations of the prompt, with probabilities.";
 
 const char* panel_blurb(int panel) {
-  switch (static_cast<app::Panel>(panel)) {
-    case app::Panel::Attention:
+  switch (static_cast<explorer::Panel>(panel)) {
+    case explorer::Panel::Attention:
       return "Left: the attention pattern of the selected head, queries as rows, keys as columns. Bright "
              "vertical bars are sinks catching spans (triangles mark sinks, outlines the caught span). "
              "Right: the sink score of every head, the map of where sinks live; click a cell or use the "
              "arrow keys to select a head.";
-    case app::Panel::Residual:
+    case explorer::Panel::Residual:
       return "The residual stream after each layer: for every token, how far its largest dimension sticks "
              "out above the layer's median. BOS and punctuation carry the outlier features that make them "
              "sinks; the table names the dimensions.";
-    case app::Panel::Tag:
+    case explorer::Panel::Tag:
       return "The selected head's outputs, one dot per token, projected on their two principal directions. "
              "Tokens caught by the same sink get the same tag and bunch together; the arrow is the tag "
              "direction v_sink W_O.";
-    case app::Panel::Release:
+    case explorer::Panel::Release:
       return "Where the tag goes: its projection on the caught tokens' residual stream, layer by layer, and "
              "the later heads that prefer tagged tokens (lift > 1). Click a head to open it.";
-    case app::Panel::Interventions:
+    case explorer::Panel::Interventions:
       return "Edit the forward pass and compare: remove the attention to a sink, project its tag out, or "
              "knock out the head; loss, next token and the attention map before and after.";
-    case app::Panel::Averaging:
+    case explorer::Panel::Averaging:
       return "The minimal problem from the paper: average the inputs since the last [SEP]. Each shipped seed "
              "runs on the same random sequence: compare their loss and whether layer 0 catches the [SEP] spans "
              "(the mechanism forms in some training runs only; the models' MODEL.md says which).";
-    case app::Panel::Guide:
+    case explorer::Panel::Guide:
       return "The ideas behind the panels, in short.";
-    case app::Panel::Settings:
+    case explorer::Panel::Settings:
       return "Thresholds of the metrics, model, backend and theme.";
     default:
       return "";

@@ -8,8 +8,8 @@
 
 namespace ss::ui {
 
-void head_picker(app::AppState& s) {
-  const app::ExplorerView* v = app::explorer_view();
+void head_picker(explorer::AppState& s) {
+  const explorer::ExplorerView* v = explorer::explorer_view();
   if (!v || v->L <= 0 || v->H <= 0) {
     ImGui::TextDisabled("(no model: no heads to pick)");
     return;
@@ -23,11 +23,11 @@ void head_picker(app::AppState& s) {
   ImGui::TextDisabled("(arrow keys move)");
 }
 
-void sink_picker(app::AppState& s) {
+void sink_picker(explorer::AppState& s) {
   (void)s;
-  const app::ExplorerView* v = app::explorer_view();
+  const explorer::ExplorerView* v = explorer::explorer_view();
   if (!v) return;
-  auto& ui = app::explorer_ui();
+  auto& ui = explorer::explorer_ui();
   if (v->head_sinks.empty()) {
     if (v->T == 1) ImGui::TextDisabled("no sinks: one token");
     else ImGui::TextDisabled("This head has no sink (see the sink_score tooltip for the rule); pick a bright cell in the sink grid.");

@@ -15,11 +15,11 @@
 
 namespace ss::ui {
 
-void attention_heatmap(const char* id, const app::ExplorerView& v, const std::vector<float>& pattern, ImVec2 size);
+void attention_heatmap(const char* id, const explorer::ExplorerView& v, const std::vector<float>& pattern, ImVec2 size);
 
 namespace {
 
-void side(const char* title, const app::ExplorerView& v, const app::RunSummary& r, const app::RunSummary* other,
+void side(const char* title, const explorer::ExplorerView& v, const explorer::RunSummary& r, const explorer::RunSummary* other,
           float width, float height) {
   ImGui::BeginChild(title, ImVec2(width, height), true);
   ImGui::TextUnformatted(title);
@@ -66,8 +66,8 @@ void sink0_map(const char* id, const char* title, const std::vector<float>& grid
 // sliders pick the sparsity p and the low-rank model's rank ratio; the
 // low-rank, OATS and pruned models run on held-out text in slices of a few ms
 // per frame (cached per setting), so the page keeps drawing while they work.
-void compression(app::AppState& s) {
-  auto& ui = app::explorer_ui();
+void compression(explorer::AppState& s) {
+  auto& ui = explorer::explorer_ui();
   ImGui::SetNextItemWidth(160);
   ImGui::SliderFloat("sparsity p", &ui.sparsity, 0.0f, 0.95f, "%.2f");
   tooltip_for_last_item("Share of each attention weight matrix's entries that magnitude pruning sets to 0. The "
@@ -78,7 +78,7 @@ void compression(app::AppState& s) {
   tooltip_for_last_item("Low-rank model: rank r = ratio x (1 - p) x m n / (m + n) for each m x n layer matrix; ratio 1 = "
                         "the same number of parameters as the pruned matrix. OATS spends a quarter of the budget on its "
                         "low-rank part and the rest on its largest sparse entries.");
-  app::CompressionView cv = app::explorer_compression(s, 6.0);
+  explorer::CompressionView cv = explorer::explorer_compression(s, 6.0);
   ImGui::SameLine();
   ImGui::Text("p %.2f, low rank r = %d per d x d matrix", cv.sparsity, cv.rank);
   if (!cv.error.empty()) {
@@ -89,7 +89,7 @@ void compression(app::AppState& s) {
   for (int k = 0; k < kKinds; ++k)
     if (!cv.report[k]) {
       char buf[64];
-      std::snprintf(buf, sizeof buf, "%s: %.0f%%", compress_kind_name(app::kCompressKinds[k]), 100 * cv.progress[k]);
+      std::snprintf(buf, sizeof buf, "%s: %.0f%%", compress_kind_name(explorer::kCompressKinds[k]), 100 * cv.progress[k]);
       ImGui::ProgressBar(cv.progress[k], ImVec2(200, 0), buf);
       ImGui::SameLine();
     }
@@ -101,7 +101,7 @@ void compression(app::AppState& s) {
   for (int k = 0; k < kKinds; ++k)
     if (const CompressionReport* r = cv.report[k]) {
       ImGui::SameLine(0, 16);
-      ImGui::Text("%s %.3f (%+.3f), %.0f%% of the parameters", compress_kind_name(app::kCompressKinds[k]), r->loss_after,
+      ImGui::Text("%s %.3f (%+.3f), %.0f%% of the parameters", compress_kind_name(explorer::kCompressKinds[k]), r->loss_after,
                   r->loss_after - r->loss_before, 100.0 * double(r->params_kept) / double(std::max<int64_t>(1, r->params_total)));
     }
   const float w = (ImGui::GetContentRegionAvail().x - 24) / 4, h = std::min(240.0f, w * 0.9f);
@@ -109,17 +109,17 @@ void compression(app::AppState& s) {
   for (int k = 0; k < kKinds; ++k)
     if (const CompressionReport* r = cv.report[k]) {
       ImGui::SameLine();
-      const std::string id = "##c" + std::to_string(k), title = std::string("sink map: ") + compress_kind_name(app::kCompressKinds[k]);
+      const std::string id = "##c" + std::to_string(k), title = std::string("sink map: ") + compress_kind_name(explorer::kCompressKinds[k]);
       sink0_map(id.c_str(), title.c_str(), r->sink0_after, r->n_layers, r->n_heads, w, h);
     }
 }
 
 }  // namespace
 
-void draw_interventions(app::AppState& s) {
-  const app::ExplorerView* v = view_or_reason(s);
+void draw_interventions(explorer::AppState& s) {
+  const explorer::ExplorerView* v = view_or_reason(s);
   if (!v) return;
-  auto& ui = app::explorer_ui();
+  auto& ui = explorer::explorer_ui();
   head_picker(s);
   sink_picker(s);
   const Sink* sk = v->sink();

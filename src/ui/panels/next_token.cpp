@@ -10,8 +10,8 @@
 
 namespace ss::ui {
 
-void draw_next_token(app::AppState& s) {
-  const app::ExplorerView* v = view_or_reason(s);
+void draw_next_token(explorer::AppState& s) {
+  const explorer::ExplorerView* v = view_or_reason(s);
   if (!v) return;
   ImGui::TextUnformatted("Next token");
   ImGui::SameLine();

@@ -27,7 +27,7 @@ constexpr Preset kPresets[] = {
 
 }  // namespace
 
-void draw_prompt_editor(app::AppState& s) {
+void draw_prompt_editor(explorer::AppState& s) {
   ImGui::TextUnformatted("Prompt");
   ImGui::SameLine();
   help_marker("Edit the text; every change re-runs the model and the analysis. Punctuation and newlines often become sinks.");

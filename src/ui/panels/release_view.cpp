@@ -15,8 +15,8 @@
 
 namespace ss::ui {
 
-void draw_release_view(app::AppState& s) {
-  const app::ExplorerView* v = view_or_reason(s);
+void draw_release_view(explorer::AppState& s) {
+  const explorer::ExplorerView* v = view_or_reason(s);
   if (!v) return;
   head_picker(s);
   sink_picker(s);

@@ -14,8 +14,8 @@
 
 namespace ss::ui {
 
-void draw_residual_view(app::AppState& s) {
-  const app::ExplorerView* v = view_or_reason(s);
+void draw_residual_view(explorer::AppState& s) {
+  const explorer::ExplorerView* v = view_or_reason(s);
   if (!v) return;
   ImGui::TextUnformatted("Outlier features in the residual stream");
   ImGui::SameLine();
@@ -62,7 +62,7 @@ void draw_residual_view(app::AppState& s) {
   if (hr.clicked) s.sel.layer = hr.hovered_row, s.sel.token = hr.hovered_col;
 
   // Norm across layers: BOS, the token in focus, and the mean of the rest.
-  int focus = app::explorer_ui().highlight >= 0 ? app::explorer_ui().highlight : s.sel.token;
+  int focus = explorer::explorer_ui().highlight >= 0 ? explorer::explorer_ui().highlight : s.sel.token;
   LinePlotSpec lp;
   lp.x_title = "layer";
   lp.y_title = "|resid|";

@@ -1,5 +1,5 @@
-#include "app/backends.h"
-#include "app/session_async.h"
+#include "explorer/backends.h"
+#include "explorer/session_async.h"
 #include "core/parallel.h"
 #include "imgui.h"
 #include "ui/panels/common.h"
@@ -17,12 +17,12 @@ void section(const char* title) {
 
 // Which backend runs the forward pass. Only backends usable in this browser
 // are listed (webgpu needs navigator.gpu); picking one reruns the prompt on it.
-void draw_backend_picker(app::AppState& s) {
-  const auto names = app::available_backends();
-  if (ImGui::BeginCombo("backend", app::backend_display_name(s.backend.c_str()))) {
+void draw_backend_picker(explorer::AppState& s) {
+  const auto names = explorer::available_backends();
+  if (ImGui::BeginCombo("backend", explorer::backend_display_name(s.backend.c_str()))) {
     for (const std::string& n : names) {
       const bool picked = n == s.backend;
-      if (ImGui::Selectable(app::backend_display_name(n.c_str()), picked) && !picked) {
+      if (ImGui::Selectable(explorer::backend_display_name(n.c_str()), picked) && !picked) {
         s.backend = n;
         s.backend_notice.clear();
         ++s.prompt_version;  // run the prompt again on the new backend
@@ -39,7 +39,7 @@ void draw_backend_picker(app::AppState& s) {
 
 // CPU threads: the threaded module (and the desktop app) split each large
 // product over cores; results do not change with the count.
-void draw_threads(app::AppState&) {
+void draw_threads(explorer::AppState&) {
   if (max_threads() == 1) {
     ImGui::TextDisabled("CPU threads: 1");
     tooltip_for_last_item("This page runs the single-threaded module: threads need a cross-origin isolated page "
@@ -53,8 +53,8 @@ void draw_threads(app::AppState&) {
 }
 }  // namespace
 
-void draw_settings(app::AppState& s) {
-  auto& ui = app::explorer_ui();
+void draw_settings(explorer::AppState& s) {
+  auto& ui = explorer::explorer_ui();
   ImGui::PushItemWidth(ImGui::GetFontSize() * 10);
   section("Metrics");
   ImGui::SliderFloat("sink_eps", &s.settings.sink_eps, 0.01f, 1.0f, "%.2f");

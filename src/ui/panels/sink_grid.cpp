@@ -11,8 +11,8 @@
 
 namespace ss::ui {
 
-void draw_sink_grid(app::AppState& s) {
-  const app::ExplorerView* v = view_or_reason(s);
+void draw_sink_grid(explorer::AppState& s) {
+  const explorer::ExplorerView* v = view_or_reason(s);
   if (!v) return;
   // [L, H]: each head's strongest sink by the significance rule (docs/metrics.md, "Sink map").
   static std::vector<float> grid;
@@ -25,7 +25,7 @@ void draw_sink_grid(app::AppState& s) {
               "sink_score tooltip). Bright = the head has a sink. Click a cell (or use the arrow keys) to select the head.");
   ImGui::SameLine(0, 12);
   metric_float("Sink_1 (eps 0.3)", v->analysis.sink1_share, "%.2f", guide::kSink1Share);
-  if (v->T < app::analysis_settings(s).sink_min_queries) {
+  if (v->T < explorer::analysis_settings(s).sink_min_queries) {
     ImGui::TextDisabled(v->T == 1 ? "no sinks: one token" : "no sinks: too few tokens for sink_min_queries");
     return;
   }

@@ -1,22 +1,22 @@
-#include "app/explorer_state.h"
-#include "app/session.h"
-#include "app/session_async.h"
+#include "explorer/ui_state.h"
+#include "explorer/session.h"
+#include "explorer/session_async.h"
 #include "imgui.h"
 #include "ui/panels/panels.h"
 
 namespace ss::ui {
 
-void draw_status_bar(app::AppState& s) {
+void draw_status_bar(explorer::AppState& s) {
   if (!s.loading.empty()) {
     ImGui::Text("Loading %s ...", s.loading.c_str());
   } else if (s.model) {
-    ImGui::Text("%s", app::describe(*s.model).c_str());
+    ImGui::Text("%s", explorer::describe(*s.model).c_str());
   } else {
     ImGui::TextDisabled("no model");
   }
   ImGui::SameLine(0, ImGui::GetFontSize() * 2);
   ImGui::Text("backend %s | %d tokens", s.backend.c_str(), s.token_count);
-  if (app::async_stats().in_flight) {
+  if (explorer::async_stats().in_flight) {
     ImGui::SameLine();
     ImGui::TextDisabled("(running...)");
   }
@@ -27,7 +27,7 @@ void draw_status_bar(app::AppState& s) {
   ImGui::SameLine(0, ImGui::GetFontSize() * 2);
   if (s.last_forward_ms >= 0) ImGui::Text("forward %.1f ms", s.last_forward_ms);
   else ImGui::TextDisabled("forward: no engine yet");
-  const auto& ui = app::explorer_ui();
+  const auto& ui = explorer::explorer_ui();
   if (ui.edit_to_frame_ms >= 0) {
     ImGui::SameLine(0, ImGui::GetFontSize() * 2);
     ImGui::Text("analysis + panels %.1f ms | edit-to-frame %.1f ms", ui.explorer_frame_ms, ui.edit_to_frame_ms);

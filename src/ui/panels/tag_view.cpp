@@ -16,8 +16,8 @@
 
 namespace ss::ui {
 
-void draw_tag_view(app::AppState& s) {
-  const app::ExplorerView* v = view_or_reason(s);
+void draw_tag_view(explorer::AppState& s) {
+  const explorer::ExplorerView* v = view_or_reason(s);
   if (!v) return;
   head_picker(s);
   sink_picker(s);
@@ -68,7 +68,7 @@ void draw_tag_view(app::AppState& s) {
   std::string yt = buf;
   sc.x_title = xt.c_str();
   sc.y_title = yt.c_str();
-  sc.highlight = app::explorer_ui().highlight;
+  sc.highlight = explorer::explorer_ui().highlight;
   ImGui::BeginGroup();
   ImGui::TextDisabled("Outputs of %s, one dot per token", head_label(v->layer, v->head));
   ScatterResult r = scatter("pca", sc, ImVec2(avail.x * 0.55f, ImGui::GetContentRegionAvail().y));
@@ -90,7 +90,7 @@ void draw_tag_view(app::AppState& s) {
     al.markers = v->T <= 64;
     lp.series.push_back(al);
     lp.legend = false;
-    if (app::explorer_ui().highlight >= 0) lp.marker_x = static_cast<float>(app::explorer_ui().highlight);
+    if (explorer::explorer_ui().highlight >= 0) lp.marker_x = static_cast<float>(explorer::explorer_ui().highlight);
     LinePlotResult lr = line_plot("align", lp, ImGui::GetContentRegionAvail());
     if (lr.hovered_index >= 0) hover_token(sk->key + lr.hovered_index);
   } else {

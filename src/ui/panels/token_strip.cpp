@@ -9,8 +9,8 @@
 
 namespace ss::ui {
 
-void draw_token_strip(app::AppState& s) {
-  const app::ExplorerView* v = view_or_reason(s);
+void draw_token_strip(explorer::AppState& s) {
+  const explorer::ExplorerView* v = view_or_reason(s);
   if (!v) return;
   ImGui::Text("%d tokens", v->T);
   ImGui::SameLine();
@@ -30,7 +30,7 @@ void draw_token_strip(app::AppState& s) {
     cs.fills[sk.key] = category(static_cast<int>(k));
     cs.badges[sk.key] = "sink";
   }
-  cs.highlight = app::explorer_ui().highlight;
+  cs.highlight = explorer::explorer_ui().highlight;
   cs.selected = s.sel.token;
   ImGui::BeginChild("##chips", ImVec2(0, 0), false);
   ChipsResult r = token_chips("chips", cs);

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "explorer/token_text.h"
+
 namespace ss::ui {
 
 void help_marker(const char* text);
@@ -16,8 +18,7 @@ void tooltip_for_last_item(const char* text);
 void metric_value(const char* label, const char* value, const char* help);
 void metric_float(const char* label, float v, const char* fmt, const char* help);
 
-// Token text as a person should read it: newline -> an arrow, tab -> "\t", a
-// space -> a middle dot, control bytes -> <0x..>.
-std::string display_token(std::string_view raw);
+// display_token (the chips' text) lives in explorer/token_text.h.
+using explorer::display_token;
 
 }  // namespace ss::ui

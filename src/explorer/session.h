@@ -1,0 +1,76 @@
+// Session: from bytes to results. Loading turns the three files of a model
+// folder (config.json, tokenizer.json, model.safetensors) into a LoadedModel;
+// update() turns the current prompt into tokens and one forward pass (through
+// the Engine, so an appended token reuses the prefix) whose wall time lands in
+// AppState::last_forward_ms. Native reads the folder from disk; the browser
+// page fetches the same files and hands their bytes over through webapi.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "explorer/app_state.h"
+#include "core/status.h"
+#include "engine/taps.h"
+#include "model/weights.h"
+#include "tokenizer/tokenizer.h"
+
+namespace ss::explorer {
+
+struct LoadedModel {
+  std::string name;     // folder name (URL ?model=NAME)
+  Model model;          // config + canonical weights
+  Tokenizer tokenizer;
+};
+
+struct TokenView {
+  std::vector<int32_t> ids;          // [T]
+  std::vector<std::string> texts;    // [T] readable text of each token (for chips)
+  std::vector<std::pair<int32_t, int32_t>> ranges;  // [T] byte range in the prompt
+};
+
+// Everything computed for one prompt. Its values do not change once published
+// in AppState, so panels may keep a shared_ptr to it while a newer one is
+// computed. The one exception is where the taps live (the two mutable
+// members): they may move from the live engine into `taps`, same values.
+struct Results {
+  uint64_t prompt_version = 0;       // which prompt these belong to
+  TokenView tokens;
+  bool has_taps = false;             // false when the forward pass failed
+  // Every tap of the forward pass (engine/taps.h): read them through tap_set().
+  // Async backends move theirs into `taps`; the CPU path shares the live
+  // engine's taps instead of copying them (tens of MB per keystroke), and
+  // update() copies them into `taps` only if someone still holds these
+  // results when the engine is about to change them.
+  mutable Taps taps;
+  mutable const Taps* shared_taps = nullptr;
+  const Taps& tap_set() const { return shared_taps ? *shared_taps : taps; }
+  std::chrono::steady_clock::time_point started;  // when update() began on this prompt (edit-to-frame)
+  double forward_ms = -1.0;
+  double tokenize_ms = -1.0;
+};
+
+// Short description for the status bar: "demo-lm: llama, 4 layers x 4 heads, d=128".
+std::string describe(const LoadedModel& m);
+int model_layers(const LoadedModel& m);
+int model_heads(const LoadedModel& m);
+
+Expected<std::shared_ptr<const LoadedModel>> load_model_bytes(
+    const std::string& name, std::string_view config_json, std::string_view tokenizer_json,
+    std::span<const uint8_t> safetensors);
+
+// Reads <dir>/{config.json,tokenizer.json,model.safetensors}; errors name the missing file.
+Expected<std::shared_ptr<const LoadedModel>> load_model_dir(const std::string& name,
+                                                            const std::string& dir);
+
+// Installs a loaded model (or the error of a failed load) into the state.
+void install_model(AppState& s, Expected<std::shared_ptr<const LoadedModel>> m);
+
+// Recomputes results when the prompt (or the model) changed; cheap otherwise.
+void update(AppState& s);
+
+}  // namespace ss::explorer

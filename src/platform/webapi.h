@@ -1,0 +1,373 @@
+// The C API the web page and the browser tests use: 88 functions, every
+// EMSCRIPTEN_KEEPALIVE definition in src/platform/webapi*.cpp, declared below in
+// 11 groups, each with what it returns or does, its units, the range of its
+// arguments and what it answers before there is a model, a view or a result.
+// Call them with Module.ccall / Module.cwrap. Flat on purpose: numbers, UTF-8
+// strings and pointers into wasm memory only.
+//
+// Conventions
+//   - Returned strings stay valid until the next call that changes them;
+//     ccall copies them at once. They are never null.
+//   - Pointers (arguments and results) are byte offsets into wasm memory:
+//     write and read them through Module.HEAPU8.buffer. The caller mallocs and
+//     frees what it passes in; a typed-array view made before memory grows goes
+//     stale, so make it right after the call.
+//   - Times are wall-clock milliseconds (ms). Buffer lengths are bytes, tap
+//     lengths are floats.
+//   - "No model": no successful ss_load_model yet. "No view": the explorer has
+//     not analysed the current results yet (a model, a prompt that ran, and
+//     one frame after it). Getters answer -1, 0 or "" then, as noted.
+//   - Only the browser build has them: cmake/app.cmake compiles webapi.cpp for
+//     Emscripten only, and the other webapi_*.cpp are empty outside
+//     #ifdef __EMSCRIPTEN__. The benchmark page's own module
+//     (bench/bench_page.cpp, ss_bench_*) is not part of this API.
+//
+// Groups                                                 functions  defined in
+//    1 Lifecycle and model loading                                6  webapi.cpp
+//    2 Prompt and tokens                                          5  webapi.cpp, webapi_explorer.cpp
+//    3 Explorer view and selection                               13  webapi.cpp, webapi_explorer.cpp
+//    4 Sinks and spans                                            5  webapi_explorer.cpp
+//    5 Exports (link, CSV, JSON, PNG)                             6  webapi_explorer.cpp
+//    6 Settings: CPU threads and the app's backend                8  webapi.cpp, webapi_backends.cpp
+//    7 Timing                                                     7  webapi.cpp, webapi_explorer.cpp
+//    8 Frames and layout (test and benchmark helpers)             4  webapi.cpp
+//    9 Averaging lab and trainer                                 14  webapi_trainer.cpp
+//   10 WebGPU backend probe (parity tests, kernel checks,
+//      the benchmark page's timeForward)                         11  webapi_webgpu.cpp
+//   11 ONNX Runtime Web probe (parity tests)                      9  webapi_ort.cpp
+//                                                         total  88
+#pragma once
+#include <cstdint>
+
+extern "C" {
+
+// ---- 1 Lifecycle and model loading (6) -------------------------------------
+
+// 1 once a model is loaded and its prompt ran once, else 0 (also after a
+// failed first load). It stays 1 across later loads.
+int ss_ready();
+// Loads a model from the bytes of its config.json, tokenizer.json and
+// model.safetensors (lengths in bytes; the model keeps its own copy, so the
+// caller may free the buffers right after). name: what ss_model_name and the
+// status bar show (null = "model"). Returns "" on success, else the error in
+// words (also in ss_last_error); a failed load keeps the model that was there.
+// On success the selection goes back to layer 0, head 0 and the prompt runs
+// on the next frame.
+const char* ss_load_model(const char* name, const uint8_t* config, int config_len,
+                          const uint8_t* tokenizer, int tokenizer_len, const uint8_t* safetensors,
+                          int safetensors_len);
+// Before loading: the name ss_model_name returns and the status bar shows as
+// being loaded. null = "".
+void ss_set_model_name(const char* name);
+// The model shown (or being loaded); "demo-lm" before any load or
+// ss_set_model_name.
+const char* ss_model_name();
+// The status bar's error (a failed load, a failed forward pass); "" when fine.
+const char* ss_last_error();
+// The status bar's notice ("prompt truncated ..."); "" when none, and before
+// the first run.
+const char* ss_notice();
+
+// ---- 2 Prompt and tokens (5) -----------------------------------------------
+
+// Replaces the prompt (UTF-8; null = ""). A real change bumps the prompt
+// version; the session tokenizes and runs it on the next frame, not in this
+// call. Needs no model (the prompt runs once one is loaded).
+void ss_set_prompt(const char* text);
+// The prompt text; the demo LM's default prompt until ss_set_prompt.
+const char* ss_prompt();
+// The same text as ss_prompt() (the explorer's copy of the getter).
+const char* ss_explorer_prompt();
+// Tokens of the last prompt that ran, BOS included, after truncation to the
+// model's context; 0 before the first run.
+int ss_token_count();
+// Tokens T of the explorer's view (ss_token_count once the frame analysed
+// it); -1 with no view.
+int ss_explorer_token_count();
+
+// ---- 3 Explorer view and selection (13) ------------------------------------
+
+// The selected head's layer, in [0, n_layers) once a frame has clamped it;
+// 0 before a model and after every load.
+int ss_layer();
+// The selected head, in [0, n_heads) once a frame has clamped it; 0 before a
+// model and after every load.
+int ss_head();
+// Selects head (layer, head), layer in [0, n_layers), head in [0, n_heads):
+// 1 = selected, 0 = no model or out of range (the selection is unchanged).
+int ss_select_head(int layer, int head);
+// The same value as ss_layer().
+int ss_explorer_layer();
+// The same value as ss_head().
+int ss_explorer_head();
+// Writes the selection without a check (no model needed); the next frame
+// with a view clamps it into [0, n_layers) x [0, n_heads).
+void ss_explorer_select(int layer, int head);
+// The main area's panel, 0..7: 0 attention, 1 residual, 2 tag, 3 release,
+// 4 interventions, 5 averaging, 6 guide, 7 settings; 0 at start unless the
+// URL has panel=.
+int ss_explorer_panel();
+// That panel's URL key: "attention", "residual", "tag", "release",
+// "interventions", "averaging", "guide" or "settings".
+const char* ss_explorer_panel_key();
+// Switches to panel p in [0, 7] (numbered as ss_explorer_panel); any other p
+// is ignored.
+void ss_explorer_set_panel(int p);
+// 1 when the page was opened with embed=1 (the chosen panel only, no
+// chrome), else 0.
+int ss_explorer_embed();
+// 1 while the first-run "What am I looking at?" overlay shows (1 at start
+// unless URL parameters applied), else 0.
+int ss_explorer_overlay();
+// Closes that overlay (tests do this before they click).
+void ss_explorer_hide_overlay();
+// Mean next-token cross-entropy over the prompt of the view's forward pass,
+// in nats; -1 with no view.
+float ss_explorer_loss();
+
+// ---- 4 Sinks and spans (5) -------------------------------------------------
+// Positions are token indices in [0, T); a catch span is [begin, end).
+
+// Sinks of the whole prompt (every layer and head); -1 with no view.
+int ss_explorer_sink_count();
+// Sink i in [0, ss_explorer_sink_count()), ordered by layer, head, key:
+// which 0 layer, 1 head, 2 key (its position), 3 span begin, 4 span end;
+// -1 with no view or i or which out of range.
+int ss_explorer_sink(int i, int which);
+// Sinks of the selected head; -1 with no view.
+int ss_explorer_head_sink_count();
+// Sink i in [0, ss_explorer_head_sink_count()) of the selected head, by
+// ascending key: which 0 key, 1 span begin, 2 span end, 3 number of caught
+// queries; -1 with no view or i or which out of range.
+int ss_explorer_head_sink(int i, int which);
+// tag_variance (var_top1: share of variance in [0, 1]) of the selected sink
+// of the selected head, computing that head's PCA if no panel has; 0 when
+// the head has no sink; -1 with no view.
+float ss_explorer_tag_variance();
+
+// ---- 5 Exports: link, CSV, JSON, PNG (6) -----------------------------------
+
+// The query string "copy link" would write (model, prompt, layer, head,
+// panel, theme=light and embed=1 when set; no leading '?'). Needs no model.
+const char* ss_explorer_link();
+// CSV of the current analysis, one row per sink in the CLI's schema (what the
+// CSV button downloads; runs the full analysis, cached per prompt and
+// settings); "" with no view.
+const char* ss_explorer_export_csv();
+// The same analysis as JSON; "" with no view.
+const char* ss_explorer_export_json();
+// Asks for a PNG of the current panel, named "<panel key>.png"; it is taken
+// after the next rendered frame, which also downloads it in the browser.
+void ss_explorer_request_png();
+// Size in bytes of the last PNG taken; 0 before any.
+int ss_explorer_png_size();
+// The last PNG's bytes in wasm memory (ss_explorer_png_size() of them, valid
+// until the next PNG); may be null (0) before any.
+const uint8_t* ss_explorer_png_data();
+
+// ---- 6 Settings: CPU threads and the app's backend (8) ---------------------
+
+// CPU threads the forward pass uses: always 1 in the plain module; the
+// threaded module starts at the core count, at most 4.
+int ss_threads();
+// Asks for n threads, clamped to [1, 4] in the threaded module (1 in the
+// plain one); returns what was set.
+int ss_set_threads(int n);
+// The backend that runs the forward pass: "cpu" (the default), "webgpu",
+// "ort" or "ort-webgpu" (backend=NAME in the URL picks one at start). It goes
+// back to "cpu" by itself when the chosen one is unavailable, cannot start or
+// loses its device (ss_backend_notice says so).
+const char* ss_backend();
+// Comma-separated backends the picker offers here: "cpu" first, then the
+// registered ones that are available, by name (e.g. "cpu,ort,ort-webgpu,webgpu").
+const char* ss_backends();
+// Picks backend `name` (one of ss_backends()): 1 = picked (the notice is
+// cleared; a different backend reruns the prompt on the next frame), 0 = not
+// available here (nothing changes; null counts as "").
+int ss_set_backend(const char* name);
+// Why the backend changed or a prompt fell back to the CPU by itself
+// ("... device lost: switched to CPU", "... failed (...): this prompt ran on
+// CPU"); "" = it did not.
+const char* ss_backend_notice();
+// 1 while a request to an asynchronous backend (webgpu, ort) runs, else 0.
+int ss_async_in_flight();
+// Asynchronous-backend requests since start: which 0 submitted, 1 delivered
+// (results published), 2 failed (the prompt ran on the CPU), 3 fallbacks to
+// "cpu"; -1 for any other which.
+double ss_async_count(int which);
+
+// ---- 7 Timing (7) ----------------------------------------------------------
+
+// Wall time of the last forward pass, in ms (an asynchronous backend: submit
+// to result); -1 before the first, and when the last prompt had no tokens.
+double ss_last_forward_ms();
+// Wall time of the last tokenization, in ms; -1 before the first run.
+double ss_last_tokenize_ms();
+// Token rows the last CPU forward pass computed (after an edit at the end:
+// the changed rows only, the rest came from the engine's cache); -1 before
+// the first CPU pass; asynchronous backends leave it as it was.
+int ss_last_forward_rows();
+// Edit to frame, in ms: from the session starting on a new prompt
+// (tokenize + forward + analysis + drawing) to the first frame that showed
+// its results; -1 until the first such frame.
+double ss_explorer_edit_to_frame_ms();
+// Of that, the explorer's analysis and drawing alone, in ms; -1 until the
+// first such frame.
+double ss_explorer_frame_ms();
+// Prompt version (it starts at 1 and grows by one per prompt change or
+// backend switch) of the results that frame drew; 0 until the first such
+// frame.
+double ss_explorer_drawn_version();
+// Time the explorer's analysis of the current view took, in ms; -1 with no
+// view.
+float ss_explorer_analyze_ms();
+
+// ---- 8 Frames and layout: test and benchmark helpers (4) -------------------
+
+// Frame-function runs so far (the main loop is alive); 0 before the first.
+int ss_frame_count();
+// Of those, the frames rendered (a frame identical to the last is not
+// drawn); 0 before the first.
+int ss_frames_drawn();
+// Vertices in the last rendered frame's draw lists (what each frame builds,
+// hashes and uploads); -1 before a frame was rendered.
+int ss_draw_vertex_count();
+// ImGui window `title` (its full name, e.g. "Prompt", "##embed"): which 0 x,
+// 1 y, 2 width, 3 height, in canvas pixels (CSS pixels times
+// devicePixelRatio); -1 when it was not shown last frame, does not exist,
+// title is null, which is outside [0, 3], or before ImGui started.
+double ss_window_rect(const char* title, int which);
+
+// ---- 9 Averaging lab and trainer (14) --------------------------------------
+// The live training run is shared with the averaging panel; the same seed
+// gives the same numbers as the native run.
+
+// Resets the live run with seed (>= 0) and the averaging panel's current
+// settings (default d 16, 2 layers, 2 heads of 8, T 32, batch 16, lr 1e-2
+// with warm-up and cosine over the run), to stop after `steps` (>= 1) steps.
+// run_in_frames != 0: the averaging panel trains it a slice (8 ms) per frame
+// while shown; 0: only ss_trainer_run trains it.
+void ss_trainer_start(int seed, int steps, int run_in_frames);
+// Trains n steps now, n clipped to [0, steps left to the target]; returns the
+// steps done. Reaching the target evaluates the run and adds it to the tally.
+int ss_trainer_run(int n);
+// Optimiser steps done in the current run; 0 right after ss_trainer_start.
+int ss_trainer_step();
+// 1 while the panel trains the run frame by frame (run_in_frames, until the
+// target), else 0.
+int ss_trainer_running();
+// Training loss of the last step; 0 before the first step.
+double ss_trainer_loss();
+// Training loss of step i in [0, ss_trainer_step()); NaN out of range.
+double ss_trainer_loss_at(int i);
+// Training speed in steps per second, over the last ss_trainer_run or frame
+// slice; 0 before any.
+double ss_trainer_steps_per_second();
+// The latest evaluation's metric `name` (not null): loss, sep_head,
+// sep_attention, sink_score0, catch_share, catch_rate, catch_span,
+// tag_alignment, release_head, release_mass, formed (0/1), formed_at (first
+// evaluation step where it formed, -1 = not yet); NaN for any other name.
+// Evaluations run every 50 steps, at the target and on ss_trainer_evaluate.
+double ss_trainer_metric(const char* name);
+// Evaluates the run now on the fixed evaluation batch.
+void ss_trainer_evaluate();
+// Finished runs since the page opened: which 0 = runs, any other = the runs
+// where the mechanism formed.
+int ss_trainer_tally(int which);
+// Shipped averaging models the lab holds; -1 before the averaging panel was
+// first drawn.
+int ss_avg_lab_models();
+// Position of the [SEP] in the lab's sequence; -1 before the averaging panel
+// was first drawn.
+int ss_avg_lab_sep();
+// Model i in [0, ss_avg_lab_models()): 1 = ran on the sequence, 0 = loading
+// (or loaded, not run yet), -1 = error, i out of range or no lab yet.
+int ss_avg_lab_state(int i);
+// Model i's layer-0 sink on the [SEP] with the longest catch: which 0 span
+// begin, 1 span end ([begin, end), positions), 2 head, 3 = 1 when the span
+// covers every token after the [SEP] (else 0); -1 when it has no such sink,
+// is loading or failed, i or which is out of range, or no lab yet.
+int ss_avg_lab_catch(int i, int which);
+
+// ---- 10 WebGPU backend probe (11) ------------------------------------------
+// Its own WebGPU backend instance, apart from the app's, on the app's model
+// or on a bare model from ss_webgpu_load_model; each finished pass is
+// compared with the CPU backend on the same input.
+
+// Loads a bare model from config.json and model.safetensors bytes (lengths
+// in bytes; no tokenizer, so the tiny families and averaging models work),
+// used until ss_webgpu_use_app_model(). "" = loaded, else the error (the
+// previous probe model stays).
+const char* ss_webgpu_load_model(const uint8_t* config, int config_len, const uint8_t* st,
+                                 int st_len);
+// Drops that model: later passes run on the app's model.
+void ss_webgpu_use_app_model();
+// Starts one pass on n int32 token ids (n < 0 counts as 0), reading back the
+// taps in the comma list `taps` (null or "" = all): 1 = started (poll it),
+// 0 = refused (ss_webgpu_error, e.g. "no model loaded").
+int ss_webgpu_run(const int32_t* ids, int n, const char* taps);
+// The same on input vectors [T, cols] of floats, row-major (averaging models:
+// cols = the model's input width); T, cols >= 1.
+int ss_webgpu_run_inputs(const float* values, int T, int cols, const char* taps);
+// Starts one WGSL kernel (embed, embed_vectors, norm_layer, norm_rms,
+// norm_copy, matmul, matmul_rows, rope, attn_scores, softmax, attn_pv,
+// head_out, add, act_gelu_new, act_gelu, act_silu, act_relu, swiglu) on
+// random inputs from `seed` against the CPU reference: 1 = started, 0 =
+// refused (ss_webgpu_error). Then poll, and ss_webgpu_max_diff("out").
+int ss_webgpu_kernel_check(const char* kernel, int seed);
+// The pass or kernel check started last: 0 running, 1 done (a pass: the CPU
+// backend has then run the same input), -1 failed or nothing running (before
+// any run, and a pass's poll after its 1), -2 device lost; ss_webgpu_error
+// says why.
+int ss_webgpu_poll();
+// The last WebGPU pass, submit to taps in memory, in ms; -1 before the first.
+double ss_webgpu_ms();
+// The CPU backend on the same input, run when a pass is done, in ms; -1
+// before the first.
+double ss_webgpu_cpu_ms();
+// Taps the last pass read back (a kernel check: 1, "out"); 0 before any.
+int ss_webgpu_tap_count();
+// Max |webgpu - cpu| over the taps named `tap` or ending in ".tap" (every
+// layer); -1 = no such tap, 1e30 when the shapes differ, a value is NaN or
+// the CPU side lacks the tap.
+double ss_webgpu_max_diff(const char* tap);
+// Why the last run, kernel check or poll failed ("" when fine; a failed
+// ss_webgpu_load_model only returns its error).
+const char* ss_webgpu_error();
+
+// ---- 11 ONNX Runtime Web probe (9) -----------------------------------------
+// One model run on our CPU backend and on ONNX Runtime Web (as the app runs
+// it), both sides' taps left for the test. Side s: 0 = CPU backend (runs at
+// once), 1 = ORT wasm EP, 2 = ORT WebGPU EP; any other s is a bad side.
+
+// Loads a model from config.json and model.safetensors bytes (lengths in
+// bytes; no tokenizer, so averaging models work too) under `name` (not
+// null): "" = loaded (every side's taps and state cleared), else the error
+// (also in ss_ort_error; the previous model stays).
+const char* ss_ort_load(const char* name, const uint8_t* cfg, int cfg_len, const uint8_t* st,
+                        int st_len);
+// Runs side s on `data`: width 0 = int32 token ids [rows], width > 0 = float
+// inputs [rows, width]; rows >= 1. 1 = started (side 0: done), 0 = refused or
+// failed (no model, bad side, rows <= 0, the submit or the CPU pass failed;
+// ss_ort_error).
+int ss_ort_start(int s, const void* data, int rows, int width);
+// Side s: 0 pending (also before any start), 1 ready, 2 failed (also a bad
+// side), 3 device lost; ss_ort_error says why.
+int ss_ort_poll(int s);
+// Floats in side s's tap `name`; -1 = no such tap or bad side.
+int ss_ort_tap_len(int s, const char* name);
+// Those floats in wasm memory (valid until that side's next start or the
+// next load); null (0) when absent.
+const float* ss_ort_tap_data(int s, const char* name);
+// Comma-separated tap names of side s; "" when none or bad side.
+const char* ss_ort_tap_names(int s);
+// ORT sides: session.run() time of the last result, in ms; -1 for side 0, a
+// bad side, or before the side's first result.
+double ss_ort_ms(int s);
+// The last error of ss_ort_load, ss_ort_start or ss_ort_poll; "" until one,
+// and after a successful load.
+const char* ss_ort_error();
+// 1 when navigator.gpu exists (the WebGPU EP, side 2, is offered), else 0.
+int ss_ort_webgpu();
+
+}  // extern "C"
