@@ -87,8 +87,3 @@ if(EMSCRIPTEN AND NOT SINKSCOPE_THREADS)
   add_custom_target(ort_web ALL DEPENDS ${ort_outs})
 endif()
 
-# The ORT backend's C++ half (EM_JS calls into web/ort_bridge.js) is browser
-# only: it joins the web app, not the library.
-if(EMSCRIPTEN AND TARGET sinkscope_web)
-  target_sources(sinkscope_web PRIVATE ${PROJECT_SOURCE_DIR}/src/backends/ort/ort_backend.cpp)
-endif()

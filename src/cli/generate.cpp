@@ -73,9 +73,8 @@ int generate_main(int argc, char** argv) {
   if (model->config.family == Family::Averaging) return fail("averaging models do not generate text");
   auto text = read_text_file(model_dir + "/tokenizer.json");
   if (!text) return fail(text.error().message);
-  auto tok = Tokenizer::from_json(*text);
+  auto tok = load_tokenizer_for(*text, model->config);
   if (!tok) return fail("tokenizer.json: " + tok.error().message);
-  if (tok->bos_id() < 0 && model->config.bos_token_id >= 0) tok->set_bos_id(model->config.bos_token_id);
   std::vector<int32_t> ids = tok->encode(prompt, bos).ids;
   if (ids.empty()) return fail("the prompt has no tokens (try --bos)");
   const size_t prompt_len = ids.size();

@@ -155,10 +155,9 @@ int load_tokenizer(const RunOptions& o, RunState& st) {
   if (st.averaging) {
     // no tokenizer: the rows are vectors
   } else if (auto text = read_text_file(o.model_dir + "/tokenizer.json")) {
-    auto t = Tokenizer::from_json(*text);
+    auto t = load_tokenizer_for(*text, st.model.config);
     if (!t) return fail("tokenizer.json: " + t.error().message);
     st.tok = std::make_unique<Tokenizer>(std::move(*t));
-    if (st.tok->bos_id() < 0 && st.model.config.bos_token_id >= 0) st.tok->set_bos_id(st.model.config.bos_token_id);
   } else if (o.have_prompt) {
     return fail(text.error().message + " (needed for --prompt)");
   }

@@ -43,65 +43,109 @@ Expected<const Taps*> Engine::run_inputs(const Model& model, const Tensor& input
 
 Expected<const Taps*> Engine::run_any(const Model& model, const ForwardInput& input, const Hooks& hooks,
                                       const TapFilter& filter) {
+  if (auto e = submit(model, input, hooks, filter); !e) return e.error();
+  std::string error;
+  switch (poll(error)) {
+    case Backend::Poll::kReady: return &taps_;
+    case Backend::Poll::kFailed:
+    case Backend::Poll::kLost: return make_error(error);
+    default: return make_error(std::string(backend_->name()) + " backend is asynchronous: use submit() and poll()");
+  }
+}
+
+Expected<void> Engine::submit(const Model& model, const ForwardInput& input, const Hooks& hooks,
+                              const TapFilter& filter, const BeforeChange& before_change) {
+  const Capabilities& caps = backend_->capabilities();
+  // Rows kept from the cached pass need a backend that extends them now.
+  const bool incremental = caps.incremental && caps.synchronous;
   const bool vectors = input.vectors != nullptr;
   const int64_t T = input.length();
   const int64_t width = vectors && input.vectors->rank() == 2 ? input.vectors->dim(1) : 1;
   const bool same_setup = valid_ && model_ == &model && version_ == model.weights.version &&
                           model_name_ == model.name && vectors_ == vectors && same_hooks(hooks_, hooks) &&
                           same_filter(filter_, filter);
+  Pending p{&model, hooks, filter, {}, {}, vectors, T, 0, false};
   // Rows shared with the cached pass: causal attention keeps them unchanged.
-  int64_t prefix = 0;
   if (same_setup) {
     const int64_t old_T = length_;
     if (vectors) {
       const int64_t old_w = old_T ? static_cast<int64_t>(inputs_.size()) / old_T : 0;
       if (old_w == width)
-        while (prefix < std::min(old_T, T) &&
-               std::memcmp(inputs_.data() + prefix * width, input.vectors->ptr() + prefix * width, width * sizeof(float)) == 0)
-          ++prefix;
+        while (p.prefix < std::min(old_T, T) &&
+               std::memcmp(inputs_.data() + p.prefix * width, input.vectors->ptr() + p.prefix * width,
+                           width * sizeof(float)) == 0)
+          ++p.prefix;
     } else {
-      while (prefix < std::min<int64_t>(old_T, T) && ids_[prefix] == input.ids[prefix]) ++prefix;
+      while (p.prefix < std::min<int64_t>(old_T, T) && ids_[p.prefix] == input.ids[p.prefix]) ++p.prefix;
     }
-    if (prefix == T && T == old_T) {
-      ++stats_.cache_hits;
-      return &taps_;
-    }
-    if (!backend_->can_extend()) prefix = 0;
+    p.hit = p.prefix == T && T == old_T;
+    if (!incremental) p.prefix = 0;
   }
+  if (vectors) p.inputs.assign(input.vectors->data.begin(), input.vectors->data.end());
+  else p.ids.assign(input.ids.begin(), input.ids.end());
+  pending_ = std::move(p);
+  in_flight_ = true;
+  if (pending_.hit) return {};
 
-  if (prefix > 0) {
-    resize_taps(taps_, prefix, T);
-    for (auto& k : cache_.k) truncate_rows(k, prefix, RowAxis::First);
-    for (auto& v : cache_.v) truncate_rows(v, prefix, RowAxis::First);
-    cache_.length = prefix;
-  } else {
+  Pass pass{&model, model.name, input, hooks, filter};
+  if (incremental) {
+    if (before_change) before_change();
+    if (pending_.prefix > 0) {
+      resize_taps(taps_, pending_.prefix, T);
+      for (auto& k : cache_.k) truncate_rows(k, pending_.prefix, RowAxis::First);
+      for (auto& v : cache_.v) truncate_rows(v, pending_.prefix, RowAxis::First);
+      cache_.length = pending_.prefix;
+      pass.taps = std::move(taps_);
+    } else {
+      cache_.clear();
+    }
     taps_.named.clear();
-    cache_.clear();
+    valid_ = false;  // until this pass lands
+    pass.cache = &cache_;
   }
-  valid_ = false;  // until this pass succeeds
-  Expected<void> r = backend_->can_extend()
-                         ? backend_->extend(model, input, hooks, filter, cache_, taps_)
-                         : (vectors ? backend_->forward_inputs(model, *input.vectors, hooks, filter, taps_)
-                                    : backend_->forward(model, input.ids, hooks, filter, taps_));
-  if (!r) {
+  if (auto e = backend_->submit(std::move(pass)); !e) {
+    in_flight_ = false;
+    if (before_change) before_change();
     invalidate();
-    return r.error();
+    return e;
   }
-  ++(prefix > 0 ? stats_.incremental_passes : stats_.full_passes);
-  stats_.rows_computed += T - prefix;
+  return {};
+}
+
+Backend::Poll Engine::poll(std::string& error, const BeforeChange& before_change) {
+  if (!in_flight_) return Backend::Poll::kIdle;
+  if (pending_.hit) {
+    in_flight_ = false;
+    ++stats_.cache_hits;
+    return Backend::Poll::kReady;
+  }
+  Taps incoming;
+  const Backend::Poll st = backend_->poll(incoming, error);
+  if (st == Backend::Poll::kPending) return st;
+  in_flight_ = false;
+  if (before_change) before_change();
+  if (st != Backend::Poll::kReady) {
+    invalidate();
+    return st;
+  }
+  taps_ = std::move(incoming);
+  commit(pending_);
+  return st;
+}
+
+void Engine::commit(const Pending& p) {
+  ++(p.prefix > 0 ? stats_.incremental_passes : stats_.full_passes);
+  stats_.rows_computed += p.length - p.prefix;
   valid_ = true;
-  model_ = &model;
-  version_ = model.weights.version;
-  model_name_ = model.name;
-  hooks_ = hooks;
-  filter_ = filter;
-  vectors_ = vectors;
-  if (vectors)
-    inputs_.assign(input.vectors->data.begin(), input.vectors->data.end());
-  else
-    ids_.assign(input.ids.begin(), input.ids.end());
-  length_ = T;
-  return &taps_;
+  model_ = p.model;
+  version_ = p.model->weights.version;
+  model_name_ = p.model->name;
+  hooks_ = p.hooks;
+  filter_ = p.filter;
+  vectors_ = p.vectors;
+  inputs_ = p.inputs;
+  ids_ = p.ids;
+  length_ = p.length;
 }
 
 }  // namespace ss

@@ -6,6 +6,7 @@
 //   anything else                                    -> a full pass
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -29,6 +30,18 @@ class Engine {
   Expected<const Taps*> run_inputs(const Model& model, const Tensor& inputs, const Hooks& hooks = {},
                                    const TapFilter& filter = {});
 
+  // Any backend, from a frame loop: submit() starts a pass (a cache hit, or a
+  // synchronous backend, is finished at once) and poll() answers like
+  // Backend::poll; on kReady taps() holds the pass's taps. The engine calls
+  // `before_change` right before it changes or drops the taps it holds, so
+  // an owner that shares them (the app's published results) can copy them.
+  using BeforeChange = std::function<void()>;
+  Expected<void> submit(const Model& model, const ForwardInput& input, const Hooks& hooks, const TapFilter& filter,
+                        const BeforeChange& before_change = {});
+  Backend::Poll poll(std::string& error, const BeforeChange& before_change = {});
+  const Taps& taps() const { return taps_; }
+  bool in_flight() const { return in_flight_; }
+
   struct Stats {
     int64_t full_passes = 0, incremental_passes = 0, cache_hits = 0;
     int64_t rows_computed = 0;  // token rows pushed through the layers, all passes
@@ -39,7 +52,22 @@ class Engine {
  private:
   Expected<const Taps*> run_any(const Model& model, const ForwardInput& input, const Hooks& hooks, const TapFilter& filter);
 
+  // What a pass in flight was submitted with (its key once it lands).
+  struct Pending {
+    const Model* model = nullptr;
+    Hooks hooks;
+    TapFilter filter;
+    std::vector<int32_t> ids;
+    std::vector<float> inputs;
+    bool vectors = false;
+    int64_t length = 0, prefix = 0;
+    bool hit = false;  // same as the cached pass: nothing to run
+  };
+  void commit(const Pending& p);
+
   std::unique_ptr<Backend> backend_;
+  bool in_flight_ = false;
+  Pending pending_;
   Taps taps_;
   KvCache cache_;
   Stats stats_;

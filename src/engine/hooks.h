@@ -13,6 +13,20 @@ enum class HookKind {
   ReplaceValue,       // v at `position` for head `head` := `vec` (length dh)
 };
 
+inline constexpr HookKind kHookKinds[] = {HookKind::ZeroHead, HookKind::RemoveKey, HookKind::ZeroValue,
+                                          HookKind::SubtractDirection, HookKind::ReplaceValue};
+// "zero_head", "remove_key", "zero_value", "subtract_direction", "replace_value"
+inline const char* hook_kind_name(HookKind k) {
+  switch (k) {
+    case HookKind::ZeroHead: return "zero_head";
+    case HookKind::RemoveKey: return "remove_key";
+    case HookKind::ZeroValue: return "zero_value";
+    case HookKind::SubtractDirection: return "subtract_direction";
+    case HookKind::ReplaceValue: return "replace_value";
+  }
+  return "?";
+}
+
 struct Hook {
   HookKind kind = HookKind::ZeroHead;
   int layer = 0;

@@ -15,6 +15,12 @@ std::string tap_name(int layer, const char* what) {
   return r;
 }
 
+std::string tap_kind(const std::string& name) {
+  if (name.rfind("blocks.", 0) != 0) return name;
+  const size_t dot = name.find('.', 7);
+  return dot == std::string::npos ? name : name.substr(dot + 1);
+}
+
 namespace {
 // "blocks.{l}.what" matches the full name or the bare suffix "what" (every layer).
 bool listed(const std::set<std::string, std::less<>>& set, std::string_view full_name) {

@@ -31,6 +31,15 @@ namespace ss {
 
 std::string tap_name(int layer, const char* what);  // "blocks.{layer}.{what}"
 
+// The kinds in the table above, in forward order: per layer, then the model's own.
+inline constexpr const char* kLayerTapKinds[] = {"resid_pre", "ln1",      "q",         "k",       "v",
+                                                 "attn_scores", "attn_pattern", "z", "head_out", "attn_out",
+                                                 "resid_mid", "ln2",      "mlp_pre",   "mlp_post", "mlp_out",
+                                                 "resid_post"};
+inline constexpr const char* kModelTapKinds[] = {"ln_final", "logits"};
+// "blocks.3.attn_pattern" -> "attn_pattern"; "logits" -> "logits".
+std::string tap_kind(const std::string& name);
+
 struct Taps {
   std::map<std::string, Tensor> named;
   const Tensor* get(const std::string& name) const {

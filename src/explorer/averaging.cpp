@@ -14,8 +14,6 @@
 #ifdef __EMSCRIPTEN__
 #include <emscripten.h>
 #else
-#include <fstream>
-#include <sstream>
 
 #include "explorer/model_paths.h"
 #endif
@@ -65,21 +63,22 @@ void start_loading() {
   }
 }
 #else
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream os;
-  os << f.rdbuf();
-  return os.str();
-}
 void start_loading() {
   for (auto& r : g_lab.runs) {
     const std::string dir = find_model_dir(r.name, "");
-    std::string cfg = slurp(dir + "/config.json"), st = slurp(dir + "/model.safetensors");
-    if (cfg.empty() || st.empty()) {
-      r.status = dir.empty() ? model_not_found_message(r.name, "") : "missing " + dir;
+    if (dir.empty()) {
+      r.status = model_not_found_message(r.name, "");
       continue;
     }
-    install(r, cfg, {reinterpret_cast<const uint8_t*>(st.data()), st.size()});
+    auto m = load_model_dir(dir);  // model/loader.h: the one reader of a model folder
+    if (!m) {
+      r.status = m.error().message;
+      continue;
+    }
+    m->name = r.name;
+    r.model = std::make_shared<Model>(std::move(*m));
+    r.status.clear();
+    r.ran = false;
   }
 }
 #endif

@@ -1,9 +1,21 @@
 // Session: from bytes to results. Loading turns the three files of a model
 // folder (config.json, tokenizer.json, model.safetensors) into a LoadedModel;
-// update() turns the current prompt into tokens and one forward pass (through
-// the Engine, so an appended token reuses the prefix) whose wall time lands in
+// update() turns the current prompt into tokens and one forward pass on the
+// picked backend (AppState::backend, through an Engine, so an appended token
+// reuses the prefix on an incremental backend) whose wall time lands in
 // AppState::last_forward_ms. Native reads the folder from disk; the browser
 // page fetches the same files and hands their bytes over through webapi.
+//
+// One path for every backend (engine/backend.h): a synchronous one finishes
+// inside update(); an asynchronous one (WebGPU, ONNX Runtime Web) keeps its
+// pass in flight while the frame draws the previous results, and update()
+// polls it once a frame:
+//   - one pass in flight at a time; a newer prompt waits for it, then goes
+//     next (typing never starves it)
+//   - kLost, a failed submit, or a backend not available here: switch to
+//     "cpu", say so in AppState::backend_notice, keep prompt, selection and
+//     previous results; the CPU computes the prompt in the same frame
+//   - kFailed: this prompt runs on CPU, the backend stays picked
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -71,6 +83,20 @@ Expected<std::shared_ptr<const LoadedModel>> load_model_dir(const std::string& n
 void install_model(AppState& s, Expected<std::shared_ptr<const LoadedModel>> m);
 
 // Recomputes results when the prompt (or the model) changed; cheap otherwise.
+// Called once a frame, first thing (the explorer's one entry point).
 void update(AppState& s);
+
+struct SessionStats {
+  // Asynchronous backends' passes:
+  int64_t submitted = 0;   // started
+  int64_t delivered = 0;   // results published
+  int64_t failed = 0;      // kFailed answers (ran on CPU instead)
+  int64_t fallbacks = 0;   // switches to "cpu" (lost, failed submit, unavailable)
+  bool in_flight = false;  // a pass is running now
+  int64_t sync_passes = 0; // passes a synchronous backend ran (the CPU)
+};
+const SessionStats& session_stats();
+// Drops the live backend and its pass in flight (tests; model reload).
+void reset_session();
 
 }  // namespace ss::explorer

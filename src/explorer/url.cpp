@@ -46,6 +46,7 @@ int apply_url_params(AppState& s, std::string_view q) {
       if (auto p = panel_from_key(val)) ui.panel = *p, ++applied;
     } else if (key == "embed") ui.embed = val == "1" || val == "true", ++applied;
     else if (key == "theme") ui.dark = val != "light", ++applied;
+    else if (key == "backend" && !val.empty()) s.backend = val, ++applied;  // the session falls back (with a notice) if it cannot run here
   }
   if (applied) ui.show_overlay = false;  // a shared link opens straight on its view
   return applied;

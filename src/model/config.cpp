@@ -275,4 +275,14 @@ std::vector<float> rope_frequencies(const ModelConfig& c) {
   return f;
 }
 
+const char* family_name(Family f) {
+  switch (f) {
+    case Family::GPT2: return "gpt2";
+    case Family::Llama: return "llama";
+    case Family::NeoX: return "gpt_neox";
+    case Family::Averaging: return "sinkscope_averaging";
+  }
+  return "?";
+}
+
 }  // namespace ss

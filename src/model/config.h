@@ -11,6 +11,8 @@
 namespace ss {
 
 enum class Family { GPT2, Llama, NeoX, Averaging };
+// The config.json model_type of each family: "gpt2", "llama", "gpt_neox", "sinkscope_averaging".
+const char* family_name(Family f);
 enum class NormKind { LayerNorm, RMSNorm };
 enum class Activation { GeluNew /*tanh approx*/, Gelu /*erf*/, Silu, ReLU };
 

@@ -36,4 +36,16 @@ Expected<Model> load_model_dir(const std::string& dir) {
   return load_model(*cfg, mapped->bytes(), name);
 }
 
+Expected<Tokenizer> load_tokenizer_for(std::string_view tokenizer_json, const ModelConfig& config) {
+  auto tok = Tokenizer::from_json(tokenizer_json);
+  if (!tok) return tok.error();
+  // A config may pad its vocabulary past the tokenizer's, never the other way.
+  const int tv = tok->vocab_size(), cv = config.vocab_size;
+  if (tv > cv || tv * 2 < cv)
+    return make_error("it has " + std::to_string(tv) + " tokens but config.json says vocab_size " +
+                      std::to_string(cv) + ": is the tokenizer from another model?");
+  if (tok->bos_id() < 0 && config.bos_token_id >= 0) tok->set_bos_id(config.bos_token_id);
+  return tok;
+}
+
 }  // namespace ss

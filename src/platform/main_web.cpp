@@ -11,7 +11,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include "explorer/backends.h"
 #include "core/parallel.h"
 #include "ui/frame.h"
 #include "explorer/session.h"
@@ -85,7 +84,6 @@ int main() {
   ImGui_ImplGlfw_InitForOpenGL(g_window, true);
   ImGui_ImplOpenGL3_Init("#version 300 es");
   load_url_params(s);  // browser: the page address; native: $SINKSCOPE_PARAMS
-  load_backend_url_param(s);  // ?backend=webgpu (explorer/backends.h)
   // The threaded module (sinkscope-mt, loaded only when the page is
   // cross-origin isolated): the CPU backend splits its products over the
   // machine's cores, at most 4. The plain module stays at 1.

@@ -1,5 +1,5 @@
 // The backends' part of the C API (EMSCRIPTEN_KEEPALIVE, called with ccall),
-// and the URL parameter backend=NAME:
+// (the URL parameter backend=NAME is read with the others, explorer/url.cpp):
 //   const char* ss_backends()             "cpu,webgpu": what the picker offers here
 //   int         ss_set_backend(name)      1 = picked (the prompt reruns on it), 0 = not available
 //   const char* ss_backend_notice()       why the backend changed by itself, "" = it did not
@@ -11,30 +11,16 @@
 #include <cstdlib>
 #include <string>
 
-#include "explorer/backends.h"
-#include "explorer/session_async.h"
+#include "backends/registry.h"
+#include "explorer/app_state.h"
+#include "explorer/session.h"
 
+using namespace ss;
 using namespace ss::explorer;
 
 namespace {
 std::string g_text;  // returned strings live here until the next call
-
-EM_JS(char*, ss_js_backend_param, (), {
-  const v = new URLSearchParams(location.search).get("backend") || "";
-  const n = lengthBytesUTF8(v) + 1;
-  const p = _malloc(n);
-  stringToUTF8(v, p, n);
-  return p;
-});
 }  // namespace
-
-namespace ss::explorer {
-void load_backend_url_param(AppState& s) {
-  char* v = ss_js_backend_param();
-  if (v && *v) s.backend = v;  // update_async() falls back (with a notice) if it cannot run here
-  std::free(v);
-}
-}  // namespace ss::explorer
 
 extern "C" {
 
@@ -58,10 +44,10 @@ EMSCRIPTEN_KEEPALIVE int ss_set_backend(const char* name) {
 
 EMSCRIPTEN_KEEPALIVE const char* ss_backend_notice() { return state().backend_notice.c_str(); }
 
-EMSCRIPTEN_KEEPALIVE int ss_async_in_flight() { return async_stats().in_flight ? 1 : 0; }
+EMSCRIPTEN_KEEPALIVE int ss_async_in_flight() { return session_stats().in_flight ? 1 : 0; }
 
 EMSCRIPTEN_KEEPALIVE double ss_async_count(int which) {
-  const AsyncStats& a = async_stats();
+  const SessionStats& a = session_stats();
   switch (which) {
     case 0: return static_cast<double>(a.submitted);
     case 1: return static_cast<double>(a.delivered);

@@ -29,22 +29,11 @@
 #include "engine/backend.h"
 #include "model/loader.h"
 
-// The app's backend picker (src/explorer/backends.h, session_async.cpp) offers
-// ONNX Runtime Web as "ort" (wasm EP) and "ort-webgpu" (WebGPU EP).
-#if __has_include("explorer/backends.h")
-#include "explorer/backends.h"
-namespace {
-ss::explorer::RegisterAsyncBackend g_reg_ort("ort", [] { return ss::make_ort_backend(ss::OrtProvider::Wasm); },
-                                        [] { return ss::ort_provider_available(ss::OrtProvider::Wasm); });
-ss::explorer::RegisterAsyncBackend g_reg_ort_webgpu("ort-webgpu", [] { return ss::make_ort_backend(ss::OrtProvider::WebGpu); },
-                                               [] { return ss::ort_provider_available(ss::OrtProvider::WebGpu); });
-}  // namespace
-#endif
 
 namespace {
 
 struct Side {
-  std::unique_ptr<ss::AsyncBackend> ort;  // sides 1, 2
+  std::unique_ptr<ss::Backend> ort;  // sides 1, 2
   ss::Taps taps;
   int state = 0;  // as ss_ort_poll answers
 };
@@ -100,7 +89,7 @@ EMSCRIPTEN_KEEPALIVE int ss_ort_start(int s, const void* data, int rows, int wid
   }
   const auto p = s == 2 ? ss::OrtProvider::WebGpu : ss::OrtProvider::Wasm;
   if (!sd->ort) sd->ort = ss::make_ort_backend(p);
-  auto r = sd->ort->submit(*g_model, g_name, in, {}, {});
+  auto r = sd->ort->submit(ss::Pass{g_model.get(), g_name, in, {}, {}});
   if (!r) {
     g_error = r.error().message;
     sd->state = 2;
@@ -116,9 +105,9 @@ EMSCRIPTEN_KEEPALIVE int ss_ort_poll(int s) {
   if (s == 0 || !sd->ort || sd->state != 0) return sd->state;
   std::string err;
   switch (sd->ort->poll(sd->taps, err)) {
-    case ss::AsyncBackend::Poll::kReady: sd->state = 1; break;
-    case ss::AsyncBackend::Poll::kFailed: sd->state = 2, g_error = err; break;
-    case ss::AsyncBackend::Poll::kLost: sd->state = 3, g_error = err; break;
+    case ss::Backend::Poll::kReady: sd->state = 1; break;
+    case ss::Backend::Poll::kFailed: sd->state = 2, g_error = err; break;
+    case ss::Backend::Poll::kLost: sd->state = 3, g_error = err; break;
     default: break;
   }
   return sd->state;

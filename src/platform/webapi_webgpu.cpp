@@ -40,7 +40,7 @@ using namespace ss;
 namespace {
 
 struct Probe {
-  std::unique_ptr<AsyncBackend> gpu;
+  std::unique_ptr<Backend> gpu;
   std::unique_ptr<Model> own;          // a model from ss_webgpu_load_model
   std::shared_ptr<const explorer::LoadedModel> hold;  // the app's model while a pass runs
   const Model* model = nullptr;        // what the running pass uses
@@ -81,7 +81,7 @@ int start(Probe& p) {
   }
   if (!p.gpu) p.gpu = make_webgpu_backend();
   ForwardInput in{p.ids, p.vectors ? &*p.vectors : nullptr};
-  auto ok = p.gpu->submit(*p.model, p.model->name, in, {}, p.filter);
+  auto ok = p.gpu->submit(Pass{p.model, p.model->name, in, {}, p.filter});
   if (!ok) {
     p.error = ok.error().message;
     if (webgpu::device_state() == webgpu::DeviceState::kLost) p.gpu.reset();
@@ -163,11 +163,11 @@ EMSCRIPTEN_KEEPALIVE int ss_webgpu_poll() {
   if (!p.gpu) return -1;
   std::string err;
   switch (p.gpu->poll(p.gpu_taps, err)) {
-    case AsyncBackend::Poll::kPending: return 0;
-    case AsyncBackend::Poll::kIdle: return p.error = "nothing running", -1;
-    case AsyncBackend::Poll::kFailed: return p.error = err, -1;
-    case AsyncBackend::Poll::kLost: p.gpu.reset(); return p.error = "device lost: " + err, -2;
-    case AsyncBackend::Poll::kReady: break;
+    case Backend::Poll::kPending: return 0;
+    case Backend::Poll::kIdle: return p.error = "nothing running", -1;
+    case Backend::Poll::kFailed: return p.error = err, -1;
+    case Backend::Poll::kLost: p.gpu.reset(); return p.error = "device lost: " + err, -2;
+    case Backend::Poll::kReady: break;
   }
   p.ms = p.gpu->last_ms();
   auto cpu = make_cpu_backend();

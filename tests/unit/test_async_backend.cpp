@@ -1,6 +1,7 @@
-// The app's policy around asynchronous backends (src/explorer/session_async.cpp),
-// checked without a browser: fake AsyncBackends that wrap the CPU backend and
-// finish on the next poll, or report kLost / kFailed / a failed submit.
+// The app's policy around asynchronous backends (src/explorer/session.cpp),
+// checked without a browser: fake asynchronous Backends that wrap the CPU
+// backend and finish on the next poll, or report kLost / kFailed / a failed
+// submit. The session's update() runs exactly as in the app.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -8,9 +9,8 @@
 #include <string>
 
 #include "explorer/app_state.h"
-#include "explorer/backends.h"
+#include "backends/registry.h"
 #include "explorer/session.h"
-#include "explorer/session_async.h"
 #include "core/file.h"
 #include "engine/backend.h"
 #include "model/loader.h"
@@ -50,17 +50,24 @@ struct Script {
 };
 
 // Runs the CPU backend at submit time and hands the taps out on the next poll.
-class FakeAsync final : public AsyncBackend {
+class FakeAsync final : public Backend {
  public:
   explicit FakeAsync(std::shared_ptr<Script> s) : s_(std::move(s)) {}
   const char* name() const override { return "fake"; }
-  Expected<void> submit(const Model& model, const std::string& model_name, const ForwardInput& input,
-                        const Hooks& hooks, const TapFilter& filter) override {
+  const Capabilities& capabilities() const override {
+    static const Capabilities caps = [] {
+      Capabilities c = make_cpu_backend()->capabilities();
+      c.incremental = c.synchronous = false;
+      return c;
+    }();
+    return caps;
+  }
+  Expected<void> start(Pass pass) override {
     ++s_->submits;
-    s_->last_model_name = model_name;
+    s_->last_model_name = pass.model_name;
     if (s_->mode == Script::kFailSubmit) return make_error("no adapter");
     taps_ = Taps{};
-    auto r = cpu_->forward(model, input.ids, hooks, filter, taps_);
+    auto r = cpu_->forward(*pass.model, pass.input.ids, pass.hooks, pass.filter, taps_);
     if (!r) return r;
     pending_ = true;
     return {};
@@ -83,29 +90,17 @@ class FakeAsync final : public AsyncBackend {
   bool pending_ = false;
 };
 
-// The CPU path of session.cpp update() in miniature (the real one lives in
-// the app target): runs when update_async() hands the frame back.
-int cpu_runs = 0;
-void frame(AppState& s) {
-  if (update_async(s)) return;
-  if (s.results && s.results->prompt_version == s.prompt_version) return;
-  ++cpu_runs;
-  auto r = std::make_shared<Results>();
-  r->prompt_version = s.prompt_version;
-  Tokens t = s.model->tokenizer.encode(s.prompt, s.settings.add_bos);
-  r->tokens.ids = t.ids;
-  auto cpu = make_cpu_backend();
-  REQUIRE(cpu->forward(s.model->model, r->tokens.ids, {}, {}, r->taps));
-  r->has_taps = true;
-  s.results = r;
-}
+// One frame of the app's session; cpu_runs counts the CPU's passes.
+int64_t cpu_base = 0;
+int64_t cpu_runs() { return session_stats().sync_passes - cpu_base; }
+void frame(AppState& s) { update(s); }
 
 std::shared_ptr<Script> install_fake(Script::Mode mode) {
   auto script = std::make_shared<Script>();
   script->mode = mode;
-  register_async_backend("fake", [script] { return std::make_unique<FakeAsync>(script); });
-  reset_async_session();
-  cpu_runs = 0;
+  register_backend({"fake", "fake", [script] { return std::make_unique<FakeAsync>(script); }, {}});
+  reset_session();
+  cpu_base = session_stats().sync_passes;
   return script;
 }
 
@@ -125,7 +120,7 @@ TEST_CASE("async backend: result arrives on a later frame, previous results draw
   frame(s);  // submits
   CHECK(script->submits == 1);
   CHECK(script->last_model_name == "tiny-chars");
-  CHECK(async_stats().in_flight);
+  CHECK(session_stats().in_flight);
   CHECK(s.results == nullptr);  // nothing yet: the frame did not block
   CHECK_FALSE(s.ready);
   frame(s);  // polls: ready
@@ -135,7 +130,7 @@ TEST_CASE("async backend: result arrives on a later frame, previous results draw
   CHECK(s.results->has_taps);
   CHECK(s.last_forward_ms == 1.5);
   CHECK(s.token_count == static_cast<int>(s.results->tokens.ids.size()));
-  const Tensor* logits = s.results->taps.get("logits");
+  const Tensor* logits = s.results->tap_set().get("logits");
   REQUIRE(logits);
   CHECK(logits->dim(0) == s.token_count);
   CHECK(s.results->tokens.texts.size() == s.results->tokens.ids.size());
@@ -149,12 +144,12 @@ TEST_CASE("async backend: result arrives on a later frame, previous results draw
   frame(s);
   CHECK(s.results != before);
   CHECK(s.results->prompt_version == s.prompt_version);
-  CHECK(cpu_runs == 0);
+  CHECK(cpu_runs() == 0);
   frame(s);  // nothing changed: no new request
   CHECK(script->submits == 2);
   CHECK(s.backend == "fake");
   CHECK(s.backend_notice.empty());
-  CHECK(async_stats().delivered == 2);
+  CHECK(session_stats().delivered == 2);
 }
 
 TEST_CASE("async backend: edits while a request runs wait for it, then the newest prompt goes", "[async]") {
@@ -188,17 +183,17 @@ TEST_CASE("async backend: device lost switches to CPU, keeps prompt, selection, 
   CHECK(s.backend == "cpu");
   CHECK(s.backend_notice.find("device lost") != std::string::npos);
   CHECK(s.backend_notice.find("switched to CPU") != std::string::npos);
-  CHECK(cpu_runs == 1);
+  CHECK(cpu_runs() == 1);
   CHECK(s.prompt == "the cat sat on the mat.");
   CHECK(s.sel.layer == 1);
   CHECK(s.sel.head == 3);
   REQUIRE(s.results);
   CHECK(s.results->prompt_version == s.prompt_version);
-  CHECK(async_stats().fallbacks == 1);
+  CHECK(session_stats().fallbacks == 1);
   // Typing keeps updating, on CPU, and the fake is not asked again.
   s.set_prompt("the cat sat on the mat. it");
   frame(s);
-  CHECK(cpu_runs == 2);
+  CHECK(cpu_runs() == 2);
   CHECK(s.results->prompt_version == s.prompt_version);
   CHECK(script->submits == 2);
 }
@@ -210,7 +205,7 @@ TEST_CASE("async backend: a failed submit falls back at once", "[async]") {
   CHECK(script->submits == 1);
   CHECK(s.backend == "cpu");
   CHECK(s.backend_notice.find("no adapter") != std::string::npos);
-  CHECK(cpu_runs == 1);
+  CHECK(cpu_runs() == 1);
   REQUIRE(s.results);
   CHECK(s.results->has_taps);
 }
@@ -220,7 +215,7 @@ TEST_CASE("async backend: kFailed runs that prompt on CPU and keeps the backend"
   AppState s = fresh_state();
   frame(s);
   frame(s);
-  CHECK(cpu_runs == 1);
+  CHECK(cpu_runs() == 1);
   CHECK(s.backend == "fake");
   CHECK(s.backend_notice.find("hook not supported") != std::string::npos);
   REQUIRE(s.results);
@@ -229,7 +224,7 @@ TEST_CASE("async backend: kFailed runs that prompt on CPU and keeps the backend"
   s.set_prompt("next");
   frame(s);
   frame(s);
-  CHECK(cpu_runs == 1);
+  CHECK(cpu_runs() == 1);
   CHECK(script->submits == 2);
   CHECK(s.results->prompt_version == s.prompt_version);
 }
@@ -237,7 +232,7 @@ TEST_CASE("async backend: kFailed runs that prompt on CPU and keeps the backend"
 TEST_CASE("async backend: unknown or unavailable names fall back; the registry lists what is usable", "[async]") {
   install_fake(Script::kNextPoll);
   bool usable = false;
-  register_async_backend("maybe", [] { return std::unique_ptr<AsyncBackend>(); }, [&usable] { return usable; });
+  register_backend({"maybe", "", [] { return std::unique_ptr<Backend>(); }, [&usable] { return usable; }});
   auto names = available_backends();
   REQUIRE(!names.empty());
   CHECK(names.front() == "cpu");
@@ -253,12 +248,12 @@ TEST_CASE("async backend: unknown or unavailable names fall back; the registry l
   frame(s);
   CHECK(s.backend == "cpu");
   CHECK(s.backend_notice.find("not available") != std::string::npos);
-  CHECK(cpu_runs == 1);
+  CHECK(cpu_runs() == 1);
   s.backend = "nonexistent";
   s.set_prompt("x");
   frame(s);
   CHECK(s.backend == "cpu");
-  CHECK(cpu_runs == 2);
-  unregister_async_backend("maybe");
-  unregister_async_backend("fake");
+  CHECK(cpu_runs() == 2);
+  unregister_backend("maybe");
+  unregister_backend("fake");
 }

@@ -2,8 +2,8 @@
 // rows [cache.length, T) of every tap, reading earlier rows' keys and values
 // from the KV cache. A full pass is the case cache.length == 0.
 //
-// CpuBackend::extend is a list of steps, one function each:
-//   check_pass                  reject bad input before anything changes
+// CpuBackend::compute is a list of steps, one function each (the input was
+// checked by validate_pass, engine/validate.h, before the backend saw it):
 //   embed_rows                  x = embeddings of the new rows (+ learned positions)
 //   block_rows, per layer:
 //     ln1_rows                  the attention block's norm
@@ -54,7 +54,7 @@ constexpr int64_t kFewRows = 4;
 // Setup: sizes, tap output, timing, input checks
 
 // The sizes every step reads. Rows [s, T) are the new ones.
-struct Pass {
+struct Rows {
   const ModelConfig& c;
   const Hooks& hooks;
   int64_t T, s, n;  // all rows, cached rows, new rows (n = T - s)
@@ -63,9 +63,9 @@ struct Pass {
   float scale;      // 1 / sqrt(dh), the attention scores' scale
 };
 
-Pass make_pass(const ModelConfig& c, const Hooks& hooks, int64_t T, int64_t s) {
+Rows make_rows(const ModelConfig& c, const Hooks& hooks, int64_t T, int64_t s) {
   const float scale = 1.0f / std::sqrt(static_cast<float>(c.d_head));
-  return Pass{c, hooks, T, s, T - s, c.d_model, c.n_heads, c.n_kv_heads, c.d_head, c.n_heads / c.n_kv_heads, scale};
+  return Rows{c, hooks, T, s, T - s, c.d_model, c.n_heads, c.n_kv_heads, c.d_head, c.n_heads / c.n_kv_heads, scale};
 }
 
 // Appends the n new rows of a tap to `out`, when the filter wants it.
@@ -100,38 +100,6 @@ class Stopwatch {
   StageTimes* t_;
   std::chrono::steady_clock::time_point start_;
 };
-
-Expected<void> check_hooks(const ModelConfig& c, const Hooks& hooks) {
-  for (const Hook& h : hooks) {
-    if (h.layer < 0 || h.layer >= c.n_layers)
-      return make_error("hook: layer " + std::to_string(h.layer) + " out of range (model has " + std::to_string(c.n_layers) + ")");
-    if (h.head < -1 || h.head >= c.n_heads)
-      return make_error("hook: head " + std::to_string(h.head) + " out of range (model has " + std::to_string(c.n_heads) + ")");
-    if (h.kind == HookKind::ZeroHead && h.head < 0) return make_error("hook ZeroHead needs a head");
-    if (h.kind == HookKind::RemoveKey && h.position < 0) return make_error("hook RemoveKey needs a position");
-    if (h.kind == HookKind::SubtractDirection && static_cast<int>(h.vec.size()) != c.d_model)
-      return make_error("hook SubtractDirection needs a vector of length d_model = " + std::to_string(c.d_model));
-    if (h.kind == HookKind::ReplaceValue && (static_cast<int>(h.vec.size()) != c.d_head || h.head < 0 || h.position < 0))
-      return make_error("hook ReplaceValue needs a head, a position and a vector of length d_head = " + std::to_string(c.d_head));
-  }
-  return {};
-}
-
-// Everything that can be checked before the pass touches `out` or the cache.
-// (Token ids and input vectors are checked by embed_rows.)
-Expected<void> check_pass(const Model& model, const ForwardInput& input, const Hooks& hooks, const KvCache& cache) {
-  const ModelConfig& c = model.config;
-  const int64_t T = input.length();
-  if (T <= 0) return make_error("forward: empty input (no tokens)");
-  if (cache.length > T) return make_error("forward: cache holds more rows than the input");
-  if (static_cast<int64_t>(model.weights.layers.size()) != c.n_layers) return make_error("forward: weights do not match the config");
-  if (!c.rope_inv_freq.empty() && static_cast<int>(c.rope_inv_freq.size()) != c.rotary_dim / 2)
-    return make_error("forward: rope_inv_freq must hold rotary_dim / 2 = " + std::to_string(c.rotary_dim / 2) + " values");
-  if (auto e = check_hooks(c, hooks); !e) return e;
-  if (c.learned_pos && T > c.max_positions)
-    return make_error("forward: " + std::to_string(T) + " tokens exceed the model's " + std::to_string(c.max_positions) + " positions");
-  return {};
-}
 
 // ---------------------------------------------------------------------------
 // Small helpers: projections and row copies
@@ -181,7 +149,7 @@ void transpose_head(const float* src, int64_t rows, int64_t heads, int64_t dh, i
 // decides which of a ZeroValue and a ReplaceValue on the same slot wins)
 
 // ZeroValue / ReplaceValue: what a position writes. v [n, Hkv*dh].
-void value_hooks(const Pass& p, int l, Tensor& v) noexcept {
+void value_hooks(const Rows& p, int l, Tensor& v) noexcept {
   for (const Hook& h : p.hooks) {
     if (h.layer != l || (h.kind != HookKind::ZeroValue && h.kind != HookKind::ReplaceValue)) continue;
     for (int64_t i = 0; i < p.n; ++i) {
@@ -197,7 +165,7 @@ void value_hooks(const Pass& p, int l, Tensor& v) noexcept {
 
 // RemoveKey: head h's query at position qi stops attending to the key; what
 // is left is renormalised. prow [T], softmaxed over keys 0..qi.
-void remove_key_hooks(const Pass& p, int l, int64_t h, int64_t qi, float* prow) noexcept {
+void remove_key_hooks(const Rows& p, int l, int64_t h, int64_t qi, float* prow) noexcept {
   for (const Hook& hk : p.hooks) {
     if (hk.kind != HookKind::RemoveKey || hk.layer != l || (hk.head >= 0 && hk.head != h) || hk.position > qi) continue;
     prow[hk.position] = 0.0f;
@@ -212,7 +180,7 @@ void remove_key_hooks(const Pass& p, int l, int64_t h, int64_t qi, float* prow) 
 // z [n, H*dh]. Scores and pattern are kept as computed. Applied once, after
 // either attention path (attend_many still computes the zeroed head's P V:
 // one head's product, and only while such a hook is set).
-void zero_head_hooks(const Pass& p, int l, Tensor& z) noexcept {
+void zero_head_hooks(const Rows& p, int l, Tensor& z) noexcept {
   for (const Hook& hk : p.hooks) {
     if (hk.kind != HookKind::ZeroHead || hk.layer != l) continue;
     for (int64_t i = 0; i < p.n; ++i) std::fill_n(z.ptr() + (i * p.H + hk.head) * p.dh, p.dh, 0.0f);
@@ -221,7 +189,7 @@ void zero_head_hooks(const Pass& p, int l, Tensor& z) noexcept {
 
 // SubtractDirection: removes a direction (e.g. a tag) from the stream,
 // r -= (r . u) u with u = vec / |vec|. resid [n, d].
-void subtract_direction_hooks(const Pass& p, int l, Tensor& resid) noexcept {
+void subtract_direction_hooks(const Rows& p, int l, Tensor& resid) noexcept {
   for (const Hook& hk : p.hooks) {
     if (hk.kind != HookKind::SubtractDirection || hk.layer != l) continue;
     double nn = 0;
@@ -242,43 +210,33 @@ void subtract_direction_hooks(const Pass& p, int l, Tensor& resid) noexcept {
 // Embedding
 
 // Averaging models: x = inputs[s:T] @ tok_emb ([input_width, d]); tiny, so
-// a plain loop. x [n, d] starts at 0.
-Expected<void> embed_vectors(const Pass& p, const Tensor& tok_emb, const Tensor* in, Tensor& x) {
-  if (!in || in->rank() != 2 || in->dim(1) != p.c.input_width)
-    return make_error("forward: averaging models take inputs [T, input_width] = [T, " + std::to_string(p.c.input_width) + "]");
+// a plain loop. x [n, d] starts at 0. (validate_pass checked the shape.)
+void embed_vectors(const Rows& p, const Tensor& tok_emb, const Tensor* in, Tensor& x) {
   for (int64_t i = 0; i < p.n; ++i)
     for (int64_t k = 0; k < p.c.input_width; ++k) {
       const float a = in->at(p.s + i, k);
       if (a != 0.0f)
         for (int64_t j = 0; j < p.d; ++j) x.data[i * p.d + j] += a * tok_emb.data[k * p.d + j];
     }
-  return {};
 }
 
-// Language models: x [n, d] = rows of tok_emb [V, d].
-Expected<void> embed_tokens(const Pass& p, const Tensor& tok_emb, const ForwardInput& input, Tensor& x) {
-  if (input.vectors) return make_error("forward: language models take token ids, not input vectors");
+// Language models: x [n, d] = rows of tok_emb [V, d] (validate_pass checked the ids).
+void embed_tokens(const Rows& p, const Tensor& tok_emb, const ForwardInput& input, Tensor& x) {
   for (int64_t i = 0; i < p.n; ++i) {
     const int32_t id = input.ids[p.s + i];
-    if (id < 0 || id >= p.c.vocab_size)
-      return make_error("forward: token id " + std::to_string(id) + " at position " + std::to_string(p.s + i) +
-                        " is outside the vocabulary (" + std::to_string(p.c.vocab_size) + ")");
     std::copy_n(tok_emb.ptr() + int64_t{id} * p.d, p.d, x.ptr() + i * p.d);
   }
-  return {};
 }
 
 // x [n, d] = the new rows' embeddings; with learned positions (gpt2's wpe,
 // some averaging models) e_t = x_t + P[t].
-Expected<void> embed_rows(const Pass& p, const Weights& w, const ForwardInput& input, Tensor& x) {
+void embed_rows(const Rows& p, const Weights& w, const ForwardInput& input, Tensor& x) {
   x = Tensor({p.n, p.d});
-  auto e = p.c.family == Family::Averaging ? embed_vectors(p, w.tok_emb, input.vectors, x)
-                                           : embed_tokens(p, w.tok_emb, input, x);
-  if (!e) return e;
+  if (p.c.family == Family::Averaging) embed_vectors(p, w.tok_emb, input.vectors, x);
+  else embed_tokens(p, w.tok_emb, input, x);
   if (p.c.learned_pos)
     for (int64_t i = 0; i < p.n; ++i)
       for (int64_t j = 0; j < p.d; ++j) x.data[i * p.d + j] += w.pos_emb.data[(p.s + i) * p.d + j];
-  return {};
 }
 
 // ---------------------------------------------------------------------------
@@ -307,7 +265,7 @@ struct AttnIn {
 
 // Projections, then RoPE at positions s..T-1, then the value hooks (before
 // v reaches the cache, so later rows read the edited values too).
-Qkv qkv_rows(const Pass& p, const LayerWeights& lw, int l, const Tensor& ln1) {
+Qkv qkv_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor& ln1) {
   Qkv r{project(ln1, lw.wq, lw.bq), project(ln1, lw.wk, lw.bk), project(ln1, lw.wv, lw.bv)};
   if (p.c.rotary) {
     cpu::rope(r.q, p.H, p.dh, p.c.rotary_dim, p.c.rope_theta, p.c.rope_inv_freq, p.s);
@@ -331,7 +289,7 @@ void causal_softmax_row(float* srow, float* prow, int64_t qi, int64_t T) noexcep
 
 // Head h: raw products Q K^T in scores -> scaled scores, causal softmax into
 // pattern, then the RemoveKey hooks.
-void softmax_head(const Pass& p, int l, int64_t h, Attention& a) noexcept {
+void softmax_head(const Rows& p, int l, int64_t h, Attention& a) noexcept {
   float* S = a.scores.ptr() + h * p.n * p.T;   // [n, T]
   float* P = a.pattern.ptr() + h * p.n * p.T;  // [n, T]
   Eigen::Map<Mat>(S, p.n, p.T) *= p.scale;
@@ -348,7 +306,7 @@ void softmax_head(const Pass& p, int l, int64_t h, Attention& a) noexcept {
 // heads. (Head by head, the reads strode through the cache once per head:
 // 1.4 ms of a keystroke at T = 128 in wasm.) Every head's dot products and
 // sums run in the same order as a per-head loop would.
-void attend_few(const Pass& p, int l, const AttnIn& in, Attention& a, int64_t h0, int64_t h1) noexcept {
+void attend_few(const Rows& p, int l, const AttnIn& in, Attention& a, int64_t h0, int64_t h1) noexcept {
   const int64_t n = p.n, T = p.T, H = p.H, dh = p.dh, kv = p.Hkv * p.dh;
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < T; ++j) {
@@ -371,7 +329,7 @@ void attend_few(const Pass& p, int l, const AttnIn& in, Attention& a, int64_t h0
 // cpu::linear (wasm: the SIMD128 kernel; Eigen has no wasm SIMD path and
 // took a quarter of the forward at T = 256), on contiguous copies of each
 // head's operands.
-void attend_many(const Pass& p, int l, const AttnIn& in, Attention& a, int64_t h0, int64_t h1) {
+void attend_many(const Rows& p, int l, const AttnIn& in, Attention& a, int64_t h0, int64_t h1) {
   const int64_t n = p.n, T = p.T, dh = p.dh;
   std::vector<float> qh(n * dh), kg(T * dh), vt(dh * T), zh(n * dh);  // [n,dh] [T,dh] [dh,T] [n,dh]
   for (int64_t h = h0; h < h1; ++h) {
@@ -389,7 +347,7 @@ void attend_many(const Pass& p, int l, const AttnIn& in, Attention& a, int64_t h
 // Scores, pattern and z of the new queries. Heads are independent: threads
 // take whole heads, each with its own scratch, and write only their heads'
 // slices of scores, pattern and z.
-Attention attend(const Pass& p, int l, const AttnIn& in) {
+Attention attend(const Rows& p, int l, const AttnIn& in) {
   Attention a{Tensor({p.H, p.n, p.T}), Tensor({p.H, p.n, p.T}), Tensor({p.n, p.H * p.dh})};
   parallel_for(p.H, 1, [&](int64_t h0, int64_t h1) {
     if (p.n < kFewRows)
@@ -403,7 +361,7 @@ Attention attend(const Pass& p, int l, const AttnIn& in) {
 // q/k/v of the new rows; k and v appended to the layer's cache; attention
 // of the new queries over all T rows. Keeps q, k, v, attn_scores and
 // attn_pattern; returns z [n, H*dh] with the ZeroHead hooks applied.
-Tensor attention_rows(const Pass& p, const LayerWeights& lw, int l, const Tensor& ln1, KvCache& cache,
+Tensor attention_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor& ln1, KvCache& cache,
                       const TapWriter& taps) {
   Qkv qkv = qkv_rows(p, lw, l, ln1);
   taps.keep(l, "q", reshaped(qkv.q, {p.n, p.H, p.dh}));
@@ -421,7 +379,7 @@ Tensor attention_rows(const Pass& p, const LayerWeights& lw, int l, const Tensor
 // head_out [H, n, d]: z_h W_O^h per head, no bias (where a tag lives).
 // Through cpu::linear as well: on Eigen's path (scalar in wasm) this product
 // was most of what keeping every tap cost over logits only.
-Tensor head_out_rows(const Pass& p, const LayerWeights& lw, const Tensor& z) {
+Tensor head_out_rows(const Rows& p, const LayerWeights& lw, const Tensor& z) {
   const int64_t n = p.n, d = p.d, H = p.H, dh = p.dh;
   Tensor head_out({H, n, d});  // [H, n, d]
   parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
@@ -437,7 +395,7 @@ Tensor head_out_rows(const Pass& p, const LayerWeights& lw, const Tensor& z) {
 
 // attn_out [n, d] = z W_O^T + b_O (all heads in one product); returns
 // resid_mid [n, d] = x + attn_out. Keeps z, attn_out, resid_mid.
-Tensor attn_out_rows(const Pass& p, const LayerWeights& lw, int l, const Tensor& x, const Tensor& z,
+Tensor attn_out_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor& x, const Tensor& z,
                      const TapWriter& taps) {
   Tensor attn_out = project(z, lw.wo, lw.bo);  // [n, d]
   taps.keep(l, "z", reshaped(z, {p.n, p.H, p.dh}));
@@ -453,7 +411,7 @@ Tensor attn_out_rows(const Pass& p, const LayerWeights& lw, int l, const Tensor&
 
 // The attention block's norm: ln1 [n, d] (the identity for averaging
 // models, which have no norms and keep no ln1 tap).
-Tensor ln1_rows(const Pass& p, const LayerWeights& lw, int l, const Tensor& x, const TapWriter& taps) {
+Tensor ln1_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor& x, const TapWriter& taps) {
   Tensor ln1;  // [n, d]
   cpu::norm(x, lw.ln1_w, lw.ln1_b, p.c.norm, p.c.norm_eps, ln1);
   if (p.c.family != Family::Averaging) taps.keep(l, "ln1", Tensor(ln1));
@@ -463,7 +421,7 @@ Tensor ln1_rows(const Pass& p, const LayerWeights& lw, int l, const Tensor& x, c
 // resid [n, d] += MLP(ln2(...)). ln2 normalises resid_mid, or the block's
 // input x under NeoX's parallel residual (attention and MLP both read x).
 // Keeps ln2, mlp_pre, mlp_post, mlp_out.
-void mlp_rows(const Pass& p, const LayerWeights& lw, int l, const Tensor& x, Tensor& resid, const TapWriter& taps) {
+void mlp_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor& x, Tensor& resid, const TapWriter& taps) {
   Tensor ln2;  // [n, d]
   cpu::norm(p.c.parallel_residual ? x : resid, lw.ln2_w, lw.ln2_b, p.c.norm, p.c.norm_eps, ln2);
   Tensor pre, post;  // [n, dm]: pre-activation (the gate's, when gated); act(pre) (* up)
@@ -488,7 +446,7 @@ void mlp_rows(const Pass& p, const LayerWeights& lw, int l, const Tensor& x, Ten
 
 // One transformer block on the new rows: x [n, d] (resid_pre) becomes
 // resid_post. Averaging models are attention-only.
-void block_rows(const Pass& p, const LayerWeights& lw, int l, Tensor& x, KvCache& cache, const TapWriter& taps,
+void block_rows(const Rows& p, const LayerWeights& lw, int l, Tensor& x, KvCache& cache, const TapWriter& taps,
                 Stopwatch& clock) {
   taps.keep(l, "resid_pre", Tensor(x));
   const Tensor ln1 = ln1_rows(p, lw, l, x, taps);           // [n, d]
@@ -506,7 +464,7 @@ void block_rows(const Pass& p, const LayerWeights& lw, int l, Tensor& x, KvCache
 }
 
 // ln_final [n, d] and logits [n, V] = ln_final W_U^T (no bias).
-void final_rows(const Pass& p, const Weights& w, const Tensor& x, const TapWriter& taps) {
+void final_rows(const Rows& p, const Weights& w, const Tensor& x, const TapWriter& taps) {
   Tensor ln_final;  // [n, d]
   cpu::norm(x, w.lnf_w, w.lnf_b, p.c.norm, p.c.norm_eps, ln_final);
   Tensor logits = project(ln_final, w.lm_head, Tensor());  // [n, V]
@@ -516,43 +474,49 @@ void final_rows(const Pass& p, const Weights& w, const Tensor& x, const TapWrite
 
 // ---------------------------------------------------------------------------
 
-class CpuBackend final : public Backend {
+// Everything: every family, every tap of taps.h, every hook kind, row-incremental.
+Capabilities cpu_capabilities() {
+  Capabilities caps;
+  caps.families = {Family::GPT2, Family::Llama, Family::NeoX, Family::Averaging};
+  for (const char* k : kLayerTapKinds) caps.taps.push_back(k);
+  for (const char* k : kModelTapKinds) caps.taps.push_back(k);
+  caps.hooks.assign(std::begin(kHookKinds), std::end(kHookKinds));
+  caps.incremental = true;
+  caps.synchronous = true;
+  return caps;
+}
+
+class CpuBackend final : public SyncBackend {
  public:
   const char* name() const override { return "cpu"; }
-  bool can_extend() const override { return true; }
-
-  Expected<void> forward(const Model& model, std::span<const int32_t> ids, const Hooks& hooks, const TapFilter& filter,
-                         Taps& out) override {
-    KvCache cache;
-    return extend(model, ForwardInput{ids, nullptr}, hooks, filter, cache, out);
+  const Capabilities& capabilities() const override {
+    static const Capabilities caps = cpu_capabilities();
+    return caps;
   }
 
-  Expected<void> forward_inputs(const Model& model, const Tensor& inputs, const Hooks& hooks, const TapFilter& filter,
-                                Taps& out) override {
-    KvCache cache;
-    return extend(model, ForwardInput{{}, &inputs}, hooks, filter, cache, out);
-  }
-
-  Expected<void> extend(const Model& model, const ForwardInput& input, const Hooks& hooks, const TapFilter& filter,
-                        KvCache& cache, Taps& out) override;
+ protected:
+  Expected<void> compute(ss::Pass& pass) override;
 };
 
-Expected<void> CpuBackend::extend(const Model& model, const ForwardInput& input, const Hooks& hooks,
-                                  const TapFilter& filter, KvCache& cache, Taps& out) {
-  if (auto e = check_pass(model, input, hooks, cache); !e) return e;
+// The forward pass as a list of steps (the pass passed validate_pass).
+Expected<void> CpuBackend::compute(ss::Pass& pass) {
+  const Model& model = *pass.model;
   const ModelConfig& c = model.config;
+  KvCache own;  // a full pass without a caller's cache
+  KvCache& cache = pass.cache ? *pass.cache : own;
+  Taps& out = pass.taps;
   if (cache.length == 0) {  // a full pass: start from nothing
     out.named.clear();
     cache.clear();
     cache.k.resize(c.n_layers), cache.v.resize(c.n_layers);
   }
-  const Pass p = make_pass(c, hooks, input.length(), cache.length);
+  const Rows p = make_rows(c, pass.hooks, pass.input.length(), cache.length);
   if (p.n == 0) return {};
   Stopwatch clock(timings_);
-  const TapWriter taps{filter, out, p.s};
+  const TapWriter taps{pass.filter, out, p.s};
 
   Tensor x;  // [n, d]: the residual stream of the new rows
-  if (auto e = embed_rows(p, model.weights, input, x); !e) return e;
+  embed_rows(p, model.weights, pass.input, x);
   clock.lap("embed");
   for (int l = 0; l < c.n_layers; ++l) block_rows(p, model.weights.layers[l], l, x, cache, taps, clock);
   final_rows(p, model.weights, x, taps);

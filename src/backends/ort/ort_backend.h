@@ -5,14 +5,14 @@
 // Browser only (EM_JS); natively ONNX Runtime is checked through
 // onnxruntime-node in tests/node/ort_native.test.mjs instead.
 //
-// What it can answer: the exported taps (logits; per layer resid_pre, q, k, v,
-// attn_pattern, head_out, resid_post). Interventions (hooks) cannot run on a
-// fixed graph: such a request fails (kFailed) and the app runs it on CPU.
+// What it can answer (capabilities()): the exported taps (logits; per layer
+// resid_pre, q, k, v, attn_pattern, head_out, resid_post). Interventions
+// (hooks) cannot run on a fixed graph: it claims none.
 #pragma once
 #include <memory>
 #include <string>
 
-#include "engine/async_backend.h"
+#include "engine/backend.h"
 
 namespace ss {
 
@@ -20,7 +20,7 @@ enum class OrtProvider { Wasm, WebGpu };
 
 // `provider` picks ONNX Runtime's execution provider: wasm (CPU, SIMD; threads
 // when the page is cross-origin isolated) or WebGPU.
-std::unique_ptr<AsyncBackend> make_ort_backend(OrtProvider provider = OrtProvider::Wasm);
+std::unique_ptr<Backend> make_ort_backend(OrtProvider provider = OrtProvider::Wasm);
 
 // Whether the provider can run in this page at all (WebGPU: navigator.gpu).
 bool ort_provider_available(OrtProvider provider);

@@ -32,7 +32,6 @@ struct Request {
   std::optional<Tensor> vectors;  // [T, input_width] (averaging models)
   TapFilter filter;
   std::vector<uint32_t> zero_mask;  // [layers] ZeroHead bits
-  std::string unsupported;          // non-empty: answer kFailed with this
   int64_t T = 0;
   enum class Phase { kWaitDevice, kRunning } phase = Phase::kWaitDevice;
   int ticket = 0;
@@ -77,14 +76,9 @@ struct Acts {
   const Buffer* sin = nullptr;         // [n, half] (dummy without RoPE)
 };
 
-// Bytes of one wanted tap; the i-th planned copy belongs to Request::taps[i].
-struct PlannedCopy {
-  size_t bytes;
-};
-
-// Where the wanted taps go in the readback buffer, laid out by the plan walk.
+// The readback buffer's layout, made by the plan walk (Request::taps holds
+// each tap's place in it).
 struct TapPlan {
-  std::vector<PlannedCopy> copies;
   size_t total = 0;  // bytes of the readback buffer in use
 };
 
@@ -138,17 +132,34 @@ RopeTables rope_tables(const ModelConfig& c, int64_t n, int half) {
   return RopeTables{std::move(cs), std::move(sn)};
 }
 
-class WebGpuBackend final : public AsyncBackend {
+// Every family; every tap but the norms' outputs ln1/ln2 (their kernels
+// write straight into the next matmul's input); the ZeroHead hook.
+Capabilities webgpu_capabilities() {
+  Capabilities caps;
+  caps.families = {Family::GPT2, Family::Llama, Family::NeoX, Family::Averaging};
+  for (const char* k : kLayerTapKinds)
+    if (std::string_view(k) != "ln1" && std::string_view(k) != "ln2") caps.taps.push_back(k);
+  for (const char* k : kModelTapKinds) caps.taps.push_back(k);
+  caps.hooks = {HookKind::ZeroHead};
+  return caps;
+}
+
+class WebGpuBackend final : public Backend {
  public:
   WebGpuBackend() { ss_wgpu_start(); }
   ~WebGpuBackend() override { drop_request(); }
   const char* name() const override { return "webgpu"; }
+  const Capabilities& capabilities() const override {
+    static const Capabilities caps = webgpu_capabilities();
+    return caps;
+  }
 
-  Expected<void> submit(const Model& model, const std::string& model_name, const ForwardInput& input,
-                        const Hooks& hooks, const TapFilter& filter) override;
   Poll poll(Taps& out, std::string& error) override;
   double last_ms() const override { return last_ms_; }
   bool lost() const override { return webgpu::device_state() == webgpu::DeviceState::kLost; }
+
+ protected:
+  Expected<void> start(Pass pass) override;
 
  private:
   struct Walk;  // one walk over the forward pass (plan or record)
@@ -200,49 +211,24 @@ const Buffer& WebGpuBackend::act(const std::string& key, size_t floats) {
   return b;
 }
 
-Expected<void> WebGpuBackend::submit(const Model& model, const std::string& model_name, const ForwardInput& input,
-                                     const Hooks& hooks, const TapFilter& filter) {
-  (void)model_name;
+Expected<void> WebGpuBackend::start(Pass pass) {
   drop_request();  // a request in flight is superseded
   const DeviceState st = webgpu::device_state();
   if (st == DeviceState::kFailed || st == DeviceState::kLost) return make_error(webgpu::device_error());
+  const Model& model = *pass.model;
   const ModelConfig& c = model.config;
-  const int64_t T = input.length();
-  if (T <= 0) return make_error("forward: empty input (no tokens)");
-  if (static_cast<int64_t>(model.weights.layers.size()) != c.n_layers)
-    return make_error("forward: weights do not match the config");
-  if (c.n_heads > 32) return make_error("webgpu: more than 32 heads per layer");
-  if (c.learned_pos && T > c.max_positions)
-    return make_error("forward: " + std::to_string(T) + " tokens exceed the model's " +
-                      std::to_string(c.max_positions) + " positions");
+  if (c.n_heads > 32) return make_error("webgpu: more than 32 heads per layer");  // zero_mask is 32 bits
   Request r;
   r.model = &model;
-  r.T = T;
-  r.filter = filter;
+  r.T = pass.input.length();
+  r.filter = pass.filter;
   r.zero_mask.assign(c.n_layers, 0u);
-  if (c.family == Family::Averaging) {
-    if (!input.vectors || input.vectors->rank() != 2 || input.vectors->dim(1) != c.input_width)
-      return make_error("forward: averaging models take inputs [T, input_width] = [T, " + std::to_string(c.input_width) + "]");
-    r.vectors = *input.vectors;
-  } else {
-    if (input.vectors) return make_error("forward: language models take token ids, not input vectors");
-    r.ids.assign(input.ids.begin(), input.ids.end());
-    for (int64_t i = 0; i < T; ++i)
-      if (r.ids[i] < 0 || r.ids[i] >= c.vocab_size)
-        return make_error("forward: token id " + std::to_string(r.ids[i]) + " at position " + std::to_string(i) +
-                          " is outside the vocabulary (" + std::to_string(c.vocab_size) + ")");
-  }
-  for (const Hook& h : hooks) {
-    if (h.layer < 0 || h.layer >= c.n_layers || h.head < -1 || h.head >= c.n_heads)
-      return make_error("hook: layer or head out of range");
-    if (h.kind == HookKind::ZeroHead && h.head >= 0)
-      r.zero_mask[h.layer] |= 1u << h.head;
-    else
-      r.unsupported = "this intervention runs on CPU only (WebGPU supports ZeroHead)";
-  }
+  if (pass.input.vectors) r.vectors = *pass.input.vectors;
+  else r.ids.assign(pass.input.ids.begin(), pass.input.ids.end());
+  for (const Hook& h : pass.hooks) r.zero_mask[h.layer] |= 1u << h.head;  // ZeroHead: all it claims
   r.t0 = emscripten_get_now();
   req_ = std::move(r);
-  if (st == DeviceState::kReady && req_->unsupported.empty()) {
+  if (st == DeviceState::kReady) {
     if (auto e = launch(); !e) {
       drop_request();
       return e;
@@ -406,14 +392,12 @@ struct WebGpuBackend::Walk : Dims {
     if (!rec) {
       const size_t bytes = static_cast<size_t>(Tensor::count(shape)) * sizeof(float);
       r.taps.push_back(TapCopy{name, std::move(shape), plan.total});
-      plan.copies.push_back({bytes});
       plan.total += bytes;
       return;
     }
-    const TapCopy& tc = r.taps[next_copy];
-    const PlannedCopy& pc = plan.copies[next_copy++];
-    ss_wgpu_copy(src.handle(), 0, be.readback_.handle(), static_cast<double>(tc.offset),
-                 static_cast<double>(pc.bytes));
+    const TapCopy& tc = r.taps[next_copy++];
+    const size_t bytes = static_cast<size_t>(Tensor::count(tc.shape)) * sizeof(float);
+    ss_wgpu_copy(src.handle(), 0, be.readback_.handle(), static_cast<double>(tc.offset), static_cast<double>(bytes));
   }
 
   // dst [n, d] = norm(src [n, d]) * wt (+ bt).
@@ -529,7 +513,7 @@ Expected<void> WebGpuBackend::launch() {
   return submit_and_read(r);
 }
 
-AsyncBackend::Poll WebGpuBackend::poll(Taps& out, std::string& error) {
+Backend::Poll WebGpuBackend::poll(Taps& out, std::string& error) {
   if (!req_) return Poll::kIdle;
   const DeviceState st = webgpu::device_state();
   if (st == DeviceState::kLost || st == DeviceState::kFailed) {
@@ -538,11 +522,6 @@ AsyncBackend::Poll WebGpuBackend::poll(Taps& out, std::string& error) {
     return Poll::kLost;
   }
   Request& r = *req_;
-  if (!r.unsupported.empty()) {
-    error = r.unsupported;
-    drop_request();
-    return Poll::kFailed;
-  }
   if (r.phase == Request::Phase::kWaitDevice) {
     if (st != DeviceState::kReady) return Poll::kPending;
     if (auto e = launch(); !e) {
@@ -578,7 +557,7 @@ AsyncBackend::Poll WebGpuBackend::poll(Taps& out, std::string& error) {
 
 }  // namespace
 
-std::unique_ptr<AsyncBackend> make_webgpu_backend() { return std::make_unique<WebGpuBackend>(); }
+std::unique_ptr<Backend> make_webgpu_backend() { return std::make_unique<WebGpuBackend>(); }
 bool webgpu_present() { return ss_wgpu_present() != 0; }
 
 }  // namespace ss

@@ -1,5 +1,4 @@
-#include "explorer/backends.h"
-#include "explorer/session_async.h"
+#include "backends/registry.h"
 #include "core/parallel.h"
 #include "imgui.h"
 #include "ui/panels/common.h"
@@ -18,11 +17,11 @@ void section(const char* title) {
 // Which backend runs the forward pass. Only backends usable in this browser
 // are listed (webgpu needs navigator.gpu); picking one reruns the prompt on it.
 void draw_backend_picker(explorer::AppState& s) {
-  const auto names = explorer::available_backends();
-  if (ImGui::BeginCombo("backend", explorer::backend_display_name(s.backend.c_str()))) {
+  const auto names = available_backends();
+  if (ImGui::BeginCombo("backend", backend_title(s.backend).c_str())) {
     for (const std::string& n : names) {
       const bool picked = n == s.backend;
-      if (ImGui::Selectable(explorer::backend_display_name(n.c_str()), picked) && !picked) {
+      if (ImGui::Selectable(backend_title(n).c_str(), picked) && !picked) {
         s.backend = n;
         s.backend_notice.clear();
         ++s.prompt_version;  // run the prompt again on the new backend

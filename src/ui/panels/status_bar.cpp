@@ -1,6 +1,6 @@
 #include "explorer/ui_state.h"
 #include "explorer/session.h"
-#include "explorer/session_async.h"
+#include "explorer/session.h"
 #include "imgui.h"
 #include "ui/panels/panels.h"
 
@@ -16,7 +16,7 @@ void draw_status_bar(explorer::AppState& s) {
   }
   ImGui::SameLine(0, ImGui::GetFontSize() * 2);
   ImGui::Text("backend %s | %d tokens", s.backend.c_str(), s.token_count);
-  if (explorer::async_stats().in_flight) {
+  if (explorer::session_stats().in_flight) {
     ImGui::SameLine();
     ImGui::TextDisabled("(running...)");
   }

@@ -1,8 +1,11 @@
-# The WebGPU backend (browser only): src/backends/webgpu/*.cpp into the
+# The WebGPU backend: browser only (Emscripten). Its .cpp files into the
 # library, every shaders/*.wgsl embedded as ss_wgsl_<name> (NUL-terminated
 # text), and our JS binding web/webgpu.js for every module that links the
 # library (a module that never calls it pulls none of it in).
-file(GLOB SINKSCOPE_WEBGPU_SRC CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/backends/webgpu/*.cpp)
+if(NOT EMSCRIPTEN)
+  return()
+endif()
+file(GLOB SINKSCOPE_WEBGPU_SRC CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*.cpp)
 target_sources(sinkscope PRIVATE ${SINKSCOPE_WEBGPU_SRC})
 file(GLOB SINKSCOPE_WGSL CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/shaders/*.wgsl)
 foreach(wgsl ${SINKSCOPE_WGSL})

@@ -1,0 +1,7 @@
+# The CPU backend: everywhere. Only kernels_x86.cpp gets AVX2 + FMA (x86-64
+# natively); cpu::linear() picks it at run time when the CPU has them.
+file(GLOB cpu_src CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*.cpp)
+target_sources(sinkscope PRIVATE ${cpu_src})
+if(NOT EMSCRIPTEN AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/kernels_x86.cpp PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
+endif()
