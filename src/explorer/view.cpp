@@ -1,23 +1,10 @@
 #include "explorer/view.h"
 
-#include "analysis/report.h"
-
 #include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <cstdio>
-#include <map>
-#include <tuple>
-#include <numeric>
-#include <sstream>
 
-#include <nlohmann/json.hpp>
-
-#include "analysis/compress_run.h"
 #include "analysis/incremental.h"
-#include "explorer/session.h"
-#include "engine/backend.h"
-#include "tokenizer/tokenizer.h"
+#include "explorer/interventions.h"
 #include "explorer/token_text.h"
 
 namespace ss::explorer {
@@ -32,72 +19,16 @@ struct Cache {
   uint64_t weights_version = 0;
   AnalysisSettings settings;
   int layer = -1, head = -1, sink_index = -1;
-  // What the "after" run was made for: toggles, prompt version, head, sink.
-  int after_hooks = -1, after_layer = -1, after_head = -1, after_sink = -1;
-  uint64_t after_version = 0;
-  AnalysisSettings after_settings;
-  std::unique_ptr<Backend> backend;  // for intervention reruns (own instance: no shared cache)
+  uint64_t generation = 0;           // bumped on every rebuild (the "after" run's key)
   // Per-row state kept across edits: an edit keeps the rows of the prompt's
   // unchanged prefix, so typing costs the new rows, not the whole prompt.
   IncrementalAnalysis live;
-  std::vector<int32_t> row_ids;      // [T] ids the rows below belong to
-  const void* row_model = nullptr;
-  uint64_t row_version = 0;
-  std::vector<float> row_max;        // [T] max of logits row i
-  std::vector<double> row_logz;      // [T] log sum_j exp(logits[i, j] - max)
-  // Compression runs per (kind, sparsity %, ratio %), for one model.
-  std::shared_ptr<const void> runs_hold;
-  const Model* runs_model = nullptr;
-  uint64_t runs_version = 0;
-  std::vector<std::vector<int32_t>> heldout;  // windows of the held-out text, [n][<= 48]
-  std::map<std::tuple<int, int, int>, std::unique_ptr<CompressionRun>> runs;
+  LossRows loss_rows;
 };
 
 Cache& cache() {
   static Cache c;
   return c;
-}
-
-// loss and top-k next tokens from logits [T, V]; pattern of (layer, head).
-RunSummary summarize(const Taps& taps, const std::vector<int32_t>& ids, const Tokenizer* tok, int layer,
-                     int head) {
-  RunSummary r;
-  const Tensor* logits = taps.get("logits");  // [T, V]
-  if (logits && logits->rank() == 2 && logits->dim(0) > 0) {
-    const int64_t T = logits->dim(0), V = logits->dim(1);
-    auto log_softmax_at = [&](int64_t i, int32_t id) {
-      const float* row = logits->ptr() + i * V;
-      float mx = *std::max_element(row, row + V);
-      double z = 0;
-      for (int64_t j = 0; j < V; ++j) z += std::exp(double(row[j] - mx));
-      return double(row[id] - mx) - std::log(z);
-    };
-    double nll = 0;
-    int n = 0;
-    for (int64_t i = 0; i + 1 < T && i + 1 < static_cast<int64_t>(ids.size()); ++i) {
-      if (ids[i + 1] < 0 || ids[i + 1] >= V) continue;
-      nll -= log_softmax_at(i, ids[i + 1]);
-      ++n;
-    }
-    r.loss = n ? static_cast<float>(nll / n) : 0.0f;
-    const float* last = logits->ptr() + (T - 1) * V;  // [V]
-    float mx = *std::max_element(last, last + V);
-    std::vector<float> p(V);  // [V]
-    double z = 0;
-    for (int64_t j = 0; j < V; ++j) z += p[j] = std::exp(last[j] - mx);
-    std::vector<int32_t> order(V);
-    std::iota(order.begin(), order.end(), 0);
-    int k = static_cast<int>(std::min<int64_t>(8, V));
-    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int a, int b) { return p[a] > p[b]; });
-    for (int j = 0; j < k; ++j)
-      r.next.push_back({order[j], display_token(tok ? tok->token_text(order[j]) : std::to_string(order[j])),
-                        static_cast<float>(p[order[j]] / z)});
-  }
-  if (const Tensor* a = taps.get(layer, "attn_pattern"); a && head < a->dim(0)) {  // [H, T, T]
-    const int64_t T = a->dim(1);
-    r.pattern.assign(a->ptr() + head * T * T, a->ptr() + (head + 1) * T * T);
-  }
-  return r;
 }
 
 // Residual view from the incremental analysis' per-row norms and maxima.
@@ -115,64 +46,8 @@ void fill_residual(ExplorerView& v, const IncrementalAnalysis& live) {
   }
 }
 
-// summarize()'s loss and next tokens for the live prompt, with each row's
-// log-normaliser kept across edits (rows of an unchanged prefix keep their
-// logits). Same arithmetic as summarize(), so the same loss.
-void base_summary(Cache& c, ExplorerView& v) {
-  RunSummary& r = v.base;
-  r = RunSummary{};
-  const Tensor* logits = v.in.taps->get("logits");  // [T, V]
-  const std::vector<int32_t>& ids = *v.in.ids;
-  if (!logits || logits->rank() != 2 || logits->dim(0) <= 0) return;
-  const int64_t T = logits->dim(0), V = logits->dim(1);
-  size_t p = 0;
-  if (c.row_model == v.in.model && c.row_version == v.in.model->weights.version)
-    while (p < c.row_ids.size() && p < ids.size() && c.row_ids[p] == ids[p]) ++p;
-  p = std::min({p, c.row_max.size(), size_t(T)});
-  c.row_max.resize(p);
-  c.row_logz.resize(p);
-  for (int64_t i = static_cast<int64_t>(p); i < T; ++i) {
-    const float* row = logits->ptr() + i * V;
-    float mx = *std::max_element(row, row + V);
-    double z = 0;
-    for (int64_t j = 0; j < V; ++j) z += std::exp(double(row[j] - mx));
-    c.row_max.push_back(mx);
-    c.row_logz.push_back(std::log(z));
-  }
-  c.row_ids.assign(ids.begin(), ids.begin() + std::min<size_t>(ids.size(), size_t(T)));
-  c.row_model = v.in.model;
-  c.row_version = v.in.model->weights.version;
-  double nll = 0;
-  int n = 0;
-  for (int64_t i = 0; i + 1 < T && i + 1 < static_cast<int64_t>(ids.size()); ++i) {
-    if (ids[i + 1] < 0 || ids[i + 1] >= V) continue;
-    nll -= double(logits->ptr()[i * V + ids[i + 1]] - c.row_max[i]) - c.row_logz[i];
-    ++n;
-  }
-  r.loss = n ? static_cast<float>(nll / n) : 0.0f;
-  const float* last = logits->ptr() + (T - 1) * V;  // [V]
-  float mx = *std::max_element(last, last + V);
-  std::vector<float> pr(V);  // [V]
-  double z = 0;
-  for (int64_t j = 0; j < V; ++j) z += pr[j] = std::exp(last[j] - mx);
-  std::vector<int32_t> order(V);
-  std::iota(order.begin(), order.end(), 0);
-  int k = static_cast<int>(std::min<int64_t>(8, V));
-  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int a, int b) { return pr[a] > pr[b]; });
-  const Tokenizer* tok = v.in.tokenizer;
-  for (int j = 0; j < k; ++j)
-    r.next.push_back({order[j], display_token(tok ? tok->token_text(order[j]) : std::to_string(order[j])),
-                      static_cast<float>(pr[order[j]] / z)});
-}
-
 // The selected head's attention map (the base side of every map panel).
-void fill_pattern(ExplorerView& v) {
-  v.base.pattern.clear();
-  if (const Tensor* a = v.in.taps->get(v.layer, "attn_pattern"); a && v.head < a->dim(0)) {  // [H, T, T]
-    const int64_t T = a->dim(1);
-    v.base.pattern.assign(a->ptr() + v.head * T * T, a->ptr() + (v.head + 1) * T * T);
-  }
-}
+void fill_pattern(ExplorerView& v) { v.base.pattern = head_pattern(*v.in.taps, v.layer, v.head); }
 
 // The selected head's sinks and which of them caught each token: cheap, done
 // on every change. Its PCA and release are the costly parts: ensure_detail()
@@ -218,49 +93,6 @@ void ensure_release(ExplorerView& v, const AnalysisSettings& st) {
   for (int idx : v.head_sinks)
     if (!v.analysis.sinks[idx].has_release) analyze_release(*v.in.model, *v.in.taps, st, v.analysis.sinks[idx]);
   v.has_release = true;
-}
-
-// The hooks the intervention toggles ask for, and a sentence saying so.
-Hooks intervention_hooks(const ExplorerView& v, const ExplorerUi& ui, std::string& label) {
-  Hooks hooks;
-  const Sink* s = v.sink();
-  std::ostringstream os;
-  if (ui.knock_out_head) {
-    hooks.push_back({HookKind::ZeroHead, v.layer, v.head, -1, {}});
-    os << "head L" << v.layer << "H" << v.head << " knocked out; ";
-  }
-  if (ui.ablate_sink && s) {
-    hooks.push_back({HookKind::RemoveKey, s->layer, s->head, s->key, {}});
-    os << "attention of L" << s->layer << "H" << s->head << " to the sink at " << s->key << " removed; ";
-  }
-  if (ui.remove_tag && s && !s->tag.empty()) {
-    hooks.push_back({HookKind::SubtractDirection, s->layer, -1, -1, s->tag});
-    os << "tag of the sink at " << s->key << " projected out of layer " << s->layer << "'s output; ";
-  }
-  label = os.str();
-  return hooks;
-}
-
-void run_after(Cache& c, ExplorerView& v, const ExplorerUi& ui, const AnalysisSettings& st) {
-  v.has_after = false;
-  v.after_error.clear();
-  Hooks hooks = intervention_hooks(v, ui, v.after_label);
-  if (hooks.empty()) return;
-  if (!c.backend) c.backend = make_cpu_backend();
-  Taps taps;
-  TapFilter filter;  // everything: the analysis reads most taps
-  auto r = c.backend->forward(*v.in.model, *v.in.ids, hooks, filter, taps);
-  if (!r) {
-    v.after_error = r.error().message;
-    return;
-  }
-  v.after_analysis = analyze(*v.in.model, taps, st, v.in.texts);
-  v.after = summarize(taps, *v.in.ids, v.in.tokenizer, v.layer, v.head);
-  v.has_after = true;
-}
-
-int hooks_key(const ExplorerUi& ui) {
-  return (ui.knock_out_head ? 1 : 0) | (ui.ablate_sink ? 2 : 0) | (ui.remove_tag ? 4 : 0);
 }
 
 }  // namespace
@@ -320,8 +152,9 @@ const ExplorerView* explorer_update(AppState& s) {
     const int T = static_cast<int>(in.ids->size());
     // Chips of the unchanged prefix stay.
     size_t keep = 0;
+    const std::vector<int32_t>& old_ids = c.loss_rows.ids;
     if (c.valid && c.model == in.model)
-      while (keep < c.row_ids.size() && keep < v.chips.size() && keep < in.ids->size() && c.row_ids[keep] == (*in.ids)[keep])
+      while (keep < old_ids.size() && keep < v.chips.size() && keep < in.ids->size() && old_ids[keep] == (*in.ids)[keep])
         ++keep;
     std::vector<std::string> chips(std::make_move_iterator(v.chips.begin()),
                                    std::make_move_iterator(v.chips.begin() + std::min(keep, v.chips.size())));
@@ -339,7 +172,7 @@ const ExplorerView* explorer_update(AppState& s) {
     // activations: incremental in the prompt's unchanged prefix.
     v.analysis = c.live.update(*in.model, *in.taps, *in.ids, st, in.texts, TagScope::only(v.layer, v.head));
     fill_residual(v, c.live);
-    if (fresh) base_summary(c, v);
+    if (fresh) v.base = summarize(*in.taps, *in.ids, in.tokenizer, c.loss_rows, in.model, in.model->weights.version);
     else v.base = std::move(base);
     fill_pattern(v);
     fill_head(v);
@@ -352,7 +185,7 @@ const ExplorerView* explorer_update(AppState& s) {
     c.layer = v.layer;
     c.head = v.head;
     c.sink_index = ui.selected_sink;
-    c.after_hooks = -1;  // the view's "after" went with it
+    v.generation = ++c.generation;  // the view's "after" went with it
     c.valid = true;
   }
   v.in = in;
@@ -372,18 +205,8 @@ void explorer_ensure(AppState& s, Panel p) {
   const AnalysisSettings st = live_settings(s);
   if (p == Panel::Tag) ensure_detail(v, st, ui.selected_sink);
   if (p == Panel::Release) ensure_release(v, st);
-  if (p == Panel::Interventions) {
-    // The "after" run (a whole forward pass with hooks) only while its panel shows.
-    const int key = hooks_key(ui);
-    if (c.after_hooks != key || c.after_version != v.in.prompt_version || c.after_layer != v.layer ||
-        c.after_head != v.head || c.after_sink != ui.selected_sink || c.after_settings != st) {
-      run_after(c, v, ui, st);
-      c.after_hooks = key;
-      c.after_version = v.in.prompt_version;
-      c.after_layer = v.layer, c.after_head = v.head, c.after_sink = ui.selected_sink;
-      c.after_settings = st;
-    }
-  }
+  // The "after" run (a whole forward pass with hooks) only while its panel shows.
+  if (p == Panel::Interventions) ensure_after(v, ui, st);
 }
 
 float explorer_tag_variance(AppState& s) {
@@ -391,65 +214,6 @@ float explorer_tag_variance(AppState& s) {
   if (!c.valid) return -1.0f;
   ensure_detail(c.view, live_settings(s), explorer_ui().selected_sink);
   return c.view.tag_variance;
-}
-
-namespace {
-// Held-out text for the compression comparison: written for this purpose, so
-// it is in no training corpus; two windows of 48 tokens from BOS.
-constexpr const char* kHeldOut =
-    "The harbour was quiet in the early morning. A few boats rocked at their moorings, and the gulls waited on "
-    "the wall for the fishermen to come back. Nobody spoke much; the baker opened his shutters, the ferry bell "
-    "rang twice, and a child ran down the steps with a letter in her hand. By noon the wind had turned, the "
-    "clouds came in from the sea, and the whole town smelled of rain and tar.";
-constexpr int kHeldOutWindow = 48, kHeldOutWindows = 2;
-}  // namespace
-
-CompressionView explorer_compression(AppState& s, double budget_ms) {
-  Cache& c = cache();
-  ExplorerUi& ui = explorer_ui();
-  CompressionView out;
-  out.sparsity = std::clamp(std::round(ui.sparsity * 20.0f) / 20.0f, 0.0f, 0.95f);  // 5% steps: cache keys
-  out.ratio = std::clamp(std::round(ui.rank_ratio * 20.0f) / 20.0f, 0.05f, 2.0f);
-  if (!s.model) return out;
-  const Model& m = s.model->model;
-  const ModelConfig& mc = m.config;
-  out.rank = oats_rank(mc.d_model, mc.d_model, out.sparsity, out.ratio);
-  if (c.runs_model != &m || c.runs_version != m.weights.version || c.runs_hold != s.model) {
-    c.runs.clear();
-    c.runs_hold = s.model;
-    c.runs_model = &m;
-    c.runs_version = m.weights.version;
-    c.heldout.clear();
-    Tokens t = s.model->tokenizer.encode(kHeldOut, true);
-    for (int w = 0; w < kHeldOutWindows; ++w) {
-      const size_t b = size_t(w) * (kHeldOutWindow - 1) + 1;  // each window: BOS + the next 47 tokens
-      if (t.ids.empty() || b >= t.ids.size()) break;
-      std::vector<int32_t> ids = {t.ids[0]};
-      for (size_t i = b; i < t.ids.size() && ids.size() < size_t(kHeldOutWindow); ++i) ids.push_back(t.ids[i]);
-      c.heldout.push_back(std::move(ids));
-    }
-  }
-  const int ps = int(std::lround(out.sparsity * 100)), pr = int(std::lround(out.ratio * 100));
-  double left = budget_ms;
-  for (int kind = 0; kind < 3; ++kind) {
-    CompressSpec sp;
-    sp.kind = kCompressKinds[kind];
-    sp.rank = -1, sp.sparsity = out.sparsity, sp.ratio = out.ratio;
-    auto& run = c.runs[{kind, ps, sp.kind == CompressKind::LowRank ? pr : 0}];
-    // Two tokens per forward slice: a few ms each in wasm on demo-lm.
-    if (!run) run = std::make_unique<CompressionRun>(m, sp, c.heldout, analysis_settings(s), 2);
-    if (!run->done() && left > 0) {
-      auto t0 = std::chrono::steady_clock::now();
-      run->step(left);
-      left -= std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    }
-    out.progress[kind] = run->progress();
-    if (run->done()) {
-      if (!run->error().empty()) out.error = run->error();
-      else out.report[kind] = &run->report();
-    }
-  }
-  return out;
 }
 
 }  // namespace ss::explorer

@@ -1,4 +1,4 @@
-// The explorer's controller: turns one forward pass (the session's taps) into
+// The explorer's view: turns one forward pass (the session's taps) into
 // everything the panels draw, once per change rather than once per frame.
 // Cache keys: (prompt version, model, weights version, analysis settings) for
 // the Analysis; plus (layer, head) for the selected head's PCA; plus the
@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "analysis/analysis.h"
-#include "analysis/compress.h"
 #include "explorer/app_state.h"
+#include "explorer/summary.h"
 #include "explorer/ui_state.h"
 #include "engine/hooks.h"
 #include "engine/taps.h"
@@ -42,22 +42,10 @@ struct ExplorerInputs {
 // Filled by explorer_inputs.cpp from the session (the one place that knows its types).
 ExplorerInputs explorer_inputs(const AppState& s);
 
-struct TopToken {
-  int32_t id = 0;
-  std::string text;   // display text
-  float prob = 0;
-};
-
-// A forward pass's outcome in the form the panels compare (before/after).
-struct RunSummary {
-  float loss = 0;                 // mean next-token cross-entropy over the prompt (nats)
-  std::vector<TopToken> next;     // top-k at the last position
-  std::vector<float> pattern;     // [T, T] attention of the selected head
-};
-
 struct ExplorerView {
   ExplorerInputs in;
   int L = 0, H = 0, T = 0;
+  uint64_t generation = 0;         // which rebuild this is (keys of what is computed from it)
   std::vector<std::string> chips;  // [T] display text (newlines and spaces visible)
   Analysis analysis;
   double analyze_ms = 0;
@@ -98,22 +86,5 @@ const ExplorerView* explorer_view();
 void explorer_ensure(AppState& s, Panel p);
 // The selected head's tag_variance, computing its PCA if no panel has yet (C API).
 float explorer_tag_variance(AppState& s);
-
-// Compression (Interventions panel): at the parameter budget of sparsity p,
-// the low-rank model (OATS rank rule), the OATS model (sparse + low rank) and
-// the magnitude-pruned model against the base, per layer matrix, on fixed
-// held-out text. Each (kind, p, ratio) is computed once, in slices of at most
-// `budget_ms` per call (one call per frame while the panel shows), and cached;
-// `report` is null until its run finished.
-inline constexpr CompressKind kCompressKinds[3] = {CompressKind::LowRank, CompressKind::Oats, CompressKind::Sparse};
-struct CompressionView {
-  float sparsity = 0, ratio = 0;
-  int rank = 0;                                  // low-rank model's rank of a d x d attention matrix
-  float progress[3] = {0, 0, 0};                 // per kCompressKinds
-  const CompressionReport* report[3] = {nullptr, nullptr, nullptr};
-  std::string error;
-};
-CompressionView explorer_compression(AppState& s, double budget_ms);
-
 
 }  // namespace ss::explorer

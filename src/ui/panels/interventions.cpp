@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "explorer/compression.h"
 #include "imgui.h"
 #include "ui/panels/common.h"
 #include "ui/panels/guide_text.h"

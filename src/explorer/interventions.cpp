@@ -1,0 +1,74 @@
+#include "explorer/interventions.h"
+
+#include <memory>
+#include <sstream>
+
+#include "engine/backend.h"
+#include "explorer/view.h"
+
+namespace ss::explorer {
+
+namespace {
+
+// What the last "after" run was made for.
+struct AfterKey {
+  int toggles = -1, layer = -1, head = -1, sink = -1;
+  uint64_t view_generation = 0;
+  AnalysisSettings settings;
+  bool operator==(const AfterKey&) const = default;
+};
+
+int toggles(const ExplorerUi& ui) {
+  return (ui.knock_out_head ? 1 : 0) | (ui.ablate_sink ? 2 : 0) | (ui.remove_tag ? 4 : 0);
+}
+
+void run_after(ExplorerView& v, const ExplorerUi& ui, const AnalysisSettings& st) {
+  static std::unique_ptr<Backend> cpu;  // its own instance: no cache shared with the live prompt
+  v.has_after = false;
+  v.after_error.clear();
+  Hooks hooks = intervention_hooks(v, ui, v.after_label);
+  if (hooks.empty()) return;
+  if (!cpu) cpu = make_cpu_backend();
+  Taps taps;
+  auto r = cpu->forward(*v.in.model, *v.in.ids, hooks, TapFilter{}, taps);  // every tap: the analysis reads most
+  if (!r) {
+    v.after_error = r.error().message;
+    return;
+  }
+  v.after_analysis = analyze(*v.in.model, taps, st, v.in.texts);
+  LossRows rows;
+  v.after = summarize(taps, *v.in.ids, v.in.tokenizer, rows, v.in.model, v.in.model->weights.version, v.layer, v.head);
+  v.has_after = true;
+}
+
+}  // namespace
+
+Hooks intervention_hooks(const ExplorerView& v, const ExplorerUi& ui, std::string& label) {
+  Hooks hooks;
+  const Sink* s = v.sink();
+  std::ostringstream os;
+  if (ui.knock_out_head) {
+    hooks.push_back({HookKind::ZeroHead, v.layer, v.head, -1, {}});
+    os << "head L" << v.layer << "H" << v.head << " knocked out; ";
+  }
+  if (ui.ablate_sink && s) {
+    hooks.push_back({HookKind::RemoveKey, s->layer, s->head, s->key, {}});
+    os << "attention of L" << s->layer << "H" << s->head << " to the sink at " << s->key << " removed; ";
+  }
+  if (ui.remove_tag && s && !s->tag.empty()) {
+    hooks.push_back({HookKind::SubtractDirection, s->layer, -1, -1, s->tag});
+    os << "tag of the sink at " << s->key << " projected out of layer " << s->layer << "'s output; ";
+  }
+  label = os.str();
+  return hooks;
+}
+
+void ensure_after(ExplorerView& v, const ExplorerUi& ui, const AnalysisSettings& st) {
+  static AfterKey last;
+  const AfterKey key{toggles(ui), v.layer, v.head, ui.selected_sink, v.generation, st};
+  if (key == last) return;
+  run_after(v, ui, st);
+  last = key;
+}
+
+}  // namespace ss::explorer
