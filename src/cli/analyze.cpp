@@ -12,6 +12,15 @@
 //                     they use (F32 safetensors; one window only), so that an
 //                     independent implementation can recompute every metric
 //                     (training/independent_metrics.py).
+//   --probes          tag probes (docs/metrics.md, "Tag probes") on the shipped
+//                     probe text's windows (--ctx tokens each) plus the prompt;
+//   --labels A:8-24,B:26-40
+//                     probes of your own token labels (positions, BOS counted,
+//                     inclusive), leave-one-out on the prompt.
+//   --probe-heads L.H,...
+//                     the heads --probes and --labels probe (default: the four
+//                     that catch most after sinks at keys > 0). One window only.
+// Every window also gets handoffs, tag_cosines and key_dimensions.
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -22,7 +31,10 @@
 
 #include "analysis/analysis.h"
 #include "analysis/compress.h"
+#include "analysis/probe_text.h"
+#include "analysis/probes.h"
 #include "analysis/report.h"
+#include "analysis/report_second_half.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/dump.h"
@@ -40,8 +52,9 @@ int fail(const std::string& msg) {
 
 struct Options {
   std::string model_dir, prompt, ids, inputs, text_file, dump, format = "json";
+  std::string probe_heads, labels;  // --probe-heads L.H,...; --labels A:b-e,B:b-e
   int ctx = 64, max_windows = 32;
-  bool bos = false, release_all = false;
+  bool bos = false, release_all = false, probes = false;
   ss::AnalysisSettings st;
 };
 
@@ -70,6 +83,9 @@ std::string parse_options(int argc, char** argv, Options& o) {
     else if (a == "--massive-rel") o.st.massive_rel = std::stof(next());
     else if (a == "--release-all") o.release_all = true;
     else if (a == "--bos") o.bos = true;
+    else if (a == "--probes") o.probes = true;
+    else if (a == "--probe-heads") o.probe_heads = next();
+    else if (a == "--labels") o.labels = next();
     else if (a == "--format") o.format = next();
     else return "unknown option " + a;
   }
@@ -81,7 +97,22 @@ std::string parse_options(int argc, char** argv, Options& o) {
   if (o.ctx < 2) return "--ctx must be at least 2";
   if (o.st.sink_min_queries < 1) return "--min-queries must be at least 1";
   if (!o.dump.empty() && !o.text_file.empty()) return "--dump takes one window: use --prompt, --ids or --inputs";
+  if (!o.probe_heads.empty() && !o.probes && o.labels.empty()) return "--probe-heads needs --probes or --labels";
+  if ((o.probes || !o.labels.empty()) && o.prompt.empty() && o.ids.empty())
+    return "--probes, --probe-heads and --labels take one text window: use --prompt or --ids";
   return "";
+}
+
+// Windows of ctx tokens, each BOS + ctx - 1 consecutive tokens of `all` (the
+// model card's way), at most max_windows; a last partial window is dropped.
+std::vector<std::vector<int32_t>> text_windows(const std::vector<int32_t>& all, int32_t bos_id, int ctx, int max_windows) {
+  std::vector<std::vector<int32_t>> windows;
+  for (size_t b = 0; b + (ctx - 1) <= all.size() && int(windows.size()) < max_windows; b += ctx - 1) {
+    std::vector<int32_t> w{bos_id};
+    w.insert(w.end(), all.begin() + b, all.begin() + b + ctx - 1);
+    windows.push_back(std::move(w));
+  }
+  return windows;
 }
 
 // The token windows to analyse (one for --prompt / --ids, many for --text-file).
@@ -104,12 +135,7 @@ ss::Expected<std::vector<std::vector<int32_t>>> make_windows(const Options& o, c
     auto text = ss::read_text_file(o.text_file);
     if (!text) return text.error();
     if (bos_id < 0) return ss::make_error("--text-file windows start with BOS, and this model has none");
-    std::vector<int32_t> all = tok->encode(*text, false).ids;
-    for (size_t b = 0; b + (o.ctx - 1) <= all.size() && int(windows.size()) < o.max_windows; b += o.ctx - 1) {
-      std::vector<int32_t> w{bos_id};
-      w.insert(w.end(), all.begin() + b, all.begin() + b + o.ctx - 1);
-      windows.push_back(std::move(w));
-    }
+    windows = text_windows(tok->encode(*text, false).ids, bos_id, o.ctx, o.max_windows);
     if (windows.empty()) return ss::make_error("the text file holds fewer than --ctx - 1 tokens");
   }
   for (auto& w : windows) {
@@ -123,13 +149,56 @@ ss::Expected<std::vector<std::vector<int32_t>>> make_windows(const Options& o, c
 
 // Appends one window's JSON lists and CSV rows (with a "window" field / column).
 void add_window(const nlohmann::json& j, const std::string& c, size_t wi, nlohmann::json& out, std::string& csv) {
-  for (const char* key : {"sinks", "tags", "release", "massive"})
+  for (const char* key : {"sinks", "tags", "release", "massive", "handoffs", "tag_cosines", "key_dimensions"})
     for (auto e : j[key]) e["window"] = wi, out[key].push_back(e);
   std::stringstream cs(c);
   std::string line;
   std::getline(cs, line);
   if (wi == 0) csv += "window," + line + "\n";
   while (std::getline(cs, line)) csv += std::to_string(wi) + "," + line + "\n";
+}
+
+// The tag probes of --probes / --labels (docs/metrics.md, "Tag probes") for one
+// analysed prompt: its taps stay valid, the probe windows run on their own engine.
+ss::Expected<std::vector<ss::ProbeResult>> run_probes(const Options& o, const ss::Model& model,
+                                                      const std::optional<ss::Tokenizer>& tok, const ss::Analysis& an,
+                                                      const ss::Taps& prompt, const std::vector<std::string>& prompt_texts) {
+  std::vector<std::pair<int, int>> heads = ss::default_probe_heads(an);
+  if (!o.probe_heads.empty()) {
+    auto h = ss::cli::parse_heads(o.probe_heads, model.config.n_layers, model.config.n_heads);
+    if (!h) return h.error();
+    heads = std::move(*h);
+  }
+  const ss::ProbeSettings ps;
+  std::vector<ss::ProbeResult> out;
+  if (o.probes) {
+    if (!tok) return ss::make_error("--probes: the probe text needs the model's tokenizer.json");
+    const int32_t bos_id = tok->bos_id() >= 0 ? tok->bos_id() : model.config.bos_token_id;
+    if (bos_id < 0) return ss::make_error("--probes: the probe windows start with BOS, and this model has none");
+    const auto ids = text_windows(tok->encode(std::string(ss::kProbeText), false).ids, bos_id, o.ctx, 1 << 20);
+    ss::Engine engine;
+    ss::TapFilter filter;  // what probe_catch reads
+    filter.all = false, filter.names = {"attn_pattern", "resid_post", "head_out"};
+    std::vector<ss::Taps> taps;                   // [windows]
+    std::vector<std::vector<std::string>> texts;  // [windows][T]
+    for (const auto& w : ids) {
+      auto t = engine.run(model, w, {}, filter);
+      if (!t) return t.error();
+      taps.push_back(**t);
+      texts.emplace_back();
+      for (int32_t id : w) texts.back().push_back(tok->token_bytes(id));
+    }
+    std::vector<ss::ProbeWindow> windows;
+    for (size_t i = 0; i < taps.size(); ++i) windows.push_back({&taps[i], &texts[i]});
+    windows.push_back({&prompt, prompt_texts.empty() ? nullptr : &prompt_texts});
+    for (auto [l, h] : heads) out.push_back(ss::probe_catch(model, windows, l, h, o.st, ps));
+  }
+  if (!o.labels.empty()) {
+    auto labels = ss::cli::parse_labels(o.labels, an.T);
+    if (!labels) return labels.error();
+    for (auto [l, h] : heads) out.push_back(ss::probe_labels(model, prompt, l, h, *labels, ps));
+  }
+  return out;
 }
 
 int cmd_analyze(int argc, char** argv) {
@@ -183,8 +252,11 @@ int cmd_analyze(int argc, char** argv) {
       for (int h = 0; h < H; ++h) key0[l * H + h] += an.score(l, h, 0) / windows.size();
     }
     share_all += an.sink1_share / windows.size();
+    ss::SecondHalf sh = ss::second_half(*model, **taps, an, o.st);
     if (windows.size() > 1) {
-      add_window(ss::to_json(an, o.st), ss::to_csv(an), wi, out, csv);
+      nlohmann::json j = ss::to_json(an, o.st);
+      ss::add_second_half_json(sh, j);
+      add_window(j, ss::to_csv(an) + ss::second_half_csv(sh), wi, out, csv);
       continue;
     }
     out = ss::to_json(an, o.st);
@@ -197,6 +269,13 @@ int cmd_analyze(int argc, char** argv) {
     csv = ss::to_csv(an);
     if (!o.dump.empty())
       if (auto r = ss::cli::write_dump(o.dump, *model, **taps, out); !r) return fail(r.error().message);
+    if (o.probes || !o.labels.empty()) {
+      auto p = run_probes(o, *model, tok, an, **taps, texts);
+      if (!p) return fail(p.error().message);
+      sh.probes = std::move(*p);
+    }
+    ss::add_second_half_json(sh, out);
+    csv += ss::second_half_csv(sh);
   }
   if (windows.size() > 1) {
     out["windows"] = windows.size();
@@ -217,6 +296,7 @@ int cmd_analyze(int argc, char** argv) {
 ss::cli::RegisterCommand reg("analyze", cmd_analyze,
                              "analyze --model DIR (--prompt TEXT | --ids 1,2,3 | --inputs x,x,... | --text-file F) "
                              "[--ctx 64] [--eps 0.2] [--min-queries 4] [--sink1-eps 0.3] [--tau 0.5] [--bos] "
-                             "[--release-all] [--dump F.safetensors] [--format json|csv]");
+                             "[--release-all] [--dump F.safetensors] [--probes] [--probe-heads L.H,...] [--labels A:b-e,B:b-e] "
+                             "[--format json|csv]");
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "cli/args.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 namespace ss::cli {
@@ -44,6 +46,38 @@ Expected<Tensor> parse_inputs(const std::string& s, int64_t width) {
   Tensor t({static_cast<int64_t>(v.size()) / width, width});
   t.data = std::move(v);
   return t;
+}
+
+Expected<std::vector<std::pair<int, int>>> parse_heads(const std::string& s, int n_layers, int n_heads) {
+  std::vector<std::pair<int, int>> out;
+  for (const std::string& tok : fields(s)) {
+    int l = -1, h = -1;
+    char tail = 0;
+    if (std::sscanf(tok.c_str(), "%d.%d%c", &l, &h, &tail) != 2 || l < 0 || l >= n_layers || h < 0 || h >= n_heads)
+      return make_error("--probe-heads: '" + tok + "' is not LAYER.HEAD of this model");
+    out.push_back({l, h});
+  }
+  if (out.empty()) return make_error("--probe-heads: no heads given");
+  return out;
+}
+
+Expected<std::vector<int>> parse_labels(const std::string& s, int T) {
+  std::vector<int> labels(std::max(T, 0), -1);  // [T]
+  for (const std::string& tok : fields(s)) {
+    // NAME ':' FIRST ['-' LAST], nothing after.
+    const int cls = tok.size() > 2 && tok[1] == ':' ? (tok[0] == 'A' || tok[0] == 'a' ? 0 : tok[0] == 'B' || tok[0] == 'b' ? 1 : -1) : -1;
+    char* end = nullptr;
+    const long b = cls < 0 ? -1 : std::strtol(tok.c_str() + 2, &end, 10);
+    long e = b;
+    if (cls >= 0 && *end == '-') e = std::strtol(end + 1, &end, 10);
+    if (cls < 0 || *end != '\0' || b < 0 || e < b || e >= T)
+      return make_error("--labels: '" + tok + "' is not A:FIRST-LAST or B:FIRST-LAST within the " + std::to_string(T) + " tokens");
+    for (long i = b; i <= e; ++i) {
+      if (labels[i] >= 0) return make_error("--labels: position " + std::to_string(i) + " is labelled twice");
+      labels[i] = cls;
+    }
+  }
+  return labels;
 }
 
 }  // namespace ss::cli

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -13,5 +14,10 @@ namespace ss::cli {
 Expected<std::vector<int32_t>> parse_ids(const std::string& s);
 // --inputs x,x,...: finite floats, row-major rows of `width` columns -> [T, width].
 Expected<Tensor> parse_inputs(const std::string& s, int64_t width);
+// --probe-heads 6.2,4.4: (layer, head) pairs, each within [0, n_layers) x [0, n_heads).
+Expected<std::vector<std::pair<int, int>>> parse_heads(const std::string& s, int n_layers, int n_heads);
+// --labels A:8-24,B:26-40: label ranges over token positions (inclusive, 0-based,
+// BOS counted) -> [T]: 0 = A, 1 = B, -1 = unlabelled; a position labelled twice is an error.
+Expected<std::vector<int>> parse_labels(const std::string& s, int T);
 
 }  // namespace ss::cli
