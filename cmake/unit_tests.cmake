@@ -1,8 +1,10 @@
-# unit_tests: every tests/unit/*.cpp in one Catch2 2 binary, linked against the
+# unit_tests: every tests/unit/**/*.cpp in one Catch2 2 binary, linked against the
 # explorer library (no ImGui: what the app does is tested without its UI); natively and, in
 # the wasm build, as unit_tests.js run by node (the preset's emulator).
-file(GLOB SINKSCOPE_UNIT_SRC CONFIGURE_DEPENDS tests/unit/*.cpp)
+# One folder per subject (tests/unit/<layer>/), shared helpers in support/.
+file(GLOB_RECURSE SINKSCOPE_UNIT_SRC CONFIGURE_DEPENDS tests/unit/*.cpp)
 add_executable(unit_tests ${SINKSCOPE_UNIT_SRC})
+target_include_directories(unit_tests PRIVATE ${PROJECT_SOURCE_DIR}/tests/unit)
 target_compile_definitions(unit_tests PRIVATE SINKSCOPE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 if(EMSCRIPTEN)
   # Catch2's own target adds -isystem /usr/include (host headers break wasm);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Tokenizer golden data for the C++ tokenizer's tests (tests/unit/test_tokenizer.cpp).
+"""Tokenizer golden data for the C++ tokenizer's tests (tests/unit/tokenizer/tokenizer.cpp).
 
 Two steps:
   1. here (CPU, Debian):  python3 training/make_tokenizer_golden.py corpus

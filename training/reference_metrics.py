@@ -3,7 +3,7 @@
 
 The same definitions as src/analysis (see analysis.h for each one), written
 independently in numpy (float64), so the C++ code can be checked against it
-(tests/unit/test_analysis_parity.cpp, within 1e-4).
+(tests/unit/analysis/parity.cpp, within 1e-4).
 
     reference_metrics.py MODEL_DIR OUT.json [--text T | --ids 1,2,3 ...] [--seeds 3]
     reference_metrics.py --write-construction DIR   # the hand-built averaging model
@@ -301,7 +301,7 @@ def averaging_inputs(T, d_input, seed, p_sep=0.1, cfg_j=None):
 
 
 def write_construction(dirname):
-    """The hand-built averaging model of tests/unit/test_analysis_fixtures.h
+    """The hand-built averaging model of tests/unit/support/analysis_fixtures.h
     (averaging_construction), in the spec's file format."""
     din, d, dh, gamma = 8, 19, 8, 1.0
     sq = math.sqrt(dh)

@@ -17,7 +17,7 @@
 // projections) is re-derived from that state in O(L H T) plus the sinks.
 //
 // The result equals analyze(model, taps, settings with release_max_sinks = 0
-// and tag_variance = false) exactly (tests/unit/test_analysis_incremental.cpp);
+// and tag_variance = false) exactly (tests/unit/analysis/incremental.cpp);
 // release and tag_variance stay with analyze_release() / analyze_head(), per
 // selected sink or head. With a TagScope of one head, the other heads' sinks
 // keep only their catch fields (tag empty, tag_norm 0): the live view shows

@@ -89,7 +89,7 @@ Expected<void> Engine::submit(const Model& model, const ForwardInput& input, con
 
   Pass pass{&model, model.name, input, hooks, filter};
   if (incremental) {
-    if (before_change) before_change();
+    if (before_change) before_change(true);
     if (pending_.prefix > 0) {
       resize_taps(taps_, pending_.prefix, T);
       for (auto& k : cache_.k) truncate_rows(k, pending_.prefix, RowAxis::First);
@@ -105,7 +105,7 @@ Expected<void> Engine::submit(const Model& model, const ForwardInput& input, con
   }
   if (auto e = backend_->submit(std::move(pass)); !e) {
     in_flight_ = false;
-    if (before_change) before_change();
+    if (before_change) before_change(false);
     invalidate();
     return e;
   }
@@ -123,7 +123,7 @@ Backend::Poll Engine::poll(std::string& error, const BeforeChange& before_change
   const Backend::Poll st = backend_->poll(incoming, error);
   if (st == Backend::Poll::kPending) return st;
   in_flight_ = false;
-  if (before_change) before_change();
+  if (before_change) before_change(st == Backend::Poll::kReady);
   if (st != Backend::Poll::kReady) {
     invalidate();
     return st;

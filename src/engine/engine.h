@@ -33,9 +33,11 @@ class Engine {
   // Any backend, from a frame loop: submit() starts a pass (a cache hit, or a
   // synchronous backend, is finished at once) and poll() answers like
   // Backend::poll; on kReady taps() holds the pass's taps. The engine calls
-  // `before_change` right before it changes or drops the taps it holds, so
-  // an owner that shares them (the app's published results) can copy them.
-  using BeforeChange = std::function<void()>;
+  // `before_change(replaced)` right before it changes or drops the taps it
+  // holds, so an owner that shares them (the app's published results) can
+  // copy them: replaced = true when a new pass's taps take their place (the
+  // owner publishes those next), false when they are dropped (a failed pass).
+  using BeforeChange = std::function<void(bool replaced)>;
   Expected<void> submit(const Model& model, const ForwardInput& input, const Hooks& hooks, const TapFilter& filter,
                         const BeforeChange& before_change = {});
   Backend::Poll poll(std::string& error, const BeforeChange& before_change = {});

@@ -1,7 +1,7 @@
 // The parity table, in the spirit of ggml's test-backend-ops: every claim a
 // backend makes (capabilities(): taps, hook kinds, incremental) is run on
 // every case and compared with the CPU backend, itself checked against
-// transformers' goldens (tests/unit/test_engine_golden.cpp). What a backend
+// transformers' goldens (tests/unit/engine/golden.cpp). What a backend
 // does not claim is listed as such, never skipped silently.
 //
 // Rows, per (backend, case):

@@ -35,17 +35,23 @@ Live& live() {
 bool synchronous(const Live& l) { return l.engine->backend().capabilities().synchronous; }
 
 // The results whose tap_set() is the live engine's own taps (no copy). Before
-// the engine changes or drops them, whoever still holds those results besides
-// AppState gets a private copy, so published results never change.
+// the engine changes or drops them, whoever still holds those results gets a
+// private copy, so published results never change: a panel still drawing
+// them, or AppState itself when nothing replaces them (`replaced` false: the
+// pass failed, or the backend changed). A keystroke whose new results replace
+// the old ones copies nothing.
 std::weak_ptr<const Results>& sharing_engine_taps() {
   static std::weak_ptr<const Results> r;
   return r;
 }
-void detach_engine_taps(const AppState& s) {
+void detach_engine_taps(const AppState& s, bool replaced = false) {
   std::shared_ptr<const Results> r = sharing_engine_taps().lock();
   if (!r || !r->shared_taps) return;
   const long others = r.use_count() - 1 - (s.results == r ? 1 : 0);
-  if (others > 0 || s.results == r) r->taps = *r->shared_taps;
+  if (others > 0 || (!replaced && s.results == r)) {
+    r->taps = *r->shared_taps;
+    ++live().stats.tap_copies;
+  }
   r->shared_taps = nullptr;
   sharing_engine_taps().reset();
 }
@@ -139,7 +145,7 @@ void run_on_cpu(AppState& s, std::shared_ptr<Results> r) {
 bool collect(AppState& s, Live& l) {
   std::string err;
   const auto t0 = Clock::now();
-  const Backend::Poll st = l.engine->poll(err, [&] { detach_engine_taps(s); });
+  const Backend::Poll st = l.engine->poll(err, [&](bool replaced) { detach_engine_taps(s, replaced); });
   if (st == Backend::Poll::kPending) return false;
   const bool sync = synchronous(l);
   auto r = std::move(l.pending);
@@ -179,7 +185,7 @@ bool collect(AppState& s, Live& l) {
 void submit(AppState& s, Live& l, std::shared_ptr<Results> r) {
   const auto t0 = Clock::now();
   auto ok = l.engine->submit(s.model->model, ForwardInput{r->tokens.ids, nullptr}, {}, live_filter(l.engine->backend()),
-                             [&] { detach_engine_taps(s); });
+                             [&](bool replaced) { detach_engine_taps(s, replaced); });
   if (!ok) {
     if (synchronous(l)) {  // the CPU refused the input: say why, keep the tokens
       s.last_error = ok.error().message;
@@ -256,7 +262,7 @@ void install_model(AppState& s, Expected<std::shared_ptr<const LoadedModel>> m) 
     return;
   }
   Live& l = live();
-  detach_engine_taps(s);
+  detach_engine_taps(s, /*replaced=*/true);  // the results are dropped below
   drop_pass(l);
   if (l.engine) l.engine->invalidate();
   s.model = std::move(m.value());

@@ -94,6 +94,7 @@ struct SessionStats {
   int64_t fallbacks = 0;   // switches to "cpu" (lost, failed submit, unavailable)
   bool in_flight = false;  // a pass is running now
   int64_t sync_passes = 0; // passes a synchronous backend ran (the CPU)
+  int64_t tap_copies = 0;  // published results given their own copy of the engine's taps
 };
 const SessionStats& session_stats();
 // Drops the live backend and its pass in flight (tests; model reload).

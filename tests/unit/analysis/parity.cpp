@@ -2,13 +2,13 @@
 // shipped averaging models. Their weights are read here with a minimal F32
 // safetensors reader and run through the test's reference forward pass, so
 // this checks the analysis code alone; the demo-lm parity (engine taps) is in
-// test_analysis_parity_lm.cpp.
+// analysis/parity_lm.cpp.
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <fstream>
 
-#include "test_analysis_fixtures.h"
-#include "test_analysis_parity.h"
+#include "support/analysis_fixtures.h"
+#include "support/analysis_parity.h"
 
 using namespace ss;
 

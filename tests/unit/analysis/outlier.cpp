@@ -10,7 +10,7 @@
 #include "analysis/report_second_half.h"
 #include "engine/engine.h"
 #include "model/loader.h"
-#include "test_analysis_fixtures.h"
+#include "support/analysis_fixtures.h"
 
 using namespace ss;
 

@@ -5,7 +5,7 @@
 #include <random>
 
 #include "analysis/compress.h"
-#include "test_analysis_fixtures.h"
+#include "support/analysis_fixtures.h"
 
 using namespace ss;
 using Catch::Matchers::WithinAbs;

@@ -15,7 +15,7 @@
 #include "analysis/analysis.h"
 #include "explorer/app_state.h"
 #include "engine/backend.h"
-#include "test_engine_util.h"
+#include "support/engine_util.h"
 #include "tokenizer/tokenizer.h"
 
 using namespace ss;

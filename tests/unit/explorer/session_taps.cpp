@@ -23,8 +23,10 @@ TEST_CASE("session: results share the engine's taps; held old results keep their
   const Tensor before = *logits;
   std::shared_ptr<const Results> held = s.results;  // a panel that still draws the old prompt
 
+  const int64_t copies0 = session_stats().tap_copies;
   s.set_prompt("the cat sat on the mat. the dog ran.");
   update(s);
+  CHECK(session_stats().tap_copies == copies0 + 1);
   REQUIRE(s.results != held);
   CHECK(s.results->shared_taps != nullptr);
   const Tensor* now = s.results->tap_set().get("logits");
@@ -43,4 +45,5 @@ TEST_CASE("session: results share the engine's taps; held old results keep their
   update(s);
   CHECK(s.results->prompt_version == s.prompt_version);
   CHECK(s.results->shared_taps != nullptr);
+  CHECK(session_stats().tap_copies == copies0 + 1);  // none this time
 }

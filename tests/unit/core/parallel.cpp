@@ -13,7 +13,7 @@
 #include "backends/cpu/kernels.h"
 #include "core/parallel.h"
 #include "engine/engine.h"
-#include "test_engine_util.h"
+#include "support/engine_util.h"
 
 namespace {
 struct ThreadsGuard {  // restores the count the other tests expect

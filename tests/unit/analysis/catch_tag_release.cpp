@@ -7,7 +7,7 @@
 #include <set>
 
 #include "analysis/analysis.h"
-#include "test_analysis_fixtures.h"
+#include "support/analysis_fixtures.h"
 
 using namespace ss;
 using Catch::Matchers::WithinAbs;

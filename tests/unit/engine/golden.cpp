@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "engine/backend.h"
-#include "test_engine_util.h"
+#include "support/engine_util.h"
 
 using namespace ss;
 using namespace ss::testing;

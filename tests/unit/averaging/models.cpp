@@ -17,8 +17,8 @@
 #include "core/file.h"
 #include "engine/backend.h"
 #include "model/loader.h"
-#include "test_analysis_parity.h"
-#include "test_engine_util.h"
+#include "support/analysis_parity.h"
+#include "support/engine_util.h"
 
 using namespace ss;
 using namespace ss::testing;

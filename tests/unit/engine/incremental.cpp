@@ -6,7 +6,7 @@
 
 #include "backends/cpu/kernels.h"
 #include "engine/engine.h"
-#include "test_engine_util.h"
+#include "support/engine_util.h"
 
 using namespace ss;
 using namespace ss::testing;

@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "analysis/report.h"
-#include "test_analysis_fixtures.h"
+#include "support/analysis_fixtures.h"
 
 using namespace ss;
 using Catch::Matchers::WithinAbs;

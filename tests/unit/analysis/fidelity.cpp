@@ -13,7 +13,7 @@
 #include "analysis/incremental.h"
 #include "engine/engine.h"
 #include "model/loader.h"
-#include "test_analysis_fixtures.h"
+#include "support/analysis_fixtures.h"
 #include "tokenizer/tokenizer.h"
 
 using namespace ss;

@@ -10,7 +10,7 @@
 
 #include "backends/registry.h"
 #include "engine/parity.h"
-#include "test_engine_util.h"
+#include "support/engine_util.h"
 
 using namespace ss;
 using namespace ss::testing;

@@ -1,11 +1,11 @@
 // C++ metrics on the engine's taps vs the Python reference on Hugging Face's
 // taps (training/reference_metrics.py, run on the GPU machine) for the shipped
-// demo LM, within 1e-4 (see test_analysis_parity.h for the tolerances).
+// demo LM, within 1e-4 (see support/analysis_parity.h for the tolerances).
 #include <catch2/catch.hpp>
 
 #include "engine/engine.h"
 #include "model/loader.h"
-#include "test_analysis_parity.h"
+#include "support/analysis_parity.h"
 
 using namespace ss;
 

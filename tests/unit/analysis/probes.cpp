@@ -7,7 +7,7 @@
 
 #include "analysis/probes.h"
 #include "analysis/report_second_half.h"
-#include "test_analysis_fixtures.h"
+#include "support/analysis_fixtures.h"
 
 using namespace ss;
 

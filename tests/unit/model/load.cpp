@@ -7,7 +7,7 @@
 
 #include "core/half.h"
 #include "model/loader.h"
-#include "test_engine_util.h"
+#include "support/engine_util.h"
 
 using namespace ss;
 using namespace ss::testing;
