@@ -4,7 +4,7 @@
 #   ctest native (Catch2 unit tests), ctest native-asan (the same under ASan +
 #   UBSan), ctest wasm (the same tests under node),
 #   each fuzz target for ~15 s (ctest fuzz), the browser suite (node --test,
-#   playwright-core + chromium), ONNX Runtime parity (node --test tests/node/,
+#   playwright-core + chromium), the parity table on ONNX Runtime (node --test tests/node/,
 #   onnxruntime-node), and the native smoke test under Xvfb.
 # Exits non-zero if any step fails; prints the total wall time at the end.
 set -uo pipefail
@@ -58,9 +58,10 @@ step "fuzz (ctest, 15 s per target)" $LOGDIR/fuzz.log ctest --preset fuzz
 show $LOGDIR/fuzz.log "Test +#|tests passed|tests failed|No tests were found" 20
 step "browser suite" $LOGDIR/browser.log node --test --test-reporter=spec tests/browser/
 show $LOGDIR/browser.log "^ℹ (tests|pass|fail|duration_ms)" 6
-# ONNX exports (build/native/onnx: target onnx_exports, not in the default
-# native build) under onnxruntime-node vs sinkscope-cli.
-step "ONNX Runtime parity (onnxruntime-node)" $LOGDIR/ort-native.log bash -c \
+# The parity table on ONNX Runtime natively: the ONNX exports (build/native/onnx:
+# target onnx_exports, not in the default native build) under onnxruntime-node,
+# driven by the wasm build's headless module (tests/node/parity.test.mjs).
+step "parity table: onnxruntime-node" $LOGDIR/ort-native.log bash -c \
   "cmake --build --preset native --target onnx_exports && node --test --test-reporter=spec tests/node/"
 show $LOGDIR/ort-native.log "^ℹ (tests|pass|fail|duration_ms)" 6
 step "native smoke (Xvfb)" $LOGDIR/native-smoke.log bash tests/native/smoke.sh

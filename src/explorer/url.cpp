@@ -25,9 +25,6 @@ EM_JS(void, ss_js_set_query, (const char* q), {
 
 namespace ss::explorer {
 
-std::string url_decode(std::string_view in) { return ss::url_decode(in); }
-std::string url_encode(std::string_view in) { return ss::url_encode(in); }
-
 int apply_url_params(AppState& s, std::string_view q) {
   int applied = 0;
   ExplorerUi& ui = explorer_ui();

@@ -1,4 +1,4 @@
-// Sharing: URL parameters model, prompt, layer, head, panel, embed=1 are read
+// Sharing: URL parameters model, prompt, layer, head, panel, embed=1, backend are read
 // into the state at start, and "copy link" writes the current state back.
 //
 // Embedding one panel in a course page (the panel sizes itself to the iframe):
@@ -32,8 +32,5 @@ struct CopiedLink {
   std::string message;  // one line for the toast
 };
 CopiedLink copy_link(const AppState& s);
-
-std::string url_decode(std::string_view in);
-std::string url_encode(std::string_view in);
 
 }  // namespace ss::explorer

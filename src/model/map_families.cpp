@@ -21,6 +21,20 @@ namespace {
 
 std::string L(const char* prefix, int l, const char* rest) { return std::string(prefix) + std::to_string(l) + "." + rest; }
 
+// The final norm and the unembedding; lnf_b may be null (RMSNorm), and tied
+// embeddings reuse tok_emb.
+Expected<void> map_final(const ModelConfig& c, const TensorSource& src, const char* lnf_w, const char* lnf_b,
+                         const char* lm_head, Weights& w) {
+  const int64_t d = c.d_model, V = c.vocab_size;
+  SS_TRY_ASSIGN(w.lnf_w, src.get(lnf_w, {d}));
+  if (lnf_b) SS_TRY_ASSIGN(w.lnf_b, src.get(lnf_b, {d}));
+  if (c.tied_embeddings)
+    w.lm_head = w.tok_emb;
+  else
+    SS_TRY_ASSIGN(w.lm_head, src.get(lm_head, {V, d}));
+  return {};
+}
+
 Expected<Weights> map_gpt2(const ModelConfig& c, const TensorSource& src) {
   const int64_t d = c.d_model, V = c.vocab_size, dm = c.d_mlp;
   Weights w;
@@ -50,12 +64,7 @@ Expected<Weights> map_gpt2(const ModelConfig& c, const TensorSource& src) {
     SS_TRY_ASSIGN(lw.b_down, src.get(L(p, l, "mlp.c_proj.bias"), {d}));
     w.layers.push_back(std::move(lw));
   }
-  SS_TRY_ASSIGN(w.lnf_w, src.get("transformer.ln_f.weight", {d}));
-  SS_TRY_ASSIGN(w.lnf_b, src.get("transformer.ln_f.bias", {d}));
-  if (c.tied_embeddings)
-    w.lm_head = w.tok_emb;
-  else
-    SS_TRY_ASSIGN(w.lm_head, src.get("lm_head.weight", {V, d}));
+  if (auto e = map_final(c, src, "transformer.ln_f.weight", "transformer.ln_f.bias", "lm_head.weight", w); !e) return e.error();
   return w;
 }
 
@@ -90,11 +99,7 @@ Expected<Weights> map_llama(const ModelConfig& c, const TensorSource& src) {
     }
     w.layers.push_back(std::move(lw));
   }
-  SS_TRY_ASSIGN(w.lnf_w, src.get("model.norm.weight", {d}));
-  if (c.tied_embeddings)
-    w.lm_head = w.tok_emb;
-  else
-    SS_TRY_ASSIGN(w.lm_head, src.get("lm_head.weight", {V, d}));
+  if (auto e = map_final(c, src, "model.norm.weight", nullptr, "lm_head.weight", w); !e) return e.error();
   return w;
 }
 
@@ -132,12 +137,8 @@ Expected<Weights> map_neox(const ModelConfig& c, const TensorSource& src) {
     SS_TRY_ASSIGN(lw.b_down, src.get(L(p, l, "mlp.dense_4h_to_h.bias"), {d}));
     w.layers.push_back(std::move(lw));
   }
-  SS_TRY_ASSIGN(w.lnf_w, src.get("gpt_neox.final_layer_norm.weight", {d}));
-  SS_TRY_ASSIGN(w.lnf_b, src.get("gpt_neox.final_layer_norm.bias", {d}));
-  if (c.tied_embeddings)
-    w.lm_head = w.tok_emb;
-  else
-    SS_TRY_ASSIGN(w.lm_head, src.get("embed_out.weight", {V, d}));
+  if (auto e = map_final(c, src, "gpt_neox.final_layer_norm.weight", "gpt_neox.final_layer_norm.bias", "embed_out.weight", w); !e)
+    return e.error();
   return w;
 }
 

@@ -1,4 +1,4 @@
-// The C API the web page and the browser tests use: 88 functions, every
+// The C API the web page and the browser tests use: 86 functions, every
 // EMSCRIPTEN_KEEPALIVE definition in src/platform/webapi*.cpp, declared below in
 // 11 groups, each with what it returns or does, its units, the range of its
 // arguments and what it answers before there is a model, a view or a result.
@@ -34,8 +34,8 @@
 //    9 Averaging lab and trainer                                 14  webapi_trainer.cpp
 //   10 WebGPU backend probe (parity tests, kernel checks,
 //      the benchmark page's timeForward)                         11  webapi_webgpu.cpp
-//   11 ONNX Runtime Web probe (parity tests)                      9  webapi_ort.cpp
-//                                                         total  88
+//   11 Parity table (every backend vs the CPU)                   7  webapi_parity.cpp
+//                                                         total  86
 #pragma once
 #include <cstdint>
 
@@ -335,39 +335,33 @@ double ss_webgpu_max_diff(const char* tap);
 // ss_webgpu_load_model only returns its error).
 const char* ss_webgpu_error();
 
-// ---- 11 ONNX Runtime Web probe (9) -----------------------------------------
-// One model run on our CPU backend and on ONNX Runtime Web (as the app runs
-// it), both sides' taps left for the test. Side s: 0 = CPU backend (runs at
-// once), 1 = ORT wasm EP, 2 = ORT WebGPU EP; any other s is a bad side.
+// ---- 11 Parity table (7) --------------------------------------------------
+// engine/parity.h in the page: cases added as bytes, then one backend of the
+// registry runs every claim it makes against the CPU backend, stepped from JS
+// (tests/browser/parity.test.mjs). The table is the same as the native one.
 
-// Loads a model from config.json and model.safetensors bytes (lengths in
-// bytes; no tokenizer, so averaging models work too) under `name` (not
-// null): "" = loaded (every side's taps and state cleared), else the error
-// (also in ss_ort_error; the previous model stays).
-const char* ss_ort_load(const char* name, const uint8_t* cfg, int cfg_len, const uint8_t* st,
-                        int st_len);
-// Runs side s on `data`: width 0 = int32 token ids [rows], width > 0 = float
-// inputs [rows, width]; rows >= 1. 1 = started (side 0: done), 0 = refused or
-// failed (no model, bad side, rows <= 0, the submit or the CPU pass failed;
-// ss_ort_error).
-int ss_ort_start(int s, const void* data, int rows, int width);
-// Side s: 0 pending (also before any start), 1 ready, 2 failed (also a bad
-// side), 3 device lost; ss_ort_error says why.
-int ss_ort_poll(int s);
-// Floats in side s's tap `name`; -1 = no such tap or bad side.
-int ss_ort_tap_len(int s, const char* name);
-// Those floats in wasm memory (valid until that side's next start or the
-// next load); null (0) when absent.
-const float* ss_ort_tap_data(int s, const char* name);
-// Comma-separated tap names of side s; "" when none or bad side.
-const char* ss_ort_tap_names(int s);
-// ORT sides: session.run() time of the last result, in ms; -1 for side 0, a
-// bad side, or before the side's first result.
-double ss_ort_ms(int s);
-// The last error of ss_ort_load, ss_ort_start or ss_ort_poll; "" until one,
-// and after a successful load.
-const char* ss_ort_error();
-// 1 when navigator.gpu exists (the WebGPU EP, side 2, is offered), else 0.
-int ss_ort_webgpu();
+// Adds a case: config.json and model.safetensors bytes (no tokenizer), and
+// either n_ids int32 token ids (language models) or float vectors [rows,
+// cols] (averaging models; then ids may be null). `name` is the model's
+// folder (ONNX Runtime fetches models/NAME/model.onnx). "" = added, else the
+// error (the case is not added).
+const char* ss_parity_add_case(const char* name, const char* cfg, int cfg_len, const uint8_t* st, int st_len,
+                               const int32_t* ids, int n_ids, const float* vectors, int rows, int cols);
+// Drops every case and the run.
+void ss_parity_clear();
+// Starts the table for registry backend `backend` ("cpu", "webgpu", "ort",
+// "ort-webgpu") over the cases; plant_tap (a tap kind, "" = none) gets
+// plant_delta added to its first element in every result, to prove a wrong
+// tap is caught. 1 = started, 0 = no such backend available here.
+int ss_parity_start(const char* backend, const char* plant_tap, float plant_delta);
+// One submit or poll of the run; 1 once every row is in (also with no run).
+int ss_parity_step();
+// 1 when the run is complete and every row is ok, not claimed or n/a.
+int ss_parity_passed();
+// The table as fixed-width text ("" before a start).
+const char* ss_parity_table();
+// The rows as JSON: [{"backend", "model", "check", "status" ("ok", "FAIL",
+// "not claimed", "n/a", "ERROR"), "diff", "note"}].
+const char* ss_parity_rows();
 
 }  // extern "C"

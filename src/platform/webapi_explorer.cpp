@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "explorer/export.h"
 #include "explorer/view.h"
 #include "explorer/session.h"
 #include "platform/export_files.h"

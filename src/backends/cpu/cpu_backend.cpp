@@ -279,12 +279,7 @@ Qkv qkv_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor& ln1) {
 // keys 0..qi (max subtracted, sum in double). srow, prow [T].
 void causal_softmax_row(float* srow, float* prow, int64_t qi, int64_t T) noexcept {
   for (int64_t j = qi + 1; j < T; ++j) srow[j] = kNegInf;
-  float mx = kNegInf;
-  for (int64_t j = 0; j <= qi; ++j) mx = std::max(mx, srow[j]);
-  double sum = 0;
-  for (int64_t j = 0; j <= qi; ++j) sum += prow[j] = std::exp(srow[j] - mx);
-  const float inv = static_cast<float>(1.0 / sum);
-  for (int64_t j = 0; j <= qi; ++j) prow[j] *= inv;
+  cpu::softmax_prefix(srow, prow, qi + 1);
 }
 
 // Head h: raw products Q K^T in scores -> scaled scores, causal softmax into

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <limits>
 #include "backends/cpu/ops.h"
 
 #include <cmath>
@@ -83,6 +85,15 @@ void activate(Tensor& x, Activation act) {
       }
     }
   });
+}
+
+void softmax_prefix(const float* srow, float* prow, int64_t count) noexcept {
+  float mx = -std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < count; ++j) mx = std::max(mx, srow[j]);
+  double sum = 0;
+  for (int64_t j = 0; j < count; ++j) sum += prow[j] = std::exp(srow[j] - mx);
+  const float inv = static_cast<float>(1.0 / sum);
+  for (int64_t j = 0; j < count; ++j) prow[j] *= inv;
 }
 
 }  // namespace ss::cpu

@@ -20,4 +20,8 @@ void rope(Tensor& x, int heads, int dh, int rotary_dim, float theta, const std::
 
 void activate(Tensor& x, Activation act);
 
+// prow[0, count) = softmax(srow[0, count)), summed in double in key order
+// (the causal row of a query that sees `count` keys; the rest is untouched).
+void softmax_prefix(const float* srow, float* prow, int64_t count) noexcept;
+
 }  // namespace ss::cpu

@@ -42,14 +42,7 @@ Tensor causal_softmax(const Tensor& s, int64_t n) {
   const int64_t rows = s.dim(0);
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t i = r % n;
-    const float* srow = s.ptr() + r * n;
-    float* prow = p.ptr() + r * n;
-    float mx = kNegInf;
-    for (int64_t j = 0; j <= i; ++j) mx = std::max(mx, srow[j]);
-    double sum = 0;
-    for (int64_t j = 0; j <= i; ++j) sum += prow[j] = std::exp(srow[j] - mx);
-    const float inv = static_cast<float>(1.0 / sum);
-    for (int64_t j = 0; j <= i; ++j) prow[j] *= inv;
+    cpu::softmax_prefix(s.ptr() + r * n, p.ptr() + r * n, i + 1);
   }
   return p;
 }

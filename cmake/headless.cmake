@@ -1,0 +1,14 @@
+# sinkscope_headless (wasm build only): the engine, every backend and the
+# parity table's C API (src/platform/webapi_parity.cpp), without GL or ImGui,
+# for node as well as a page (-sENVIRONMENT=node,web). tests/node/parity.test.mjs
+# runs ONNX Runtime (onnxruntime-node, behind the same web/ort_bridge.js
+# interface) through it; on a machine with a GPU, node with Dawn's binding
+# gives it navigator.gpu and the WebGPU backend.
+add_executable(sinkscope_headless ${PROJECT_SOURCE_DIR}/src/platform/webapi_parity.cpp)
+target_link_libraries(sinkscope_headless PRIVATE sinkscope)
+set_target_properties(sinkscope_headless PROPERTIES SUFFIX ".js")
+target_link_options(sinkscope_headless PRIVATE
+  --no-entry -sMODULARIZE=1 -sEXPORT_NAME=createSinkscopeHeadless -sENVIRONMENT=node,web
+  -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=64MB
+  -sEXPORTED_FUNCTIONS=_malloc,_free
+  -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString,HEAPU8 --closure=0)
