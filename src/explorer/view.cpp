@@ -5,6 +5,7 @@
 
 #include "analysis/incremental.h"
 #include "explorer/interventions.h"
+#include "explorer/session.h"
 #include "explorer/token_text.h"
 
 namespace ss::explorer {
@@ -214,6 +215,13 @@ float explorer_tag_variance(AppState& s) {
   if (!c.valid) return -1.0f;
   ensure_detail(c.view, live_settings(s), explorer_ui().selected_sink);
   return c.view.tag_variance;
+}
+
+const ExplorerView* explorer_step(AppState& s) {
+  update(s);
+  const ExplorerView* v = explorer_update(s);
+  if (v) explorer_ensure(s, explorer_ui().panel);
+  return explorer_view();
 }
 
 }  // namespace ss::explorer

@@ -77,8 +77,15 @@ struct ExplorerView {
 
 AnalysisSettings analysis_settings(const AppState& s);
 
+// The explorer's one entry point, called by the frame before anything is
+// drawn (and again by the UI right after an input changed the prompt, the
+// selection or the panel, so that frame shows it): runs the backend if the
+// prompt changed (session.h update), brings the view up to date, and computes
+// what the visible panel needs beyond it. Cheap when nothing changed.
+const ExplorerView* explorer_step(AppState& s);
+
 // Brings the view up to date with the session's results and the selection;
-// returns it (nullptr until a prompt has been analysed). Call once per frame.
+// returns it (nullptr until a prompt has been analysed).
 const ExplorerView* explorer_update(AppState& s);
 const ExplorerView* explorer_view();
 // Computes what panel `p` shows beyond the live view (PCA, release, the

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "ui/layout.h"
-#include "explorer/session.h"
+#include "explorer/view.h"
 #include "imgui.h"
 #include "ui/fonts.h"
 
@@ -27,10 +27,12 @@ bool update_dpr(AppState& s, float dpr) {
   return true;
 }
 
+// platform -> explorer -> UI: keys first (they change the selection and the
+// panel), then the explorer's one step, then the panels draw what it computed.
 void frame(AppState& s, float width, float height) {
   ++s.frame;
-  update(s);
-  // The explorer (src/explorer) tiles the panels and handles keys.
+  explorer_keys(s);
+  explorer_step(s);
   draw_explorer(s, width, height);
 }
 

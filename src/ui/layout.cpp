@@ -31,7 +31,6 @@ bool begin_tile(const char* title, float x, float y, float w, float h, ImGuiWind
 }
 
 void draw_panel(Panel p, AppState& s) {
-  explorer_ensure(s, p);  // what this panel needs beyond the live view (PCA, release, "after")
   switch (p) {
     case Panel::Attention: ui::draw_attention_view(s); break;
     case Panel::Residual: ui::draw_residual_view(s); break;
@@ -139,8 +138,6 @@ void draw_explorer_body(AppState& s, float width, float height) {
   ui::apply_colors(ui.dark);
   ui.highlight = ui.next_highlight;  // hovered last frame, drawn this frame
   ui.next_highlight = -1;
-  explorer_keys(s);
-  explorer_update(s);
 
   if (ui.embed) {  // the chosen panel alone, sized to the iframe
     if (begin_tile("##embed", 0, 0, width, height, ImGuiWindowFlags_NoTitleBar)) draw_panel(ui.panel, s);
@@ -159,10 +156,7 @@ void draw_explorer_body(AppState& s, float width, float height) {
   if (begin_tile("Prompt", 0, y, left_w, prompt_h)) ui::draw_prompt_editor(s);
   ImGui::End();
   // A key typed this frame is analysed and drawn in this frame, not the next.
-  if (s.results && s.results->prompt_version != s.prompt_version) {
-    update(s);
-    explorer_update(s);
-  }
+  if (s.results && s.results->prompt_version != s.prompt_version) explorer_step(s);
   y += prompt_h + gap;
   if (begin_tile("Next token", 0, y, left_w, next_h)) ui::draw_next_token(s);
   ImGui::End();
@@ -173,6 +167,7 @@ void draw_explorer_body(AppState& s, float width, float height) {
   if (begin_tile("##panels", right_x, 0, right_w, body_h, ImGuiWindowFlags_NoTitleBar)) {
     tab_row();
     toolbar(s);
+    explorer_step(s);  // a tab clicked this frame: what that panel needs
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     ImGui::TextWrapped("%s", ui::guide::panel_blurb(static_cast<int>(ui.panel)));
     ImGui::PopStyleColor();
