@@ -78,6 +78,9 @@ def read_config(path):
     """The subset of src/model/config.cpp's parse_config the graph needs."""
     j = json.load(open(path))
     mt = j.get("model_type")
+    for key in ("attention_gate", "attention_sink_logit"):  # the sink-free twins' attention: not in the graph yet
+        if j.get(key):
+            raise SystemExit(f"{path}: {key} is not supported by the ONNX export")
     c = {"model_type": mt}
     rp = j.get("rope_parameters") or j.get("rope_scaling") or {}
     if not isinstance(rp, dict):

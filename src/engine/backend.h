@@ -58,6 +58,8 @@ struct Capabilities {
   std::vector<Family> families;       // model families it runs
   std::vector<std::string> taps;      // tap kinds it fills ("logits", "ln_final", and per-layer kinds of taps.h)
   std::vector<HookKind> hooks;        // hook kinds it applies
+  bool attention_gate = false;        // runs gated attention (config attn_gate)
+  bool sink_logit = false;            // runs a per-head sink logit in the softmax (config attn_sink_logit)
   bool incremental = false;           // extends a KvCache (Pass::cache)
   bool synchronous = false;           // submit() finishes the pass: run() may be used
   bool runs(Family f) const;

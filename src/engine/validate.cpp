@@ -61,6 +61,10 @@ Expected<void> validate_pass(const Pass& pass, const Capabilities& caps, const c
   const ModelConfig& c = model.config;
   if (!caps.runs(c.family))
     return make_error(std::string(backend) + " backend cannot run " + family_name(c.family) + " models");
+  if (c.attn_gate && !caps.attention_gate)
+    return make_error(std::string(backend) + " backend cannot run gated attention (config attention_gate)");
+  if (c.attn_sink_logit && !caps.sink_logit)
+    return make_error(std::string(backend) + " backend cannot run sink logits (config attention_sink_logit)");
   const int64_t T = pass.input.length();
   if (T <= 0) return make_error("forward: empty input (no tokens)");
   if (pass.cache && pass.cache->length > 0 && !caps.incremental)

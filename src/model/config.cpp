@@ -149,6 +149,11 @@ Expected<ModelConfig> parse_llama(Reader& r, const Json& j, ModelConfig c) {
   c.tied_embeddings = r.boolean({"tie_word_embeddings"}, false);
   c.attn_bias = r.boolean({"attention_bias"}, false);
   c.mlp_bias = r.boolean({"mlp_bias"}, false);
+  const std::string gate = r.string({"attention_gate"}, "");
+  if (!gate.empty() && gate != "sigmoid_headwise")
+    r.fail("config.json: attention_gate '" + gate + "' is not supported (only sigmoid_headwise)");
+  c.attn_gate = gate == "sigmoid_headwise";
+  c.attn_sink_logit = r.boolean({"attention_sink_logit"}, false);
   if (!r.err.empty()) return make_error(r.err);
   if (!act) return act.error();
   c.act = *act;

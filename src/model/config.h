@@ -42,6 +42,13 @@ struct ModelConfig {
   bool parallel_residual = false;  // neox use_parallel_residual
   bool tied_embeddings = false;
   bool attn_bias = false, mlp_bias = false;  // llama: attention_bias / mlp_bias
+  // Attention variants of the sink-free twins (docs/science.md, "Twins"):
+  // attention_gate "sigmoid_headwise": z_h *= sigmoid(ln1 W_g)[h] before W_O
+  // (gated attention); attention_sink_logit: one learned logit per head joins
+  // each softmax row, so a row of attn_pattern sums to less than 1 (the rest
+  // went "to the sink slot").
+  bool attn_gate = false;
+  bool attn_sink_logit = false;
   int bos_token_id = -1, eos_token_id = -1;
   // Averaging models: inputs are vectors in R^d_input plus a [SEP] flag (column
   // d_input), optionally a BOS flag and a constant-1 column (the model has no

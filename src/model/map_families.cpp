@@ -87,6 +87,8 @@ Expected<Weights> map_llama(const ModelConfig& c, const TensorSource& src) {
       SS_TRY_ASSIGN(lw.bv, src.get(L(p, l, "self_attn.v_proj.bias"), {kvd}));
       SS_TRY_ASSIGN(lw.bo, src.get(L(p, l, "self_attn.o_proj.bias"), {d}));
     }
+    if (c.attn_gate) SS_TRY_ASSIGN(lw.w_attn_gate, src.get(L(p, l, "self_attn.gate_proj.weight"), {qd, d}));
+    if (c.attn_sink_logit) SS_TRY_ASSIGN(lw.sink_logits, src.get(L(p, l, "self_attn.sinks"), {int64_t{c.n_heads}}));
     SS_TRY_ASSIGN(lw.ln2_w, src.get(L(p, l, "post_attention_layernorm.weight"), {d}));
     SS_TRY_ASSIGN(lw.w_gate, src.get(L(p, l, "mlp.gate_proj.weight"), {dm, d}));
     SS_TRY_ASSIGN(lw.w_up, src.get(L(p, l, "mlp.up_proj.weight"), {dm, d}));

@@ -18,6 +18,8 @@ struct LayerWeights {
   Tensor wk, bk;         // [Hkv*dh, d], [Hkv*dh]
   Tensor wv, bv;         // [Hkv*dh, d], [Hkv*dh]
   Tensor wo, bo;         // [d, H*dh], [d]   (W_O^h = columns h*dh..(h+1)*dh)
+  Tensor w_attn_gate;    // [H*dh, d]  gated attention only (config attn_gate)
+  Tensor sink_logits;    // [H]        attention_sink_logit only: one logit per head
   Tensor ln2_w, ln2_b;   // [d]
   Tensor w_gate;         // [dm, d]  (gated MLP only)
   Tensor w_up, b_up;     // [dm, d], [dm]

@@ -13,6 +13,8 @@
 //     attn_out_rows             z W_O + b_O, resid_mid = x + attn_out
 //     mlp_rows                  ln2, MLP, resid_post = resid_mid + mlp_out
 //   final_rows                  ln_final, logits
+// Gated attention (gate_heads) scales z in attention_rows; a sink logit joins
+// each softmax row in causal_softmax_row.
 // Each hook kind is applied by one function, at one place:
 //   value_hooks (ZeroValue, ReplaceValue)  in qkv_rows, before v is cached
 //   remove_key_hooks (RemoveKey)           in softmax_head, per query row
@@ -261,6 +263,7 @@ struct AttnIn {
   const float* q;  // [n, H*dh]   the new queries
   const float* K;  // [T, Hkv*dh] every row's keys (the cache)
   const float* V;  // [T, Hkv*dh] every row's values (the cache)
+  const float* sinks = nullptr;  // [H] the layer's sink logits (attention_sink_logit), else null
 };
 
 // Projections, then RoPE at positions s..T-1, then the value hooks (before
@@ -276,21 +279,24 @@ Qkv qkv_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor& ln1) {
 }
 
 // One query row at position qi: keys after qi masked to -inf, softmax over
-// keys 0..qi (max subtracted, sum in double). srow, prow [T].
-void causal_softmax_row(float* srow, float* prow, int64_t qi, int64_t T) noexcept {
+// keys 0..qi (max subtracted, sum in double), with the head's sink logit in
+// the denominator when the model has one (sink = nullptr: none). srow, prow [T].
+void causal_softmax_row(float* srow, float* prow, int64_t qi, int64_t T, const float* sink) noexcept {
   for (int64_t j = qi + 1; j < T; ++j) srow[j] = kNegInf;
-  cpu::softmax_prefix(srow, prow, qi + 1);
+  if (sink) cpu::softmax_prefix_sink(srow, prow, qi + 1, *sink);
+  else cpu::softmax_prefix(srow, prow, qi + 1);
 }
 
 // Head h: raw products Q K^T in scores -> scaled scores, causal softmax into
 // pattern, then the RemoveKey hooks.
-void softmax_head(const Rows& p, int l, int64_t h, Attention& a) noexcept {
+void softmax_head(const Rows& p, int l, int64_t h, const float* sinks, Attention& a) noexcept {
   float* S = a.scores.ptr() + h * p.n * p.T;   // [n, T]
   float* P = a.pattern.ptr() + h * p.n * p.T;  // [n, T]
   Eigen::Map<Mat>(S, p.n, p.T) *= p.scale;
+  const float* sink = sinks ? sinks + h : nullptr;  // the head's sink logit, if the model has them
   for (int64_t i = 0; i < p.n; ++i) {
     const int64_t qi = p.s + i;  // this query's position: it sees keys 0..qi
-    causal_softmax_row(S + i * p.T, P + i * p.T, qi, p.T);
+    causal_softmax_row(S + i * p.T, P + i * p.T, qi, p.T, sink);
     remove_key_hooks(p, l, h, qi, P + i * p.T);
   }
 }
@@ -309,7 +315,7 @@ void attend_few(const Rows& p, int l, const AttnIn& in, Attention& a, int64_t h0
       for (int64_t h = h0; h < h1; ++h)
         a.scores.data[(h * n + i) * T + j] = cpu::dot(in.q + (i * H + h) * dh, krow + (h / p.group) * dh, dh);
     }
-  for (int64_t h = h0; h < h1; ++h) softmax_head(p, l, h, a);
+  for (int64_t h = h0; h < h1; ++h) softmax_head(p, l, h, in.sinks, a);
   for (int64_t i = 0; i < n; ++i) {
     for (int64_t h = h0; h < h1; ++h) std::fill_n(a.z.ptr() + (i * H + h) * dh, dh, 0.0f);
     for (int64_t j = 0; j <= p.s + i; ++j) {
@@ -332,7 +338,7 @@ void attend_many(const Rows& p, int l, const AttnIn& in, Attention& a, int64_t h
     gather_head(in.q, n, p.H, dh, h, qh.data());
     gather_head(in.K, T, p.Hkv, dh, g, kg.data());
     cpu::linear(qh.data(), n, dh, kg.data(), T, nullptr, a.scores.ptr() + h * n * T);  // S = Qh Kg^T
-    softmax_head(p, l, h, a);
+    softmax_head(p, l, h, in.sinks, a);
     transpose_head(in.V, T, p.Hkv, dh, g, vt.data());
     cpu::linear(a.pattern.ptr() + h * n * T, n, T, vt.data(), dh, nullptr, zh.data());  // Zh = P Vg
     scatter_head(zh.data(), n, p.H, dh, h, a.z.ptr());
@@ -353,6 +359,13 @@ Attention attend(const Rows& p, int l, const AttnIn& in) {
   return a;
 }
 
+// Gated attention: z [n, H*dh] *= sigmoid(ln1 W_g^T), elementwise, so each
+// head's output is scaled by its own gate computed from the layer's input.
+void gate_heads(const LayerWeights& lw, const Tensor& ln1, Tensor& z) {
+  const Tensor g = project(ln1, lw.w_attn_gate, Tensor());  // [n, H*dh]
+  for (size_t i = 0; i < z.data.size(); ++i) z.data[i] *= 1.0f / (1.0f + std::exp(-g.data[i]));
+}
+
 // q/k/v of the new rows; k and v appended to the layer's cache; attention
 // of the new queries over all T rows. Keeps q, k, v, attn_scores and
 // attn_pattern; returns z [n, H*dh] with the ZeroHead hooks applied.
@@ -364,7 +377,9 @@ Tensor attention_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor
   taps.keep(l, "v", reshaped(qkv.v, {p.n, p.Hkv, p.dh}));
   append_rows(cache.k[l], p.s, std::move(qkv.k), RowAxis::First, 0.0f);  // K [T, Hkv*dh]
   append_rows(cache.v[l], p.s, std::move(qkv.v), RowAxis::First, 0.0f);  // V [T, Hkv*dh]
-  Attention a = attend(p, l, AttnIn{qkv.q.ptr(), cache.k[l].ptr(), cache.v[l].ptr()});
+  const float* sinks = lw.sink_logits.data.empty() ? nullptr : lw.sink_logits.ptr();
+  Attention a = attend(p, l, AttnIn{qkv.q.ptr(), cache.k[l].ptr(), cache.v[l].ptr(), sinks});
+  if (p.c.attn_gate) gate_heads(lw, ln1, a.z);
   zero_head_hooks(p, l, a.z);
   taps.keep(l, "attn_scores", std::move(a.scores));
   taps.keep(l, "attn_pattern", std::move(a.pattern));
@@ -469,9 +484,11 @@ void final_rows(const Rows& p, const Weights& w, const Tensor& x, const TapWrite
 
 // ---------------------------------------------------------------------------
 
-// Everything: every family, every tap of taps.h, every hook kind, row-incremental.
+// Everything: every family, every tap of taps.h, every hook kind, both
+// attention variants, row-incremental.
 Capabilities cpu_capabilities() {
   Capabilities caps;
+  caps.attention_gate = caps.sink_logit = true;
   caps.families = {Family::GPT2, Family::Llama, Family::NeoX, Family::Averaging};
   for (const char* k : kLayerTapKinds) caps.taps.push_back(k);
   for (const char* k : kModelTapKinds) caps.taps.push_back(k);

@@ -126,14 +126,17 @@ TEST_CASE("forward rejects bad ids with a message", "[engine]") {
   CHECK_FALSE(make_cpu_backend()->forward(*model, none, {}, {}, taps).ok());
 }
 
-TEST_CASE("engine matches the shipped demo LM's golden outputs (F16 Llama, 8x384)", "[engine][golden][demo-lm]") {
-  const std::string dir = std::string(SINKSCOPE_SOURCE_DIR) + "/models/demo-lm";
+// A shipped language model against the golden outputs its training code
+// wrote (training/export_lm.py): logits, every layer's attention pattern and
+// residual stream, on its first two golden prompts, within 1e-4.
+static void check_shipped_lm(const std::string& name) {
+  const std::string dir = std::string(SINKSCOPE_SOURCE_DIR) + "/models/" + name;
   auto model = load_model_dir(dir);
-  INFO((model ? "" : model.error().message));
+  INFO(name << ": " << (model ? "" : model.error().message));
   REQUIRE(model.ok());
   auto f = MappedFile::open(dir + "/golden/golden.safetensors");
   REQUIRE(f.ok());
-  auto st = SafeTensors::parse(f->bytes(), "demo-lm golden");
+  auto st = SafeTensors::parse(f->bytes(), name + " golden");
   REQUIRE(st.ok());
   auto get = [&](const std::string& n) {
     const TensorEntry* e = st->find(n);
@@ -153,5 +156,16 @@ TEST_CASE("engine matches the shipped demo LM's golden outputs (F16 Llama, 8x384
       CHECK(max_abs_diff(*taps.get(l, "attn_pattern"), get(pre + tap_name(l, "attn_pattern"))) <= 1e-4);
       CHECK(max_abs_diff(*taps.get(l, "resid_post"), get(pre + tap_name(l, "resid_post"))) <= 1e-4);
     }
+  }
+}
+
+TEST_CASE("engine matches the shipped demo LM's golden outputs (F16 Llama, 8x384)", "[engine][golden][demo-lm]") {
+  check_shipped_lm("demo-lm");
+}
+
+TEST_CASE("engine matches the sink-free twins' golden outputs (gated attention, sink logit, no BOS)", "[engine][golden][twins]") {
+  for (const char* twin : {"demo-lm-gated", "demo-lm-sinklogit", "demo-lm-nobos"}) {
+    INFO(twin);
+    check_shipped_lm(twin);
   }
 }
