@@ -5,6 +5,15 @@ parameter names equal to HF's so the state dict exports as is.
 forward(ids) trains with fused attention; forward_taps(ids) runs the explicit
 softmax in fp32 and returns the taps sinkscope compares against (names as in
 src/engine/taps.h).
+
+Two attention variants for the "sink-free twins" (issue #24), both off by default
+(then the model, its parameters and its config.json are exactly the demo LM's):
+- attention_gate="sigmoid_headwise": G1 of Qiu et al. 2025, "Gated Attention for LLMs":
+  z_h <- z_h * sigmoid(x_norm W_g)[:, h*dh:(h+1)*dh] before W_O, with x_norm the layer's
+  normalised input (what q/k/v see); weight self_attn.gate_proj.weight [H*dh, d], no bias.
+- attention_sink_logit=True: one learned logit per head appended to every softmax row
+  (gpt-oss's "sinks", self_attn.sinks [H]); its column is dropped after the softmax, so
+  the rows of the attention pattern sum to < 1 (the rest went to "no token").
 """
 import math
 from dataclasses import dataclass, asdict
@@ -25,6 +34,8 @@ class LMConfig:
     rms_norm_eps: float = 1e-5
     rope_theta: float = 10000.0
     bos_token_id: int = 0
+    attention_gate: str = ""  # "" or "sigmoid_headwise"
+    attention_sink_logit: bool = False
 
     @property
     def head_dim(self):
@@ -60,10 +71,16 @@ class LMConfig:
             "initializer_range": 0.02,
             "pretraining_tp": 1,
             "use_cache": True,
+            **({"attention_gate": self.attention_gate} if self.attention_gate else {}),
+            **({"attention_sink_logit": True} if self.attention_sink_logit else {}),
         }
 
     def to_dict(self):
-        return asdict(self)
+        d = asdict(self)
+        for k, default in (("attention_gate", ""), ("attention_sink_logit", False)):
+            if d[k] == default:  # the demo LM's run.json stays as it was
+                del d[k]
+        return d
 
 
 class RMSNorm(nn.Module):
@@ -87,6 +104,33 @@ def rope_cos_sin(T, dh, theta, device, dtype=torch.float32):
     return emb.cos().to(dtype), emb.sin().to(dtype)
 
 
+def sink_attention(q, k, v, sinks, sdpa=None):
+    """Causal attention with one extra logit per head in every softmax row (value 0),
+    through one fused SDPA call. q, k, v: [B, H, T, dh]; sinks: [H]. Returns z [B, H, T, dh].
+    The head dim grows by 8: q gets a constant 1 column, the real keys a 0 there, and one
+    sink key (value 0) carries sinks[h] / scale in it, so q'.k_sink * scale = sinks[h]
+    (the 7 other new columns are zeros, keeping dh a multiple of 8 for the fused kernels).
+    The sink key and a dummy query go in front, so with a square causal mask real query i
+    (row i + 1) sees the sink and keys 0..i; the dummy row is dropped."""
+    if sdpa is None:
+        sdpa = F.scaled_dot_product_attention
+    B, H, T, dh = q.shape
+    P = 8
+    scale = 1.0 / math.sqrt(dh)
+    one = torch.zeros(P, dtype=q.dtype, device=q.device)
+    one[0] = 1
+    q2 = torch.cat([q, one.expand(B, H, T, P)], -1)  # [B, H, T, dh+P]
+    k2 = torch.cat([k, k.new_zeros(B, H, T, P)], -1)  # [B, H, T, dh+P]
+    v2 = torch.cat([v, v.new_zeros(B, H, T, P)], -1)  # [B, H, T, dh+P]
+    ks = torch.cat([sinks.new_zeros(H, dh), (sinks / scale)[:, None], sinks.new_zeros(H, P - 1)], -1)  # [H, dh+P]
+    ks = ks.to(q.dtype).view(1, H, 1, dh + P).expand(B, H, 1, dh + P)
+    q3 = torch.cat([q2.new_zeros(B, H, 1, dh + P), q2], 2)  # [B, H, T+1, dh+P]
+    k3 = torch.cat([ks, k2], 2)  # [B, H, T+1, dh+P]
+    v3 = torch.cat([v2.new_zeros(B, H, 1, dh + P), v2], 2)  # [B, H, T+1, dh+P]
+    z = sdpa(q3, k3, v3, is_causal=True, scale=scale)  # [B, H, T+1, dh+P]
+    return z[:, :, 1:, :dh]
+
+
 def rotate_half(x):
     x1, x2 = x[..., : x.shape[-1] // 2], x[..., x.shape[-1] // 2 :]
     return torch.cat((-x2, x1), dim=-1)
@@ -101,6 +145,13 @@ class Attention(nn.Module):
         self.k_proj = nn.Linear(d, H * self.dh, bias=False)
         self.v_proj = nn.Linear(d, H * self.dh, bias=False)
         self.o_proj = nn.Linear(H * self.dh, d, bias=False)
+        self.gate = c.attention_gate
+        self.sink_logit = c.attention_sink_logit
+        if self.gate:
+            assert self.gate == "sigmoid_headwise", self.gate
+            self.gate_proj = nn.Linear(d, H * self.dh, bias=False)  # [H*dh, d], HF layout
+        if self.sink_logit:
+            self.sinks = nn.Parameter(torch.zeros(H))  # [H], gpt-oss's name
 
     def qkv(self, x, cos, sin):
         B, T, _ = x.shape
@@ -117,18 +168,34 @@ class Attention(nn.Module):
         if not hasattr(F, "scaled_dot_product_attention"):  # torch < 2.0 (local smoke tests)
             return self.forward_taps(x, cos, sin)[0]
         q, k, v = self.qkv(x, cos, sin)
-        z = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # [B, H, T, dh]
+        if self.sink_logit:
+            z = sink_attention(q, k, v, self.sinks)  # [B, H, T, dh]
+        else:
+            z = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # [B, H, T, dh]
+        if self.gate:
+            z = z.transpose(1, 2).reshape(B, T, -1) * torch.sigmoid(self.gate_proj(x))  # [B, T, H*dh]
+            return self.o_proj(z)
         return self.o_proj(z.transpose(1, 2).reshape(B, T, -1))
 
     def forward_taps(self, x, cos, sin):
+        """-> (output [B,T,d], pattern a [B,H,T,T] fp32, z [B,H,T,dh] (gated where the model
+        gates: what W_O sees), v [B,H,T,dh], gate [B,H,T,dh] or None)."""
         B, T, _ = x.shape
         q, k, v = self.qkv(x, cos, sin)
         s = (q.float() @ k.float().transpose(-1, -2)) / math.sqrt(self.dh)  # [B, H, T, T]
         mask = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
         s = s.masked_fill(~mask, float("-inf"))
-        a = torch.softmax(s, dim=-1)  # [B, H, T, T]
+        if self.sink_logit:
+            col = self.sinks.float().view(1, self.H, 1, 1).expand(B, self.H, T, 1)  # [B, H, T, 1]
+            a = torch.softmax(torch.cat([s, col], -1), dim=-1)[..., :T]  # [B, H, T, T], rows sum < 1
+        else:
+            a = torch.softmax(s, dim=-1)  # [B, H, T, T]
         z = (a @ v.float()).to(x.dtype)  # [B, H, T, dh]
-        return self.o_proj(z.transpose(1, 2).reshape(B, T, -1)), a, z
+        g = None
+        if self.gate:
+            g = torch.sigmoid(self.gate_proj(x)).view(B, T, self.H, self.dh).transpose(1, 2)  # [B, H, T, dh]
+            z = z * g
+        return self.o_proj(z.transpose(1, 2).reshape(B, T, -1)), a, z, v, g
 
 
 class MLP(nn.Module):
@@ -182,16 +249,22 @@ class LlamaLM(nn.Module):
         return self.lm_head(self.model.norm(h))  # [B, T, V]
 
     @torch.no_grad()
-    def forward_taps(self, ids):
+    def forward_taps(self, ids, heads=False):
         """Returns logits [B,T,V] and taps: attn_pattern per layer [B,H,T,T] (fp32),
-        resid_pre of layer 0 [B,T,d], resid_post per layer [B,T,d]."""
+        resid_pre of layer 0 [B,T,d], resid_post per layer [B,T,d]; with heads=True also
+        blocks.{l}.z [B,H,T,dh] (each head's output before W_O, gated where the model gates),
+        blocks.{l}.v [B,H,T,dh] and, for a gated model, blocks.{l}.gate [B,H,T,dh]."""
         B, T = ids.shape
         cos, sin = rope_cos_sin(T, self.config.head_dim, self.config.rope_theta, ids.device)
         h = self.model.embed_tokens(ids)  # [B, T, d]
         taps = {"blocks.0.resid_pre": h}
         for l, blk in enumerate(self.model.layers):
-            a_out, a, _ = blk.self_attn.forward_taps(blk.input_layernorm(h), cos, sin)
+            a_out, a, z, v, g = blk.self_attn.forward_taps(blk.input_layernorm(h), cos, sin)
             taps[f"blocks.{l}.attn_pattern"] = a
+            if heads:
+                taps[f"blocks.{l}.z"], taps[f"blocks.{l}.v"] = z, v
+                if g is not None:
+                    taps[f"blocks.{l}.gate"] = g
             h = h + a_out
             h = h + blk.mlp(blk.post_attention_layernorm(h))
             taps[f"blocks.{l}.resid_post"] = h
