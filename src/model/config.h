@@ -42,7 +42,8 @@ struct ModelConfig {
   bool parallel_residual = false;  // neox use_parallel_residual
   bool tied_embeddings = false;
   bool attn_bias = false, mlp_bias = false;  // llama: attention_bias / mlp_bias
-  // Attention variants of the sink-free twins (docs/science.md, "Twins"):
+  // Attention variants of the sink-free twins (docs/science.md, "Attention
+  // variants that remove sinks"):
   // attention_gate "sigmoid_headwise": z_h *= sigmoid(ln1 W_g)[h] before W_O
   // (gated attention); attention_sink_logit: one learned logit per head joins
   // each softmax row, so a row of attn_pattern sums to less than 1 (the rest

@@ -39,13 +39,20 @@ float lower_median(std::vector<float> v) {
   return *mid;
 }
 
-}  // namespace
+// Per layer, over the model's held-out windows (golden/eval_windows.safetensors):
+// the share of heads with sink_score(0) > eps and the BOS outlier ratio (max
+// |resid_post| at position 0 over the layer's lower median |resid_post|), each
+// checked against the model card's Python numbers (metrics.json's heldout_T64:
+// shares within 0.01, ratios within 1%).
+struct HeldOut {
+  std::vector<double> share, ratio;  // [L]
+};
 
-TEST_CASE("demo-lm: sink shares and BOS outliers on held-out text match the Python report", "[demo-lm][acceptance]") {
-  auto model = load_model_dir(demo_dir());
+HeldOut check_heldout_card(const std::string& dir) {
+  auto model = load_model_dir(dir);
   REQUIRE(model.ok());
-  const auto py = nlohmann::json::parse(slurp(demo_dir() + "/metrics.json"))["heldout_T64"];
-  auto file = MappedFile::open(demo_dir() + "/golden/eval_windows.safetensors");
+  const auto py = nlohmann::json::parse(slurp(dir + "/metrics.json"))["heldout_T64"];
+  auto file = MappedFile::open(dir + "/golden/eval_windows.safetensors");
   REQUIRE(file.ok());
   auto st = SafeTensors::parse(file->bytes(), "eval_windows");
   REQUIRE(st.ok());
@@ -62,7 +69,7 @@ TEST_CASE("demo-lm: sink shares and BOS outliers on held-out text match the Pyth
   TapFilter filter;
   filter.all = false;
   filter.names = {"attn_pattern", "resid_post"};
-  std::vector<double> share(L, 0.0), ratio(L, 0.0);
+  HeldOut out{std::vector<double>(L, 0.0), std::vector<double>(L, 0.0)};
   for (int w = 0; w < N; ++w) {
     std::vector<int32_t> ids(T);
     for (int t = 0; t < T; ++t) ids[t] = int32_t(ids_f->data[size_t(w) * T + t]);
@@ -70,29 +77,46 @@ TEST_CASE("demo-lm: sink shares and BOS outliers on held-out text match the Pyth
     REQUIRE(backend->forward(*model, ids, {}, filter, taps).ok());
     for (int l = 0; l < L; ++l) {
       const Tensor& A = *taps.get(l, "attn_pattern");  // [H, T, T]
-      for (int h = 0; h < H; ++h) share[l] += (sink_scores(A.ptr() + size_t(h) * T * T, T)[0] > eps) ? 1.0 / H : 0.0;
+      for (int h = 0; h < H; ++h) out.share[l] += (sink_scores(A.ptr() + size_t(h) * T * T, T)[0] > eps) ? 1.0 / H : 0.0;
       const Tensor& r = *taps.get(l, "resid_post");  // [T, d]
       std::vector<float> absv(r.data.size());
       for (size_t i = 0; i < absv.size(); ++i) absv[i] = std::fabs(r.data[i]);
       const float bos_max = *std::max_element(absv.begin(), absv.begin() + r.dim(1));
-      ratio[l] += bos_max / lower_median(std::move(absv));
+      out.ratio[l] += bos_max / lower_median(std::move(absv));
     }
   }
+  for (int l = 0; l < L; ++l) {
+    out.share[l] /= N, out.ratio[l] /= N;
+    INFO(dir << " layer " << l << ": share " << out.share[l] << ", BOS ratio " << out.ratio[l]);
+    // Agreement with the Python numbers (rounded to 4 and 2 decimals there).
+    CHECK(std::fabs(out.share[l] - py["share_sink0_per_layer"][l].get<double>()) <= 0.01);
+    CHECK(std::fabs(out.ratio[l] / py["bos_ratio_per_layer"][l].get<double>() - 1.0) <= 0.01);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("demo-lm: sink shares and BOS outliers on held-out text match the Python report", "[demo-lm][acceptance]") {
+  const HeldOut h = check_heldout_card(demo_dir());
+  const int L = int(h.share.size());
   double best_share = 0, avg_share = 0, best_ratio = 0;
   for (int l = 0; l < L; ++l) {
-    share[l] /= N, ratio[l] /= N;
-    INFO("layer " << l << ": share " << share[l] << ", BOS ratio " << ratio[l]);
-    // Agreement with the Python numbers (rounded to 4 and 2 decimals there).
-    CHECK(std::fabs(share[l] - py["share_sink0_per_layer"][l].get<double>()) <= 0.01);
-    CHECK(std::fabs(ratio[l] / py["bos_ratio_per_layer"][l].get<double>() - 1.0) <= 0.01);
-    best_share = std::max(best_share, share[l]);
-    best_ratio = std::max(best_ratio, ratio[l]);
-    if (l > 0) avg_share += share[l] / (L - 1);
+    best_share = std::max(best_share, h.share[l]);
+    best_ratio = std::max(best_ratio, h.ratio[l]);
+    if (l > 0) avg_share += h.share[l] / (L - 1);
   }
   // The acceptance lines themselves.
   CHECK(best_share >= 0.8);
   CHECK(avg_share >= 0.3);
   CHECK(best_ratio >= 100.0);
+}
+
+// The twins' model cards (same script, same table) against the engine: what
+// the cards say about sinks is what sinkscope measures, whatever it is.
+TEST_CASE("sink-free twins: their model cards' sink shares and BOS ratios match the engine", "[twins][acceptance]") {
+  for (const char* twin : {"demo-lm-gated", "demo-lm-sinklogit", "demo-lm-nobos"})
+    check_heldout_card(std::string(SINKSCOPE_SOURCE_DIR) + "/models/" + twin);
 }
 
 TEST_CASE("demo-lm: the default prompt has a prompt-dependent sink catching >= 5 tokens", "[demo-lm][acceptance]") {
