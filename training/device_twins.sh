@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Device calls for issue #24: the "sink-free twins" of the demo LM and the small timeline
+# Device calls for the "sink-free twins" of the demo LM and the small timeline
 # model, with the demo LM's tokenizer (models/demo-lm/tokenizer.json), data and recipe
 # (b384_lr3e-3_wd1.0: 8x384, lr 3e-3, wd 1.0, batch 64 x 512, 3541 steps, seed 0):
 #   demo-lm-gated      --attention-gate sigmoid_headwise (G1, Qiu et al. 2025)

@@ -6,7 +6,7 @@ forward(ids) trains with fused attention; forward_taps(ids) runs the explicit
 softmax in fp32 and returns the taps sinkscope compares against (names as in
 src/engine/taps.h).
 
-Two attention variants for the "sink-free twins" (issue #24), both off by default
+Two attention variants for the "sink-free twins", both off by default
 (then the model, its parameters and its config.json are exactly the demo LM's):
 - attention_gate="sigmoid_headwise": G1 of Qiu et al. 2025, "Gated Attention for LLMs":
   z_h <- z_h * sigmoid(x_norm W_g)[:, h*dh:(h+1)*dh] before W_O, with x_norm the layer's

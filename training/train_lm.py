@@ -5,7 +5,7 @@ Every --eval-every steps (from --eval-from on) it measures validation loss and t
 sink metrics on held-out T=64 windows, saves the checkpoint, and appends a line to
 <out>/evals.jsonl; export_lm.py picks the best checkpoint over all runs.
 
-Sink-free twins (issue #24; training/device_twins.sh): --attention-gate sigmoid_headwise,
+Sink-free twins (training/device_twins.sh): --attention-gate sigmoid_headwise,
 --sink-logit 1 (lm_model.py), --bos 0 (no BOS in training windows; held-out windows then
 have none either). The timeline run uses --eval-steps / --save-steps (explicit lists).
 --budget-check-step moves the --time-budget decision later (the probe starts 40 steps
