@@ -101,7 +101,9 @@ async function runTable(M, backend, list, plant = ['', 0]) {
 async function load() {
   assert.ok(fs.existsSync(headless), `missing ${headless}: build the wasm preset`);
   const create = createRequire(import.meta.url)(headless);
-  return create();
+  // The wasm bytes handed over: node's fetch (on unless --no-experimental-fetch)
+  // cannot load a file path, which the module would otherwise try.
+  return create({ wasmBinary: fs.readFileSync(headless.replace(/\.js$/, '.wasm')) });
 }
 
 test('onnxruntime-node: every exported tap matches the CPU backend on demo-lm, the averaging models and every tiny family', async () => {
