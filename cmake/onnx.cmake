@@ -6,7 +6,7 @@
 # config.json, model.safetensors or the exporter changed.
 #
 #   native: build/<preset>/onnx/<name>/       (models/*, and tests/data/tiny/* as tiny-<name>)
-#           for tests/node/ort_native.test.mjs and bench/ (onnxruntime-node);
+#           for tests/node/parity.test.mjs and bench/ (onnxruntime-node);
 #           not in the default build: target onnx_exports
 #   wasm:   <dist>/models/<name>/             (served next to the model's other files)
 find_program(SINKSCOPE_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)

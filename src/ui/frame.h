@@ -1,5 +1,5 @@
-// One frame function for both loops: platform_native.cpp (GLFW + OpenGL 3) and
-// platform_web.cpp (Emscripten GLFW + WebGL2) call it between their backends'
+// One frame function for both loops: main_native.cpp (GLFW + OpenGL 3) and
+// main_web.cpp (Emscripten GLFW + WebGL2) call it between their backends'
 // NewFrame and Render, so the app behaves the same in both.
 #pragma once
 #include "explorer/app_state.h"

@@ -3,7 +3,8 @@
 // graph outputs, model.logits.onnx with logits only) in the browser, through
 // the JS bridge web/ort_bridge.js, loaded only when this backend is first used.
 // Browser only (EM_JS); natively ONNX Runtime is checked through
-// onnxruntime-node in tests/node/ort_native.test.mjs instead.
+// onnxruntime-node in tests/node/parity.test.mjs (the same backend in the
+// headless wasm module, with onnxruntime-node behind the bridge).
 //
 // What it can answer (capabilities()): the exported taps (logits; per layer
 // resid_pre, q, k, v, attn_pattern, head_out, resid_post). Interventions
