@@ -39,3 +39,31 @@ foreach(d ${test_dirs})
     file(COPY ${d}/${f} DESTINATION ${DIST}/models/${name})
   endforeach()
 endforeach()
+# Training timelines (a folder with timeline.json and checkpoints/, no
+# model.safetensors: models/demo-lm-timeline): config, tokenizer, the metrics
+# and every checkpoint, which the app loads on demand (src/explorer/timeline.h);
+# the last checkpoint also as model.safetensors, what the page opens first.
+file(GLOB tl_dirs LIST_DIRECTORIES true ${SRC}/models/*)
+foreach(d ${tl_dirs})
+  if(NOT (EXISTS ${d}/timeline.json AND EXISTS ${d}/config.json AND EXISTS ${d}/tokenizer.json))
+    continue()
+  endif()
+  get_filename_component(name ${d} NAME)
+  file(GLOB ckpts ${d}/checkpoints/*.safetensors)
+  if(NOT ckpts)
+    continue()
+  endif()
+  list(SORT ckpts)  # step_NNNNN: zero-padded, so the last is the final step
+  foreach(f config.json tokenizer.json timeline.json)
+    file(COPY ${d}/${f} DESTINATION ${DIST}/models/${name})
+  endforeach()
+  file(COPY ${ckpts} DESTINATION ${DIST}/models/${name}/checkpoints)
+  list(GET ckpts -1 last)
+  file(COPY_FILE ${last} ${DIST}/models/${name}/model.safetensors ONLY_IF_DIFFERENT)
+endforeach()
+# Lessons (docs/lessons.md): web/lessons/NAME.json, opened with ?lesson=NAME.
+file(GLOB lesson_files ${SRC}/web/lessons/*.json)
+if(lesson_files)
+  file(MAKE_DIRECTORY ${DIST}/lessons)
+  file(COPY ${lesson_files} DESTINATION ${DIST}/lessons)
+endif()

@@ -3,8 +3,10 @@
 # for node as well as a page (-sENVIRONMENT=node,web). tests/node/parity.test.mjs
 # runs ONNX Runtime (onnxruntime-node, behind the same web/ort_bridge.js
 # interface) through it; on a machine with a GPU, node with Dawn's binding
-# gives it navigator.gpu and the WebGPU backend.
-add_executable(sinkscope_headless ${PROJECT_SOURCE_DIR}/src/platform/webapi_parity.cpp)
+# gives it navigator.gpu and the WebGPU backend: bench/gpu/run.mjs runs the
+# parity table and the timings (webapi_timing.cpp) on a real GPU.
+add_executable(sinkscope_headless ${PROJECT_SOURCE_DIR}/src/platform/webapi_parity.cpp
+                                  ${PROJECT_SOURCE_DIR}/src/platform/webapi_timing.cpp)
 target_link_libraries(sinkscope_headless PRIVATE sinkscope)
 set_target_properties(sinkscope_headless PROPERTIES SUFFIX ".js")
 target_link_options(sinkscope_headless PRIVATE

@@ -18,8 +18,14 @@ golden.safetensors holds, for each sequence s in 0..2:
                                       of block i, i == L is after the final norm)
 One checkpoint is stored in BF16 and one in F16: their goldens are computed from
 the dtype-rounded weights, so the C++ side must convert exactly.
+The other families (Qwen2, Qwen3, Mistral, Gemma, Gemma 2, Phi-3, OLMo 2, OPT)
+get one tiny config each, with every sliding window shorter than the longest
+sequence; two Llama variants carry a rope_scaling (linear, llama3), and
+qwen2_sharded is saved in two shards (model.safetensors.index.json).
 
 Usage: python3 make_tiny_golden.py --out tests/data/tiny   (CPU is enough)
+       python3 make_tiny_golden.py --out DIR --only qwen2,mistral   (just these;
+       the other folders are left as they are)
 """
 import argparse
 import json
@@ -64,7 +70,34 @@ def sequences(seed, bos):
     return out
 
 
-def run_lm(name, cfg, dtype, outdir, seed):
+def check_rope(model, cfg, want):
+    """A config option transformers does not know is stored silently: make
+    sure the rope variant really ran, or the golden would test nothing."""
+    rot = model.model.rotary_emb
+    got = getattr(rot, "rope_type", None)
+    if got != want:
+        raise RuntimeError(f"rope_type {got!r} applied, wanted {want!r}")
+    print(f"  rope_type {got}: inv_freq {rot.inv_freq.tolist()} attention_scaling {getattr(rot, 'attention_scaling', 1.0)}")
+
+
+def save_sharded(model, d):
+    """save_pretrained with a small max_shard_size, so the tiny model lands in
+    exactly two shards plus model.safetensors.index.json."""
+    import glob
+    import shutil
+    total = sum(p.numel() * 4 for p in model.state_dict().values())
+    for frac in (0.55, 0.6, 0.5, 0.7, 0.45, 0.8, 0.4):
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        model.save_pretrained(d, safe_serialization=True, max_shard_size=int(total * frac))
+        shards = glob.glob(os.path.join(d, "model-*.safetensors"))
+        if len(shards) == 2 and os.path.exists(os.path.join(d, "model.safetensors.index.json")):
+            print(f"  sharded at {int(total * frac)} bytes: {sorted(os.path.basename(x) for x in shards)}")
+            return
+    raise RuntimeError("could not shard the model into two files")
+
+
+def run_lm(name, cfg, dtype, outdir, seed, rope=None, sharded=False):
     from transformers import AutoModelForCausalLM
 
     torch.manual_seed(seed)
@@ -84,10 +117,15 @@ def run_lm(name, cfg, dtype, outdir, seed):
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(p.to(dtype).to(torch.float32))
+    if rope is not None:
+        check_rope(model, cfg, rope)
     d = os.path.join(outdir, name)
     os.makedirs(d, exist_ok=True)
-    model.save_pretrained(d, safe_serialization=True)
-    if dtype != torch.float32:  # rewrite the weights in the storage dtype
+    if sharded:
+        save_sharded(model, d)
+    else:
+        model.save_pretrained(d, safe_serialization=True)
+    if dtype != torch.float32 and not sharded:  # rewrite the weights in the storage dtype
         from safetensors.torch import load_file
         st = os.path.join(d, "model.safetensors")
         save_file({k: v.to(dtype).contiguous() for k, v in load_file(st).items()}, st, metadata={"format": "pt"})
@@ -109,10 +147,13 @@ def run_lm(name, cfg, dtype, outdir, seed):
     print(f"== {name}: files {sorted(os.listdir(d))}")
     print(open(os.path.join(d, "config.json")).read())
     from safetensors import safe_open
-    with safe_open(os.path.join(d, "model.safetensors"), "pt") as f:
-        for k in f.keys():
-            t = f.get_slice(k)
-            print(f"  {k} {t.get_dtype()} {t.get_shape()}")
+    for fn in sorted(os.listdir(d)):
+        if not fn.startswith("model") or not fn.endswith(".safetensors"):
+            continue
+        with safe_open(os.path.join(d, fn), "pt") as f:
+            for k in f.keys():
+                t = f.get_slice(k)
+                print(f"  {fn}: {k} {t.get_dtype()} {t.get_shape()}")
     print(f"  logits[0,0,:4] {tensors['seq0.logits'][0, :4].tolist()}")
     print(f"  attn0 row max mean {tensors['seq2.attn.0'].max(-1).values.mean().item():.3f}")
 
@@ -168,7 +209,9 @@ def run_averaging(outdir, seed):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="tests/data/tiny")
+    ap.add_argument("--only", default="", help="comma-separated folder names to (re)make; default all")
     args = ap.parse_args()
+    only = set(x for x in args.only.split(",") if x)
     import transformers
     from transformers import GPT2Config, GPTNeoXConfig, LlamaConfig
 
@@ -204,20 +247,88 @@ def main():
                                            bos_token_id=1, eos_token_id=2),
          torch.float32),
     ]
+    # name, config factory, storage dtype, options for run_lm. Seeds follow the
+    # position in jobs + families, so adding a family never changes another's.
+    families = family_jobs()
+    known = {j[0] for j in jobs} | {j[0] for j in families} | {"averaging"}
+    if only - known:
+        sys.exit(f"--only: unknown names {sorted(only - known)} (known: {sorted(known)})")
     failed = 0
     for i, (name, mk, dtype) in enumerate(jobs):
+        if only and name not in only:
+            continue
         try:
             run_lm(name, mk(), dtype, args.out, seed=100 + i)
         except Exception:
             failed += 1
             print(f"!! {name} failed")
             traceback.print_exc()
-    try:
-        run_averaging(args.out, seed=7)
-    except Exception:
-        failed += 1
-        traceback.print_exc()
+    for i, (name, mk, dtype, opts) in enumerate(families):
+        if only and name not in only:
+            continue
+        try:
+            run_lm(name, mk(), dtype, args.out, seed=200 + i, **opts)
+        except Exception:
+            failed += 1
+            print(f"!! {name} failed")
+            traceback.print_exc()
+    if not only or "averaging" in only:
+        try:
+            run_averaging(args.out, seed=7)
+        except Exception:
+            failed += 1
+            traceback.print_exc()
     sys.exit(1 if failed else 0)
+
+
+def rope_llama(rope_type, head_dim, theta, **params):
+    """A tiny Llama with a rope_scaling variant (transformers 5 spells it
+    rope_parameters; 4 spelled it rope_scaling)."""
+    from transformers import LlamaConfig
+    base = dict(vocab_size=VOCAB, hidden_size=32, intermediate_size=48, num_hidden_layers=2,
+                num_attention_heads=4, num_key_value_heads=2, head_dim=head_dim, max_position_embeddings=64,
+                rms_norm_eps=1e-6, tie_word_embeddings=False, bos_token_id=1, eos_token_id=2)
+    return LlamaConfig(**base, rope_parameters={"rope_type": rope_type, "rope_theta": theta, **params})
+
+
+def family_jobs():
+    """The families beyond GPT-2 / Llama / NeoX. Windows (5) are shorter than
+    the sequences (7, 12, 16), so the golden patterns show masked keys."""
+    from transformers import (Gemma2Config, GemmaConfig, MistralConfig, Olmo2Config, OPTConfig, Phi3Config,
+                              Qwen2Config, Qwen3Config)
+    common = dict(vocab_size=VOCAB, hidden_size=32, intermediate_size=48, num_hidden_layers=2,
+                  max_position_embeddings=64, bos_token_id=1, eos_token_id=2, pad_token_id=0)
+    f32 = torch.float32
+    return [
+        ("qwen2", lambda: Qwen2Config(**common, num_attention_heads=4, num_key_value_heads=2, rms_norm_eps=1e-6,
+                                      tie_word_embeddings=True), f32, {}),
+        ("qwen2_sharded", lambda: Qwen2Config(**common, num_attention_heads=4, num_key_value_heads=2,
+                                              rms_norm_eps=1e-6, tie_word_embeddings=False),
+         f32, {"sharded": True}),
+        ("mistral", lambda: MistralConfig(**common, num_attention_heads=4, num_key_value_heads=2, head_dim=8,
+                                          rms_norm_eps=1e-6, sliding_window=5, tie_word_embeddings=False), f32, {}),
+        ("qwen3", lambda: Qwen3Config(**common, num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+                                      rms_norm_eps=1e-6, tie_word_embeddings=False), f32, {}),
+        ("gemma", lambda: GemmaConfig(**common, num_attention_heads=4, num_key_value_heads=1, head_dim=16,
+                                      hidden_activation="gelu_pytorch_tanh", rms_norm_eps=1e-6), f32, {}),
+        ("gemma2", lambda: Gemma2Config(**common, num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+                                        hidden_activation="gelu_pytorch_tanh", rms_norm_eps=1e-6,
+                                        query_pre_attn_scalar=24, sliding_window=5, attn_logit_softcapping=5.0,
+                                        final_logit_softcapping=3.0), f32, {}),
+        ("phi3", lambda: Phi3Config(**common, num_attention_heads=4, num_key_value_heads=2,
+                                    original_max_position_embeddings=64, rms_norm_eps=1e-5,
+                                    tie_word_embeddings=False), f32, {}),
+        ("olmo2", lambda: Olmo2Config(**common, num_attention_heads=4, num_key_value_heads=2, rms_norm_eps=1e-6,
+                                      tie_word_embeddings=False), f32, {}),
+        ("opt", lambda: OPTConfig(vocab_size=VOCAB, hidden_size=32, ffn_dim=64, num_hidden_layers=2,
+                                  num_attention_heads=4, max_position_embeddings=64, do_layer_norm_before=True,
+                                  word_embed_proj_dim=32, activation_function="relu", enable_bias=True,
+                                  bos_token_id=1, eos_token_id=2, pad_token_id=0), f32, {}),
+        ("llama_rope_linear", lambda: rope_llama("linear", 8, 10000.0, factor=4.0), f32, {"rope": "linear"}),
+        ("llama_rope_llama3", lambda: rope_llama("llama3", 16, 500.0, factor=8.0, low_freq_factor=1.0,
+                                                 high_freq_factor=4.0, original_max_position_embeddings=32),
+         f32, {"rope": "llama3"}),
+    ]
 
 
 if __name__ == "__main__":

@@ -12,6 +12,45 @@
   const MAX_FILE_BYTES = 1073741824;  // wasm32 heap: matches kMaxModelBytes in src/model/safetensors.h
   // Right-click on the canvas belongs to the app (was an inline handler; the CSP allows none).
   $('canvas').addEventListener('contextmenu', (e) => e.preventDefault());
+  // No keyboard trap. The module's GLFW listens for keys on the whole window
+  // and keeps Tab for the app (it cycles panels), which would hold a keyboard
+  // user inside the page, or inside an embedded frame for good. Escape twice
+  // in a row takes the focus off the canvas (and out of the Tab order for the
+  // next Tab, else Tab would land on it again); while the canvas does not
+  // have the focus, Tab is the browser's again and moves on (out of the
+  // frame, on a course page). Registered before the module's own listener,
+  // so it runs first.
+  let lastEscape = 0;
+  window.addEventListener('keydown', (e) => {
+    const canvas = $('canvas');
+    if (e.key === 'Escape' && document.activeElement === canvas) {
+      if (e.timeStamp - lastEscape < 1000) {
+        canvas.tabIndex = -1;
+        canvas.blur();
+        lastEscape = 0;
+      } else {
+        lastEscape = e.timeStamp;
+      }
+    } else if (e.key === 'Tab' && document.activeElement !== canvas) {
+      e.stopImmediatePropagation();
+      setTimeout(() => { canvas.tabIndex = 0; }, 0);  // reachable again by Tab once the focus has moved on
+    }
+  }, true);
+
+  // A page that embeds this one (web/sinkscope-embed.js) hears how start-up
+  // goes: {sinkscope: 'loading' | 'ready' | 'error'}. Nothing else is sent.
+  const tellParent = (msg) => {
+    if (window.parent !== window) {
+      try { window.parent.postMessage(msg, '*'); } catch (e) { /* a detached frame */ }
+    }
+  };
+  tellParent({ sinkscope: 'loading' });
+  // The ARIA live region follows what the canvas shows: the module hands over
+  // its description whenever it changes (src/platform/webapi_embed.cpp).
+  function describe(text) {
+    const live = $('sr-description');
+    if (live && live.textContent !== text) live.textContent = text;
+  }
 
   let failed = false;
   function fail(title, text, file, hint) {
@@ -24,6 +63,7 @@
     $('error-hint').textContent = hint || '';
     $('error-overlay').style.display = 'flex';
     window.sinkscopeError = { title, text, file: file || '' };  // for tests and embedders
+    tellParent({ sinkscope: 'error', title });
     console.error('sinkscope:', title, text, file || '');
   }
   window.addEventListener('error', (e) => fail('sinkscope stopped', String(e.message || e.error), ''));
@@ -164,6 +204,7 @@
       return {};
     },
     onRuntimeInitialized: () => runtimeReady(),
+    sinkscopeDescribe: describe,
     onAbort: (what) => fail('sinkscope stopped', 'The WebAssembly module aborted: ' + what, ''),
     sinkscopeFatal: (msg) => fail('sinkscope could not start', msg, ''),
   };
@@ -214,5 +255,59 @@
     }
     $('loader').style.display = 'none';
     $('canvas').focus();
+    tellParent({ sinkscope: 'ready' });
+    await startLesson(M);
   })();
+
+  // ?lesson=NAME opens lessons/NAME.json (shipped in dist/lessons/);
+  // ?lesson=URL fetches a lesson from this host, or over https from another
+  // host that allows it (CORS). The text goes to the app (ss_lesson_load),
+  // which checks it against the model and shows any error on screen; a lesson
+  // that fails leaves the explorer as it is.
+  async function startLesson(M) {
+    const lesson = params.get('lesson');
+    if (!lesson) return;
+    const report = (msg) => M.ccall('ss_lesson_report', null, ['string'], [msg]);
+    const isName = /^[A-Za-z0-9._-]+$/.test(lesson) && !lesson.startsWith('.');
+    let url;
+    if (isName) {
+      url = 'lessons/' + lesson + '.json';
+    } else {
+      try {
+        url = new URL(lesson, location.href);
+      } catch (e) {
+        report('"' + lesson + '" is neither a lesson name (letters, digits, ".", "_", "-") nor a URL.');
+        return;
+      }
+      if (url.protocol !== 'https:' && url.origin !== location.origin) {
+        report('The lesson ' + url.href + ' must come from this host or over https.');
+        return;
+      }
+      url = url.href;
+    }
+    let text;
+    try {
+      const resp = await fetch(url, { cache: 'no-store' });
+      if (!resp.ok) throw new Error('the server answered ' + resp.status + ' ' + resp.statusText);
+      if (Number(resp.headers.get('content-length')) > 1048576) throw new Error('it is over 1 MB');
+      text = await resp.text();
+    } catch (err) {
+      report('The lesson "' + lesson + '" could not be downloaded from ' + url + ' (' + err.message + '). ' +
+             (isName ? 'Shipped lessons: what-is-a-sink, catch-tag-release, averaging-lab.'
+                     : 'A lesson on another host must be served over https with CORS allowing this page.'));
+      return;
+    }
+    // Through the heap, not ccall's stack copy: a lesson may be up to 1 MB.
+    const bytes = new TextEncoder().encode(text);
+    const p = M._malloc(bytes.length + 1);
+    M.HEAPU8.set(bytes, p);
+    M.HEAPU8[p + bytes.length] = 0;
+    let err;
+    try {
+      err = M.ccall('ss_lesson_load', 'string', ['number', 'string'], [p, lesson]);
+    } finally {
+      M._free(p);
+    }
+    if (err) console.warn('sinkscope: lesson:', err);
+  }
 })();

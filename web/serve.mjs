@@ -59,6 +59,8 @@ const server = http.createServer((req, res) => {
     }
     res.writeHead(200, {
       ...headers,
+      // The one-line embed's script is loaded by course pages on other origins.
+      ...(rel === '/sinkscope-embed.js' ? { 'Cross-Origin-Resource-Policy': 'cross-origin' } : {}),
       'Content-Type': MIME[path.extname(file).toLowerCase()] || 'application/octet-stream',
       'Content-Length': st.size,
     });

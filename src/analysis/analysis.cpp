@@ -85,6 +85,7 @@ Analysis analyze(const Model& model, const Taps& taps, const AnalysisSettings& s
     with_sink0 += layer_sink0;
   }
   an.sink1_share = L * H ? float(with_sink0) / float(L * H) : 0.f;
+  an.sink_slot_share = sink_slot_shares(model, taps, T);
 
   // The strongest sinks (ties: earlier layer/head/key first) get the two
   // costly metrics: tag_variance (one PCA per head, shared by its sinks) and

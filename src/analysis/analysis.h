@@ -123,7 +123,16 @@ struct Analysis {
   float sink1_share = 0;                     // over all (layer, head) pairs ("Sink_1 at eps 0.3")
   std::vector<Sink> sinks;                   // layer, head, key ascending
   std::vector<LayerMassive> massive;         // [L]  from resid_post
+  // [L * H]  sink_slot_share(l, h) = mean over queries i of 1 - sum_j A[i, j]:
+  // the attention a head gives its sink slot (a learned logit per head in the
+  // softmax, config attention_sink_logit). Empty for a model without one.
+  std::vector<float> sink_slot_share;
+  float slot_share(int l, int h) const { return sink_slot_share.empty() ? 0.f : sink_slot_share[size_t(l) * n_heads + h]; }
 };
+
+// sink_slot_share of every head ([L * H], layer-major) from attn_pattern;
+// empty when the model has no sink slot.
+std::vector<float> sink_slot_shares(const Model& model, const Taps& taps, int T);
 
 // The sink map: per head [L * H], its strongest sink (largest score among its
 // sinks) and that sink's key; score 0 and key -1 when the head has none.

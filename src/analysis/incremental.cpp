@@ -364,6 +364,7 @@ const Analysis& IncrementalAnalysis::update(const Model& model, const Taps& taps
     with_sink0 += layer_sink0;
   }
   an.sink1_share = L * H ? float(with_sink0) / float(L * H) : 0.f;
+  an.sink_slot_share = sink_slot_shares(model, taps, T);  // all rows: cheap next to the rest
 
   an.massive.resize(L);
   resid_norm_.assign(size_t(L) * T, 0.f);  // [L, T]

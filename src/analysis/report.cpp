@@ -25,6 +25,15 @@ nlohmann::json to_json(const Analysis& an, const AnalysisSettings& st) {
     grid.push_back(row);
   }
   j["sink_score"] = grid;
+  if (!an.sink_slot_share.empty()) {  // only models with a sink slot (docs/metrics.md, "Sink slot")
+    J slot = J::array();
+    for (int l = 0; l < an.n_layers; ++l) {
+      J row = J::array();
+      for (int h = 0; h < an.n_heads; ++h) row.push_back(an.slot_share(l, h));
+      slot.push_back(row);
+    }
+    j["sink_slot_share"] = slot;
+  }
   J sinks = J::array(), tags = J::array(), rel = J::array(), mass = J::array();
   for (const Sink& s : an.sinks) {
     const auto [ab, ae] = caught_after(s);
@@ -75,6 +84,9 @@ std::string to_csv(const Analysis& an) {
   for (int l = 0; l < an.n_layers; ++l)
     for (int h = 0; h < an.n_heads; ++h)
       if (an.T > 0) row("sink_score", l, h, 0, -1, -1, "sink_score", an.score(l, h, 0));
+  if (!an.sink_slot_share.empty())
+    for (int l = 0; l < an.n_layers; ++l)
+      for (int h = 0; h < an.n_heads; ++h) row("sink_slot_share", l, h, -1, -1, -1, "sink_slot_share", an.slot_share(l, h));
   for (const Sink& s : an.sinks) {
     row("sink", s.layer, s.head, s.key, -1, -1, sink_kind_name(s.kind), s.score);
     row("uniform_score", s.layer, s.head, s.key, -1, -1, "uniform_score", s.uniform_score);

@@ -20,6 +20,11 @@
 //   --probe-heads L.H,...
 //                     the heads --probes and --labels probe (default: the four
 //                     that catch most after sinks at keys > 0). One window only.
+//   --clamp DIM@LAYER[:TOKENS]
+//                     clamp_outlier (docs/metrics.md): dim DIM at TOKENS (a or
+//                     a-b joined by '+'; default every token) := the layer's
+//                     median, from LAYER on; adds "clamp" with before/after.
+//                     One window only.
 // Every window also gets handoffs, tag_cosines and key_dimensions.
 #include <cstdio>
 #include <iostream>
@@ -30,6 +35,7 @@
 #include <vector>
 
 #include "analysis/analysis.h"
+#include "analysis/clamp.h"
 #include "analysis/compress.h"
 #include "analysis/probe_text.h"
 #include "analysis/probes.h"
@@ -53,6 +59,7 @@ int fail(const std::string& msg) {
 struct Options {
   std::string model_dir, prompt, ids, inputs, text_file, dump, format = "json";
   std::string probe_heads, labels;  // --probe-heads L.H,...; --labels A:b-e,B:b-e
+  std::string clamp;                // --clamp DIM@LAYER[:TOKENS]
   int ctx = 64, max_windows = 32;
   bool bos = false, release_all = false, probes = false;
   ss::AnalysisSettings st;
@@ -86,6 +93,7 @@ std::string parse_options(int argc, char** argv, Options& o) {
     else if (a == "--probes") o.probes = true;
     else if (a == "--probe-heads") o.probe_heads = next();
     else if (a == "--labels") o.labels = next();
+    else if (a == "--clamp") o.clamp = next();
     else if (a == "--format") o.format = next();
     else return "unknown option " + a;
   }
@@ -100,6 +108,7 @@ std::string parse_options(int argc, char** argv, Options& o) {
   if (!o.probe_heads.empty() && !o.probes && o.labels.empty()) return "--probe-heads needs --probes or --labels";
   if ((o.probes || !o.labels.empty()) && o.prompt.empty() && o.ids.empty())
     return "--probes, --probe-heads and --labels take one text window: use --prompt or --ids";
+  if (!o.clamp.empty() && !o.text_file.empty()) return "--clamp takes one window: use --prompt, --ids or --inputs";
   return "";
 }
 
@@ -201,6 +210,33 @@ ss::Expected<std::vector<ss::ProbeResult>> run_probes(const Options& o, const ss
   return out;
 }
 
+// --clamp: the same window again with the ClampDim hook (medians from the
+// unclamped pass, which is re-run here on its own engine), analysed alike;
+// adds out["clamp"]. Returns an error message or "".
+std::string add_clamp(const Options& o, const ss::Model& model, const std::vector<int32_t>& ids, const ss::Tensor& inputs,
+                      bool averaging, const ss::Analysis& before_an, const std::vector<std::string>* texts,
+                      nlohmann::json& out) {
+  ss::ClampSpec spec;
+  if (std::string err = ss::parse_clamp(o.clamp, model.config.d_model, model.config.n_layers, before_an.T, spec); !err.empty())
+    return err;
+  ss::Engine clean, clamped;  // their own engines: the caller's taps stay valid
+  ss::TapFilter pre;
+  pre.all = false, pre.names = {"resid_pre"};
+  auto base = averaging ? clean.run_inputs(model, inputs, {}, pre) : clean.run(model, ids, {}, pre);
+  if (!base) return base.error().message;
+  const std::vector<float> medians = ss::clamp_medians(**base, model.config.n_layers, spec.dim);
+  if (medians.empty()) return "--clamp: the pass has no resid_pre taps";
+  const ss::Hooks hooks = ss::clamp_hooks(spec, medians);
+  auto taps = averaging ? clamped.run_inputs(model, inputs, hooks) : clamped.run(model, ids, hooks);
+  if (!taps) return taps.error().message;
+  const ss::Analysis after_an = ss::analyze(model, **taps, o.st, texts);
+  auto loss_of = [&](const ss::Tensor* logits) { return logits && !averaging ? ss::next_token_loss(*logits, ids) : 0.f; };
+  const float loss_before = out.contains("loss") ? out["loss"].get<float>() : 0.f;
+  out["clamp"] = ss::clamp_json(spec, medians, ss::clamp_side(before_an, loss_before),
+                                ss::clamp_side(after_an, loss_of((*taps)->get("logits"))), after_an, o.st);
+  return "";
+}
+
 int cmd_analyze(int argc, char** argv) {
   Options o;
   if (std::string err = parse_options(argc, argv, o); !err.empty()) return fail(err);
@@ -274,6 +310,8 @@ int cmd_analyze(int argc, char** argv) {
       if (!p) return fail(p.error().message);
       sh.probes = std::move(*p);
     }
+    if (!o.clamp.empty())
+      if (std::string err = add_clamp(o, *model, windows[0], inputs, averaging, an, tok ? &texts : nullptr, out); !err.empty()) return fail(err);
     ss::add_second_half_json(sh, out);
     csv += ss::second_half_csv(sh);
   }
@@ -296,7 +334,7 @@ int cmd_analyze(int argc, char** argv) {
 ss::cli::RegisterCommand reg("analyze", cmd_analyze,
                              "analyze --model DIR (--prompt TEXT | --ids 1,2,3 | --inputs x,x,... | --text-file F) "
                              "[--ctx 64] [--eps 0.2] [--min-queries 4] [--sink1-eps 0.3] [--tau 0.5] [--bos] "
-                             "[--release-all] [--dump F.safetensors] [--probes] [--probe-heads L.H,...] [--labels A:b-e,B:b-e] "
+                             "[--release-all] [--dump F.safetensors] [--probes] [--probe-heads L.H,...] [--labels A:b-e,B:b-e] [--clamp DIM@LAYER[:TOKENS]] "
                              "[--format json|csv]");
 
 }  // namespace

@@ -105,6 +105,10 @@ class Backend {
   virtual Poll poll(Taps& out, std::string& error) = 0;
   // Wall time of the last finished pass, submit to result (ms).
   virtual double last_ms() const = 0;
+  // Token rows the last finished pass computed; -1 = not reported (then: the
+  // rows not in its cache). An incremental backend that had to run the whole
+  // input instead (its cache was not valid) says so here.
+  virtual int64_t last_rows() const { return -1; }
   // True once the backend is gone for good (a lost GPU device): tells "lost"
   // from "cannot run this pass" when submit() fails before the lost notice.
   virtual bool lost() const { return false; }

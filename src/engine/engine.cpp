@@ -13,7 +13,7 @@ bool same_hooks(const Hooks& a, const Hooks& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
     if (a[i].kind != b[i].kind || a[i].layer != b[i].layer || a[i].head != b[i].head ||
-        a[i].position != b[i].position || a[i].vec != b[i].vec)
+        a[i].position != b[i].position || a[i].vec != b[i].vec || a[i].dim != b[i].dim)
       return false;
   return true;
 }
@@ -56,8 +56,8 @@ Expected<const Taps*> Engine::run_any(const Model& model, const ForwardInput& in
 Expected<void> Engine::submit(const Model& model, const ForwardInput& input, const Hooks& hooks,
                               const TapFilter& filter, const BeforeChange& before_change) {
   const Capabilities& caps = backend_->capabilities();
-  // Rows kept from the cached pass need a backend that extends them now.
-  const bool incremental = caps.incremental && caps.synchronous;
+  // Rows kept from the cached pass need a backend that extends a KV cache.
+  const bool incremental = caps.incremental;
   const bool vectors = input.vectors != nullptr;
   const int64_t T = input.length();
   const int64_t width = vectors && input.vectors->rank() == 2 ? input.vectors->dim(1) : 1;
@@ -89,18 +89,28 @@ Expected<void> Engine::submit(const Model& model, const ForwardInput& input, con
 
   Pass pass{&model, model.name, input, hooks, filter};
   if (incremental) {
-    if (before_change) before_change(true);
+    // A synchronous backend finishes inside submit(): the taps move into the
+    // pass and come back extended. An asynchronous one (WebGPU) answers
+    // frames later, and the taps shown meanwhile must stay as they are: it
+    // gets a copy of the kept rows instead (one copy per edit).
+    const bool sync = caps.synchronous;
+    if (sync && before_change) before_change(true);
     if (pending_.prefix > 0) {
-      resize_taps(taps_, pending_.prefix, T);
+      Taps earlier;
+      if (!sync) earlier = taps_;
+      Taps& kept = sync ? taps_ : earlier;
+      resize_taps(kept, pending_.prefix, T);
       for (auto& k : cache_.k) truncate_rows(k, pending_.prefix, RowAxis::First);
       for (auto& v : cache_.v) truncate_rows(v, pending_.prefix, RowAxis::First);
       cache_.length = pending_.prefix;
-      pass.taps = std::move(taps_);
+      pass.taps = std::move(kept);
     } else {
       cache_.clear();
     }
-    taps_.named.clear();
-    valid_ = false;  // until this pass lands
+    if (sync) {
+      taps_.named.clear();
+      valid_ = false;  // until this pass lands
+    }
     pass.cache = &cache_;
   }
   if (auto e = backend_->submit(std::move(pass)); !e) {
@@ -134,8 +144,13 @@ Backend::Poll Engine::poll(std::string& error, const BeforeChange& before_change
 }
 
 void Engine::commit(const Pending& p) {
-  ++(p.prefix > 0 ? stats_.incremental_passes : stats_.full_passes);
-  stats_.rows_computed += p.length - p.prefix;
+  // What the backend says it computed: it may have run the whole input when
+  // it could not use the cache (WebGPU after a superseded pass).
+  const int64_t reported = backend_->last_rows();
+  const int64_t rows = reported >= 0 ? reported : p.length - p.prefix;
+  ++(rows < p.length ? stats_.incremental_passes : stats_.full_passes);
+  stats_.rows_computed += rows;
+  stats_.last_rows = rows;
   valid_ = true;
   model_ = p.model;
   version_ = p.model->weights.version;

@@ -47,6 +47,7 @@ class Engine {
   struct Stats {
     int64_t full_passes = 0, incremental_passes = 0, cache_hits = 0;
     int64_t rows_computed = 0;  // token rows pushed through the layers, all passes
+    int64_t last_rows = 0;      // token rows the last landed pass computed
   };
   const Stats& stats() const { return stats_; }
   void invalidate();  // forget the cache (e.g. after editing weights in place without bumping version)

@@ -68,6 +68,7 @@ class ParityRun {
   void plan();
   void finish_job(Taps& got);
   void fail_job(const std::string& why);
+  bool step_incremental(const ParityCase& pc);
 
   Backend& be_;
   std::vector<ParityCase> cases_;
@@ -76,6 +77,11 @@ class ParityRun {
   size_t job_ = 0;
   bool in_flight_ = false;
   std::vector<ParityRow> rows_;
+  // The incremental check's state between steps: phase 0 runs the first
+  // T - 3 rows into inc_cache_, phase 1 extends them to T.
+  int inc_phase_ = 0;
+  KvCache inc_cache_;
+  Taps inc_taps_;
 };
 
 // Fixed-width text of rows (any run's, or several runs' together).

@@ -40,4 +40,17 @@ bool TapFilter::wants(const std::string& full_name) const {
   return all || listed(names, full_name);
 }
 
+TapFilter tap_filter_from_list(std::string_view list) {
+  TapFilter f;
+  if (list.empty()) return f;
+  f.all = false;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    const std::string_view name = list.substr(0, comma);
+    if (!name.empty()) f.names.insert(std::string(name));
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+  }
+  return f;
+}
+
 }  // namespace ss

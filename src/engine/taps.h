@@ -24,6 +24,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "core/tensor.h"
 
@@ -58,5 +59,10 @@ struct TapFilter {
   std::set<std::string, std::less<>> skip;   // never kept, even with all (same naming); "logits" is always kept
   bool wants(const std::string& full_name) const;
 };
+
+// A filter from a comma-separated list of tap names ("" = every tap), as the
+// C API's callers pass it: "logits,attn_pattern" keeps logits and every
+// layer's pattern.
+TapFilter tap_filter_from_list(std::string_view list);
 
 }  // namespace ss

@@ -1,5 +1,6 @@
 #include "engine/validate.h"
 
+#include <cmath>
 #include <string>
 
 namespace ss {
@@ -32,6 +33,14 @@ Expected<void> validate_hook(const Hook& h, const ModelConfig& c, int64_t T, con
     case HookKind::ReplaceValue:
       if (static_cast<int>(h.vec.size()) != c.d_head || h.head < 0 || h.position < 0)
         return make_error("hook replace_value needs a head, a position and a vector of length d_head = " + str(c.d_head));
+      break;
+    case HookKind::ClampDim:
+      if (h.dim < 0 || h.dim >= c.d_model)
+        return make_error("hook clamp_dim: dim " + str(h.dim) + " out of range (d_model = " + str(c.d_model) + ")");
+      if (static_cast<int>(h.vec.size()) != c.n_layers)
+        return make_error("hook clamp_dim needs one value per layer (" + str(c.n_layers) + ")");
+      for (float v : h.vec)
+        if (!std::isfinite(v)) return make_error("hook clamp_dim: a value is not finite");
       break;
     case HookKind::ZeroValue: break;
   }

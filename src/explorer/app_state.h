@@ -47,7 +47,7 @@ struct AppState {
   std::string backend_notice;       // why the backend changed by itself ("WebGPU device lost: switched to CPU")
   double last_forward_ms = -1.0;    // wall time of the last forward pass, -1 = none yet
   double last_tokenize_ms = -1.0;
-  int last_forward_rows = -1;       // token rows the last CPU forward computed (the rest came from its cache)
+  int last_forward_rows = -1;       // token rows the last forward computed, any backend (the rest came from its cache)
   int token_count = 0;              // tokens of the current prompt (incl. BOS)
   std::string last_error;           // shown in the status bar; empty = fine
   std::string notice;               // shown in the status bar (e.g. prompt truncated); empty = none

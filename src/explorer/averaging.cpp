@@ -182,8 +182,10 @@ void run(AveragingRun& r, const AnalysisSettings& st) {
 
 const std::vector<std::string>& averaging_model_names() {
   // Two seeds of one configuration (d 16, 1 head, BOS): one formed catch, tag and
-  // release, one solved the task without a catch; and a formed seed without BOS.
-  static const std::vector<std::string> names = {"averaging-bos-8", "averaging-bos-10", "averaging-d32-13"};
+  // release, one solved the task without a catch; a formed seed without BOS;
+  // and the paper's hand-built construction (training/averaging_construction.py).
+  static const std::vector<std::string> names = {"averaging-bos-8", "averaging-bos-10", "averaging-d32-13",
+                                                 "averaging-construction"};
   return names;
 }
 

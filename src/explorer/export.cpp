@@ -65,4 +65,40 @@ void request_png(const std::string& name) {
 
 bool png_pending() { return explorer_ui().want_png; }
 
+namespace {
+struct SvgState {
+  bool pending = false, download = false;
+  std::string name;  // download name
+  std::string last;  // the last figure's text
+  int count = 0;
+};
+SvgState& svg_state() {
+  static SvgState st;
+  return st;
+}
+}  // namespace
+
+void request_svg(const std::string& name, bool download) {
+  SvgState& st = svg_state();
+  st.pending = true;
+  st.download = st.download || download;
+  if (download) st.name = name;
+}
+
+bool svg_pending() { return svg_state().pending; }
+
+void finish_svg(SvgDoc doc) {
+  SvgState& st = svg_state();
+  const AppState& s = state();
+  doc.title = "sinkscope: " + std::string(panel_title(explorer_ui().panel)) + ", layer " + std::to_string(s.sel.layer) +
+              ", head " + std::to_string(s.sel.head) + ", model " + s.model_name + ", prompt: " + s.prompt;
+  st.last = svg_document(doc);
+  ++st.count;
+  if (st.download) request_save(st.name, "image/svg+xml", st.last);
+  st.pending = st.download = false;
+}
+
+const std::string& last_svg() { return svg_state().last; }
+int svg_count() { return svg_state().count; }
+
 }  // namespace ss::explorer

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "explorer/svg.h"
 #include "explorer/view.h"
 
 namespace ss::explorer {
@@ -30,5 +31,16 @@ std::vector<SaveRequest> take_save_requests();
 // Asks for a PNG of the current panel; it is taken after the next render.
 void request_png(const std::string& name);
 bool png_pending();
+
+// Asks for an SVG of the current panel, drawn from the next frame's draw
+// lists (src/ui/svg_export.h); `download` also saves it as `name`.
+void request_svg(const std::string& name, bool download);
+bool svg_pending();
+// Called by the UI with the figure it drew: keeps its text (last_svg) and
+// queues the download if one was asked for. Adds the panel, head and prompt
+// as the figure's <title>.
+void finish_svg(SvgDoc doc);
+const std::string& last_svg();  // "" before the first
+int svg_count();                // figures finished so far
 
 }  // namespace ss::explorer

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "engine/backend.h"
+#include "explorer/second_half.h"
 #include "explorer/view.h"
 
 namespace ss::explorer {
@@ -13,13 +14,15 @@ namespace {
 // What the last "after" run was made for.
 struct AfterKey {
   int toggles = -1, layer = -1, head = -1, sink = -1;
+  int clamp_dim = -1, clamp_layer = -1, clamp_token = -3;  // clamp_outlier's settings (second_half.h)
   uint64_t view_generation = 0;
   AnalysisSettings settings;
   bool operator==(const AfterKey&) const = default;
 };
 
 int toggles(const ExplorerUi& ui) {
-  return (ui.knock_out_head ? 1 : 0) | (ui.ablate_sink ? 2 : 0) | (ui.remove_tag ? 4 : 0);
+  return (ui.knock_out_head ? 1 : 0) | (ui.ablate_sink ? 2 : 0) | (ui.remove_tag ? 4 : 0) |
+         (second_half_ui().clamp ? 8 : 0);
 }
 
 void run_after(ExplorerView& v, const ExplorerUi& ui, const AnalysisSettings& st) {
@@ -59,13 +62,27 @@ Hooks intervention_hooks(const ExplorerView& v, const ExplorerUi& ui, std::strin
     hooks.push_back({HookKind::SubtractDirection, s->layer, -1, -1, s->tag});
     os << "tag of the sink at " << s->key << " projected out of layer " << s->layer << "'s output; ";
   }
+  ClampSpec spec;
+  std::vector<float> medians;
+  std::string why;
+  if (resolve_clamp(v, spec, medians, &why)) {
+    const Hooks c = clamp_hooks(spec, medians);
+    hooks.insert(hooks.end(), c.begin(), c.end());
+    os << "dim " << spec.dim << " clamped to its median from layer " << spec.from_layer << " on, at ";
+    if (spec.tokens.empty()) os << "every token; ";
+    else os << "token " << spec.tokens[0] << "; ";
+  } else if (!why.empty()) {
+    os << "clamp not applied: " << why << "; ";
+  }
   label = os.str();
   return hooks;
 }
 
 void ensure_after(ExplorerView& v, const ExplorerUi& ui, const AnalysisSettings& st) {
   static AfterKey last;
-  const AfterKey key{toggles(ui), v.layer, v.head, ui.selected_sink, v.generation, st};
+  const SecondHalfUi& sh = second_half_ui();
+  const AfterKey key{toggles(ui), v.layer, v.head, ui.selected_sink, sh.clamp_dim, sh.clamp_layer, sh.clamp_token,
+                     v.generation, st};
   if (key == last) return;
   run_after(v, ui, st);
   last = key;

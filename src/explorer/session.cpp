@@ -1,12 +1,14 @@
 #include "explorer/session.h"
 
 #include <chrono>
+#include <map>
 #include <sstream>
 
 #include "backends/registry.h"
 #include "core/file.h"
 #include "engine/engine.h"
 #include "explorer/context_limit.h"
+#include "explorer/timeline.h"
 #include "model/loader.h"
 
 namespace ss::explorer {
@@ -18,18 +20,30 @@ double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-// The backend the app's prompt runs on, with the Engine in front of it.
+// The backend a state's prompt runs on, with the Engine in front of it. The
+// app has one; a state registered with own_session() (the compared model,
+// compare.h) gets its own, so both go through the same path.
 struct Live {
   std::string name;                          // AppState::backend it was made for
   std::unique_ptr<Engine> engine;
   std::shared_ptr<const LoadedModel> model;  // the pass in flight's model (kept alive)
   std::shared_ptr<Results> pending;          // its tokens; taps arrive with the pass
   SessionStats stats;
+  // The results whose tap_set() is this engine's own taps (see detach_engine_taps).
+  std::weak_ptr<const Results> sharing;
 };
 
-Live& live() {
+std::map<const AppState*, Live>& lives() {
+  static std::map<const AppState*, Live> m;
+  return m;
+}
+Live& main_live() {
   static Live l;
   return l;
+}
+Live& live(const AppState& s) {
+  auto it = lives().find(&s);
+  return it == lives().end() ? main_live() : it->second;
 }
 
 bool synchronous(const Live& l) { return l.engine->backend().capabilities().synchronous; }
@@ -40,20 +54,17 @@ bool synchronous(const Live& l) { return l.engine->backend().capabilities().sync
 // them, or AppState itself when nothing replaces them (`replaced` false: the
 // pass failed, or the backend changed). A keystroke whose new results replace
 // the old ones copies nothing.
-std::weak_ptr<const Results>& sharing_engine_taps() {
-  static std::weak_ptr<const Results> r;
-  return r;
-}
 void detach_engine_taps(const AppState& s, bool replaced = false) {
-  std::shared_ptr<const Results> r = sharing_engine_taps().lock();
+  Live& l = live(s);
+  std::shared_ptr<const Results> r = l.sharing.lock();
   if (!r || !r->shared_taps) return;
   const long others = r.use_count() - 1 - (s.results == r ? 1 : 0);
   if (others > 0 || (!replaced && s.results == r)) {
     r->taps = *r->shared_taps;
-    ++live().stats.tap_copies;
+    ++l.stats.tap_copies;
   }
   r->shared_taps = nullptr;
-  sharing_engine_taps().reset();
+  l.sharing.reset();
 }
 
 void drop_pass(Live& l) {
@@ -134,7 +145,7 @@ void run_on_cpu(AppState& s, std::shared_ptr<Results> r) {
   const auto t0 = Clock::now();
   auto taps = cpu.run(s.model->model, r->tokens.ids, {}, live_filter(cpu.backend()));
   r->forward_ms = ms_since(t0);
-  ++live().stats.sync_passes;
+  ++live(s).stats.sync_passes;
   if (taps) r->taps = *taps.value(), r->has_taps = true;
   else s.last_error = taps.error().message;
   publish(s, std::move(r));
@@ -155,11 +166,12 @@ bool collect(AppState& s, Live& l) {
   switch (st) {
     case Backend::Poll::kReady:
       if (!r || !same_model) return true;  // a result for a model since replaced is dropped
-      r->shared_taps = &l.engine->taps();  // shared, not copied: see sharing_engine_taps()
+      r->shared_taps = &l.engine->taps();  // shared, not copied: see detach_engine_taps()
       r->has_taps = true;
-      sharing_engine_taps() = r;
+      l.sharing = r;
       r->forward_ms = sync ? r->forward_ms + ms_since(t0) : l.engine->backend().last_ms();
       ++(sync ? l.stats.sync_passes : l.stats.delivered);
+      if (!sync) s.last_forward_rows = static_cast<int>(l.engine->stats().last_rows);
       s.last_error.clear();
       publish(s, std::move(r));
       return true;
@@ -237,9 +249,25 @@ Expected<std::shared_ptr<const LoadedModel>> load_model_bytes(
   return std::shared_ptr<const LoadedModel>(std::move(m));
 }
 
+namespace {
+// A training timeline's folder has no model.safetensors: it opens on its last
+// checkpoint (timeline.h).
+Expected<Model> read_model_dir(const std::string& name, const std::string& dir) {
+  if (!read_text_file(dir + "/timeline.json").ok() || MappedFile::open(dir + "/model.safetensors").ok())
+    return ss::load_model_dir(dir);
+  auto weights = timeline_final_weights(dir);
+  if (!weights) return weights.error();
+  auto cfg = read_text_file(dir + "/config.json");
+  if (!cfg) return cfg.error();
+  auto st = MappedFile::open(dir + "/" + *weights);
+  if (!st) return st.error();
+  return load_model(*cfg, st->bytes(), name);
+}
+}  // namespace
+
 Expected<std::shared_ptr<const LoadedModel>> load_model_dir(const std::string& name,
                                                             const std::string& dir) {
-  auto model = ss::load_model_dir(dir);
+  auto model = read_model_dir(name, dir);
   if (!model) return make_error("model '" + name + "': " + model.error().message);
   auto tok_json = read_text_file(dir + "/tokenizer.json");
   if (!tok_json) return tok_json.error();
@@ -253,7 +281,7 @@ Expected<std::shared_ptr<const LoadedModel>> load_model_dir(const std::string& n
   return std::shared_ptr<const LoadedModel>(std::move(m));
 }
 
-void install_model(AppState& s, Expected<std::shared_ptr<const LoadedModel>> m) {
+void install_model(AppState& s, Expected<std::shared_ptr<const LoadedModel>> m, bool keep_selection) {
   s.loading.clear();
   if (!m) {
     // A failed load keeps the model that was there (nothing is lost).
@@ -261,7 +289,7 @@ void install_model(AppState& s, Expected<std::shared_ptr<const LoadedModel>> m) 
     if (!s.model) s.ready = false;
     return;
   }
-  Live& l = live();
+  Live& l = live(s);
   detach_engine_taps(s, /*replaced=*/true);  // the results are dropped below
   drop_pass(l);
   if (l.engine) l.engine->invalidate();
@@ -270,23 +298,28 @@ void install_model(AppState& s, Expected<std::shared_ptr<const LoadedModel>> m) 
   if (s.backend.empty()) s.backend = "cpu";  // keep a picked backend
   s.results.reset();
   s.last_error.clear();
-  s.sel = Selection{};
+  if (!keep_selection) s.sel = Selection{};
 }
 
-const SessionStats& session_stats() { return live().stats; }
+const SessionStats& session_stats() { return main_live().stats; }
+
+void own_session(const AppState& s) { lives()[&s]; }
 
 void reset_session() {
-  Live& l = live();
-  drop_pass(l);
-  l.engine.reset();
-  l.name.clear();
-  l.stats = SessionStats{};
-  sharing_engine_taps().reset();
+  auto reset = [](Live& l) {
+    drop_pass(l);
+    l.engine.reset();
+    l.name.clear();
+    l.stats = SessionStats{};
+    l.sharing.reset();
+  };
+  reset(main_live());
+  for (auto& kv : lives()) reset(kv.second);
 }
 
 void update(AppState& s) {
   if (!s.model) return;
-  Live& l = live();
+  Live& l = live(s);
   pick_backend(s, l);
   if (l.stats.in_flight && !collect(s, l)) return;  // still running: the frame draws the previous results
   if (s.results && s.results->prompt_version == s.prompt_version) return;

@@ -80,7 +80,9 @@ Expected<std::shared_ptr<const LoadedModel>> load_model_dir(const std::string& n
                                                             const std::string& dir);
 
 // Installs a loaded model (or the error of a failed load) into the state.
-void install_model(AppState& s, Expected<std::shared_ptr<const LoadedModel>> m);
+// keep_selection: the same architecture again (a training checkpoint), so the
+// selected head stays; otherwise the selection goes back to layer 0, head 0.
+void install_model(AppState& s, Expected<std::shared_ptr<const LoadedModel>> m, bool keep_selection = false);
 
 // Recomputes results when the prompt (or the model) changed; cheap otherwise.
 // Called once a frame, first thing (the explorer's one entry point).
@@ -96,8 +98,11 @@ struct SessionStats {
   int64_t sync_passes = 0; // passes a synchronous backend ran (the CPU)
   int64_t tap_copies = 0;  // published results given their own copy of the engine's taps
 };
-const SessionStats& session_stats();
-// Drops the live backend and its pass in flight (tests; model reload).
+const SessionStats& session_stats();  // the app's session (not one of own_session())
+// Gives state `s` a session of its own (engine, pass in flight, stats) instead
+// of the app's: a second model shown at the same time (compare.h).
+void own_session(const AppState& s);
+// Drops every state's live backend and its pass in flight (tests; model reload).
 void reset_session();
 
 }  // namespace ss::explorer

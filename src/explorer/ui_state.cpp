@@ -8,6 +8,9 @@ constexpr PanelName kPanels[kPanelCount] = {
     {"tag", "Tag"},               {"release", "Release"},
     {"interventions", "Interventions"}, {"averaging", "Averaging lab"},
     {"guide", "Guide"},           {"settings", "Settings"},
+    {"probes", "Tag probes"},     {"sinks", "Several sinks"},
+    {"keys", "Key dimensions"},
+    {"compare", "Compare models"},
 };
 }  // namespace
 

@@ -8,7 +8,10 @@
 namespace ss::explorer {
 
 // The panels the main area switches between (Tab cycles them; `panel=` in the URL).
-enum class Panel : int { Attention, Residual, Tag, Release, Interventions, Averaging, Guide, Settings, Count };
+enum class Panel : int { Attention, Residual, Tag, Release, Interventions, Averaging, Guide, Settings,
+                        Probes, Sinks, Keys,  // the paper's second half (second_half.h)
+                        Compare,              // two models side by side (compare.h)
+                        Count };
 constexpr int kPanelCount = static_cast<int>(Panel::Count);
 const char* panel_key(Panel p);    // "attention", "residual", ... (URL value)
 const char* panel_title(Panel p);  // "Attention", "Residual & outliers", ...
@@ -20,6 +23,8 @@ struct ExplorerUi {
   Panel panel = Panel::Attention;
   bool embed = false;           // embed=1: the chosen panel only, no chrome
   bool dark = true;
+  bool contrast = false;        // high-contrast theme (theme=contrast): black, white, yellow focus
+  bool keyboard_nav = false;    // Enter: arrows/Space/Tab move through and press every control; Esc: back to head keys
   bool theme_dirty = true;      // re-apply colors next frame
   int highlight = -1;           // token under the mouse anywhere (chips, plots), this frame
   int next_highlight = -1;      // collected while drawing, becomes `highlight` next frame
@@ -27,6 +32,9 @@ struct ExplorerUi {
   int selected_sink = 0;        // index among the selected head's sinks
   // layer/head from the URL, applied once the model is in (loading resets the selection).
   int pending_layer = -1, pending_head = -1;
+  // The address (layer=/head=) or a lesson chose the head: the computed first
+  // view (first_view.h) is not applied over it.
+  bool view_picked = false;
   // Interventions (applied to the selected head / sink).
   bool ablate_sink = false;     // attention of the head to the sink's key := 0
   bool remove_tag = false;      // subtract the tag direction from resid_post of the sink's layer

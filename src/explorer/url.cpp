@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "explorer/compare.h"
 #include "explorer/ui_state.h"
 #include "core/url_query.h"
 
@@ -27,6 +28,7 @@ namespace ss::explorer {
 
 int apply_url_params(AppState& s, std::string_view q) {
   int applied = 0;
+  bool panel_given = false;  // compare= opens the compare panel unless panel= says otherwise
   ExplorerUi& ui = explorer_ui();
   // Splitting and decoding live in core/url_query (fuzzed: tests/fuzz/fuzz_url_params.cpp).
   for (const auto& kv : ss::parse_query(q)) {
@@ -37,13 +39,17 @@ int apply_url_params(AppState& s, std::string_view q) {
     };
     if (key == "prompt") s.set_prompt(val), ++applied;
     else if (key == "model" && !val.empty()) s.model_name = val, ++applied;
-    else if (key == "layer") as_int(s.sel.layer), ui.pending_layer = s.sel.layer;
-    else if (key == "head") as_int(s.sel.head), ui.pending_head = s.sel.head;
+    else if (key == "layer") as_int(s.sel.layer), ui.pending_layer = s.sel.layer, ui.view_picked = true;
+    else if (key == "head") as_int(s.sel.head), ui.pending_head = s.sel.head, ui.view_picked = true;
     else if (key == "panel") {
-      if (auto p = panel_from_key(val)) ui.panel = *p, ++applied;
+      if (auto p = panel_from_key(val)) ui.panel = *p, ++applied, panel_given = true;
     } else if (key == "embed") ui.embed = val == "1" || val == "true", ++applied;
-    else if (key == "theme") ui.dark = val != "light", ++applied;
-    else if (key == "backend" && !val.empty()) s.backend = val, ++applied;  // the session falls back (with a notice) if it cannot run here
+    else if (key == "theme") ui.dark = val != "light", ui.contrast = val == "contrast", ++applied;
+    else if (key == "backend" && !val.empty()) s.backend = val, ++applied;
+    else if (key == "compare" && !val.empty()) {  // a second model side by side (compare.h); a bad name says so
+      compare_set(val), ++applied;
+      if (!panel_given) ui.panel = Panel::Compare;
+    }  // the session falls back (with a notice) if it cannot run here
   }
   if (applied) ui.show_overlay = false;  // a shared link opens straight on its view
   return applied;
@@ -54,8 +60,10 @@ std::string build_url_params(const AppState& s) {
   std::string q = "model=" + url_encode(s.model_name) + "&prompt=" + url_encode(s.prompt) +
                   "&layer=" + std::to_string(s.sel.layer) + "&head=" + std::to_string(s.sel.head) +
                   "&panel=" + panel_key(ui.panel);
-  if (!ui.dark) q += "&theme=light";
+  if (ui.contrast) q += "&theme=contrast";
+  else if (!ui.dark) q += "&theme=light";
   if (ui.embed) q += "&embed=1";
+  if (!compare_state().name.empty()) q += "&compare=" + url_encode(compare_state().name);
   return q;
 }
 

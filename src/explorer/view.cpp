@@ -4,8 +4,13 @@
 #include <chrono>
 
 #include "analysis/incremental.h"
+#include "explorer/compare.h"
 #include "explorer/interventions.h"
+#include "explorer/second_half.h"
+#include "explorer/first_view.h"
+#include "explorer/lesson_run.h"
 #include "explorer/session.h"
+#include "explorer/timeline.h"
 #include "explorer/token_text.h"
 
 namespace ss::explorer {
@@ -208,6 +213,8 @@ void explorer_ensure(AppState& s, Panel p) {
   if (p == Panel::Release) ensure_release(v, st);
   // The "after" run (a whole forward pass with hooks) only while its panel shows.
   if (p == Panel::Interventions) ensure_after(v, ui, st);
+  // The second half's panels: handoffs, tag_cosines, key_dimensions per prompt; probes on their panel.
+  if (p == Panel::Probes || p == Panel::Sinks || p == Panel::Keys) second_half_ensure(s, p == Panel::Probes);
 }
 
 float explorer_tag_variance(AppState& s) {
@@ -220,7 +227,11 @@ float explorer_tag_variance(AppState& s) {
 const ExplorerView* explorer_step(AppState& s) {
   update(s);
   const ExplorerView* v = explorer_update(s);
+  if (v && apply_first_view(s)) v = explorer_view();  // a new model's first view: first_view.h
+  if (v) lesson_frame(s), v = explorer_update(s);     // a lesson step's sink, the student's answers
   if (v) explorer_ensure(s, explorer_ui().panel);
+  timeline_step(s);  // a timeline model: its checkpoints and metrics (timeline.h)
+  compare_step(s);   // the compared model follows this prompt and head (compare.h)
   return explorer_view();
 }
 

@@ -1,9 +1,15 @@
-// config.json -> ModelConfig for gpt2, llama, gpt_neox and our averaging
-// models. Field names follow Hugging Face (transformers 4 and 5: v5 moves
-// rope_theta and partial_rotary_factor into "rope_parameters").
+// config.json -> ModelConfig for gpt2, llama, gpt_neox, the Llama-shaped
+// families (qwen2, qwen3, mistral, gemma, gemma2, phi3, olmo2), opt and our
+// averaging models. Field names follow Hugging Face (transformers 4 and 5: v5
+// moves rope_theta, partial_rotary_factor and rope_scaling into
+// "rope_parameters"). An option the engine does not implement is refused by
+// name, never ignored.
+#include <algorithm>
 #include <cmath>
 #include <initializer_list>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "core/json.h"
 #include "model/config.h"
@@ -64,22 +70,72 @@ Expected<Activation> activation_of(const std::string& s) {
 // v5 keeps rope settings in rope_parameters (or rope_scaling); v4 at top level.
 const Json* rope_block(const Json& j) { return json::find(j, {"rope_parameters", "rope_scaling"}); }
 
+// The default inverse frequencies theta^(-2i / rot), in float like Hugging Face.
+std::vector<float> default_frequencies(float theta, int rot) {
+  std::vector<float> f(rot / 2);  // [rot / 2]
+  for (int i = 0; i < rot / 2; ++i) f[i] = 1.0f / std::pow(theta, float(2 * i) / float(rot));
+  return f;
+}
+
+// rope_type "linear": positions divided by `factor`, i.e. every frequency is.
+// "llama3": long wavelengths (beyond original_max_position_embeddings /
+// low_freq_factor) divided by `factor`, short ones (below .../high_freq_factor)
+// kept, the band between blended smoothly. Both only rescale inv_freq, so
+// they become an explicit rope_inv_freq that every backend already reads.
+Expected<void> scale_rope(const std::string& type, Reader& rr, ModelConfig& c) {
+  const double factor = rr.number({"factor"}, 0.0);
+  if (!(factor >= 1.0)) return make_error("config.json: rope_type '" + type + "' needs a factor >= 1");
+  std::vector<float> f = default_frequencies(c.rope_theta, c.rotary_dim);  // [rotary_dim / 2]
+  const float fac = static_cast<float>(factor);
+  if (type == "linear") {
+    for (float& x : f) x /= fac;
+  } else {  // llama3
+    const double lo = rr.number({"low_freq_factor"}, 0.0), hi = rr.number({"high_freq_factor"}, 0.0);
+    const double old_ctx = rr.number({"original_max_position_embeddings"}, 0.0);
+    if (!(lo > 0 && hi > lo && old_ctx > 0))
+      return make_error("config.json: rope_type 'llama3' needs low_freq_factor < high_freq_factor and original_max_position_embeddings");
+    const float low_wavelen = float(old_ctx / lo), high_wavelen = float(old_ctx / hi);
+    for (float& x : f) {
+      const float wavelen = 6.2831853071795864f  /* 2 pi */ / x;
+      const float scaled = wavelen > low_wavelen ? x / fac : x;
+      if (wavelen < high_wavelen || wavelen > low_wavelen) {
+        x = scaled;
+        continue;
+      }
+      const float smooth = (float(old_ctx) / wavelen - float(lo)) / float(hi - lo);
+      x = (1 - smooth) * scaled / fac + smooth * scaled;
+    }
+  }
+  if (!rr.err.empty()) return make_error("config.json rope_parameters: " + rr.err.substr(13));
+  c.rope_inv_freq = std::move(f);
+  return {};
+}
+
 Expected<void> read_rope(Reader& r, const Json& j, ModelConfig& c, double default_partial) {
   double theta = r.number({"rope_theta", "rotary_emb_base"}, 10000.0);
   double partial = r.number({"partial_rotary_factor", "rotary_pct"}, default_partial);
-  if (const Json* rp = rope_block(j); rp && rp->is_object()) {
+  std::string type = "default";
+  const Json* rp = rope_block(j);
+  if (rp && rp->is_object()) {
     Reader rr{*rp, {}};
     theta = rr.number({"rope_theta"}, theta);
     partial = rr.number({"partial_rotary_factor"}, partial);
-    std::string type = rr.string({"rope_type", "type"}, "default");
+    type = rr.string({"rope_type", "type"}, "default");
     if (!rr.err.empty()) return make_error("config.json rope_parameters: " + rr.err.substr(13));
-    if (type != "default")
-      return make_error("config.json: rope_type '" + type + "' is not supported (only plain RoPE)");
+    if (type != "default" && type != "linear" && type != "llama3")
+      return make_error("config.json: rope_type '" + type + "' is not supported (supported: default, linear, llama3)");
+  } else if (rp) {
+    return make_error("config.json: rope_parameters / rope_scaling must be an object");
   }
   if (!(theta > 0)) return make_error("config.json: rope_theta must be positive");
   if (!(partial > 0 && partial <= 1)) return make_error("config.json: partial rotary factor must be in (0, 1]");
   c.rope_theta = static_cast<float>(theta);
   c.rotary_dim = static_cast<int>(c.d_head * partial);  // HF truncates: int(head_size * rotary_pct)
+  if (type != "default") {
+    if (c.rotary_dim < 2 || c.rotary_dim % 2) return make_error("config.json: rotary dim must be even and at least 2");
+    Reader rr{*rp, {}};
+    return scale_rope(type, rr, c);
+  }
   return {};
 }
 
@@ -100,6 +156,13 @@ Expected<void> validate(const ModelConfig& c) {
     return make_error("config.json: rotary dim " + std::to_string(c.rotary_dim) + " must be even and within the head dim " +
                       std::to_string(c.d_head));
   if (!(c.norm_eps >= 0 && c.norm_eps < 1)) return make_error("config.json: norm eps out of range");
+  if (!c.layer_window.empty() && static_cast<int>(c.layer_window.size()) != c.n_layers)
+    return make_error("config.json: layer_types has " + std::to_string(c.layer_window.size()) + " entries for " +
+                      std::to_string(c.n_layers) + " layers");
+  for (int w : c.layer_window)
+    if (w < 0) return make_error("config.json: sliding_window must be positive");
+  if (!(c.attn_softcap >= 0 && c.final_softcap >= 0 && c.attn_scale >= 0 && c.embed_scale > 0))
+    return make_error("config.json: softcapping and query_pre_attn_scalar must be positive");
   return {};
 }
 
@@ -131,8 +194,66 @@ Expected<ModelConfig> parse_gpt2(Reader& r, ModelConfig c) {
   return c;
 }
 
-Expected<ModelConfig> parse_llama(Reader& r, const Json& j, ModelConfig c) {
-  c.family = Family::Llama;
+// Whether config.json spells `key` as an explicit null (Gemma 2: a null
+// softcapping turns it off, where an absent one means the default).
+bool is_null(const Json& j, const char* key) { return j.contains(key) && j[key].is_null(); }
+
+// Sliding windows per layer. transformers 5 writes layer_types
+// ("sliding_attention" / "full_attention"); older configs imply them: Mistral
+// and Phi-3 slide every layer when sliding_window is set, Qwen2/3 only with
+// use_sliding_window and from layer max_window_layers on, Gemma 2 every even
+// layer.
+Expected<void> read_windows(Reader& r, const Json& j, ModelConfig& c) {
+  // An absent sliding_window is transformers' default (4096 for Mistral,
+  // Qwen2/3 and Gemma 2); an explicit null means none.
+  const bool has_default = c.family == Family::Mistral || c.family == Family::Qwen2 || c.family == Family::Qwen3 ||
+                           c.family == Family::Gemma2;
+  const long long window = is_null(j, "sliding_window") ? 0 : r.integer({"sliding_window"}, has_default ? 4096 : 0);
+  if (!r.err.empty()) return make_error(r.err);
+  c.layer_window.assign(c.n_layers > 0 && c.n_layers <= 1024 ? c.n_layers : 0, 0);
+  if (const Json* lt = json::find(j, {"layer_types"})) {
+    if (!lt->is_array()) return make_error("config.json: layer_types must be a list");
+    c.layer_window.assign(lt->size(), 0);
+    for (size_t i = 0; i < lt->size(); ++i) {
+      const Json& t = (*lt)[i];
+      const std::string name = t.is_string() ? t.get<std::string>() : t.dump();
+      if (name == "sliding_attention") {
+        if (window <= 0) return make_error("config.json: layer_types names sliding_attention but sliding_window is not set");
+        c.layer_window[i] = static_cast<int>(window);
+      } else if (name != "full_attention") {
+        return make_error("config.json: layer type '" + name + "' is not supported (supported: full_attention, sliding_attention)");
+      }
+    }
+    return {};
+  }
+  if (window <= 0) return {};
+  if (c.family == Family::Mistral || c.family == Family::Phi3) {
+    std::fill(c.layer_window.begin(), c.layer_window.end(), static_cast<int>(window));
+  } else if (c.family == Family::Qwen2 || c.family == Family::Qwen3) {
+    if (!r.boolean({"use_sliding_window"}, false)) return {};
+    const long long from = r.integer({"max_window_layers"}, 0);
+    for (int l = 0; l < static_cast<int>(c.layer_window.size()); ++l)
+      if (l >= from) c.layer_window[l] = static_cast<int>(window);
+  } else if (c.family == Family::Gemma2) {
+    for (int l = 0; l < static_cast<int>(c.layer_window.size()); l += 2) c.layer_window[l] = static_cast<int>(window);
+  }
+  if (!r.err.empty()) return make_error(r.err);
+  return {};
+}
+
+// The Llama-shaped families: RMSNorm, gated MLP, RoPE, GQA, each with its
+// own switches (docs/families.md):
+//   llama    attention_bias, mlp_bias, and the twins' attention_gate / attention_sink_logit
+//   qwen2    biases on q, k, v (not o); sliding windows (use_sliding_window)
+//   qwen3    per-head RMSNorm on q and k; head_dim decoupled
+//   mistral  sliding_window on every layer
+//   gemma    GeGLU (tanh GELU), RMSNorm (1 + w), embeddings * sqrt(d), head_dim decoupled
+//   gemma2   gemma + post norms, softcapping, query_pre_attn_scalar, sliding / global layers
+//   phi3     fused qkv_proj and gate_up_proj, partial rotary, sliding_window
+//   olmo2    no pre-norms: RMSNorm after attention and MLP, q/k RMSNorm over the whole projection
+Expected<ModelConfig> parse_llama(Reader& r, const Json& j, ModelConfig c, Family f) {
+  c.family = f;
+  const bool gemma = f == Family::Gemma || f == Family::Gemma2;
   c.vocab_size = r.integer({"vocab_size"}, 0, true);
   c.d_model = r.integer({"hidden_size"}, 0, true);
   c.n_layers = r.integer({"num_hidden_layers"}, 0, true);
@@ -142,27 +263,86 @@ Expected<ModelConfig> parse_llama(Reader& r, const Json& j, ModelConfig c) {
   c.max_positions = r.integer({"max_position_embeddings"}, 2048);
   c.norm = NormKind::RMSNorm;
   c.norm_eps = r.number({"rms_norm_eps"}, 1e-6);
-  auto act = activation_of(r.string({"hidden_act"}, "silu"));
+  // Gemma names its MLP activation hidden_activation (hidden_act is legacy).
+  auto act = activation_of(gemma ? r.string({"hidden_activation", "hidden_act"}, "gelu_pytorch_tanh")
+                                 : r.string({"hidden_act"}, "silu"));
   c.gated_mlp = true;
   c.learned_pos = false;
   c.rotary = true;
-  c.tied_embeddings = r.boolean({"tie_word_embeddings"}, false);
-  c.attn_bias = r.boolean({"attention_bias"}, false);
-  c.mlp_bias = r.boolean({"mlp_bias"}, false);
-  const std::string gate = r.string({"attention_gate"}, "");
+  c.tied_embeddings = r.boolean({"tie_word_embeddings"}, gemma);
+  // Qwen2 always has q/k/v biases (and never an o bias): the mapper loads them.
+  c.attn_bias = f == Family::Qwen2 || ((f == Family::Llama || f == Family::Qwen3 || f == Family::Olmo2 || gemma) &&
+                                       r.boolean({"attention_bias"}, false));
+  c.mlp_bias = f == Family::Llama && r.boolean({"mlp_bias"}, false);
+  if (f != Family::Llama && f != Family::Qwen3 && f != Family::Olmo2 && !gemma && f != Family::Qwen2 &&
+      r.boolean({"attention_bias"}, false))
+    r.fail("config.json: attention_bias is not supported for " + std::string(family_name(f)));
+  const std::string gate = f == Family::Llama ? r.string({"attention_gate"}, "") : "";
   if (!gate.empty() && gate != "sigmoid_headwise")
     r.fail("config.json: attention_gate '" + gate + "' is not supported (only sigmoid_headwise)");
   c.attn_gate = gate == "sigmoid_headwise";
-  c.attn_sink_logit = r.boolean({"attention_sink_logit"}, false);
+  c.attn_sink_logit = f == Family::Llama && r.boolean({"attention_sink_logit"}, false);
+  if (f == Family::Qwen3) c.qk_norm = QkNorm::PerHead;
+  if (f == Family::Olmo2) c.qk_norm = QkNorm::Whole, c.post_norms = true;
+  if (gemma) c.embed_scale = static_cast<float>(std::sqrt(double(c.d_model)));
+  if (f == Family::Gemma2) {
+    c.post_norms = true;
+    const double qpas = r.number({"query_pre_attn_scalar"}, 256.0);
+    if (!(qpas > 0)) r.fail("config.json: query_pre_attn_scalar must be positive");
+    else c.attn_scale = static_cast<float>(std::pow(qpas, -0.5));
+    c.attn_softcap = is_null(j, "attn_logit_softcapping") ? 0.0f : float(r.number({"attn_logit_softcapping"}, 50.0));
+    c.final_softcap = is_null(j, "final_logit_softcapping") ? 0.0f : float(r.number({"final_logit_softcapping"}, 30.0));
+  }
   if (!r.err.empty()) return make_error(r.err);
   if (!act) return act.error();
   c.act = *act;
   if (c.n_heads <= 0) return make_error("config.json: num_attention_heads must be positive");
-  c.d_head = r.integer({"head_dim"}, c.d_model / c.n_heads);
+  // Absent head_dim: Qwen3 and Gemma default to 128 / 256, the rest to d / H.
+  const long long dh_default = f == Family::Qwen3 ? 128 : gemma ? 256 : c.d_model / c.n_heads;
+  c.d_head = r.integer({"head_dim"}, dh_default);
   if (!r.err.empty()) return make_error(r.err);
   if (c.d_head <= 0 || c.d_head > 4096) return make_error("config.json: head_dim out of range");
   if (auto e = read_rope(r, j, c, 1.0); !e) return e.error();
+  if (auto e = read_windows(r, j, c); !e) return e.error();
   if (!r.err.empty()) return make_error(r.err);
+  return c;
+}
+
+// OPT: learned positions read at t + 2 (the table has two extra rows), ReLU,
+// pre-LN (do_layer_norm_before; OPT-350m's post-LN is refused), biases.
+Expected<ModelConfig> parse_opt(Reader& r, ModelConfig c) {
+  c.family = Family::OPT;
+  c.vocab_size = r.integer({"vocab_size"}, 0, true);
+  c.d_model = r.integer({"hidden_size"}, 0, true);
+  c.n_layers = r.integer({"num_hidden_layers"}, 0, true);
+  c.n_heads = r.integer({"num_attention_heads"}, 0, true);
+  c.n_kv_heads = c.n_heads;
+  c.d_mlp = r.integer({"ffn_dim"}, 0, true);
+  c.max_positions = r.integer({"max_position_embeddings"}, 2048);
+  c.norm = NormKind::LayerNorm;
+  c.norm_eps = 1e-5f;  // OPT's nn.LayerNorm default; config.json has no field for it
+  auto act = activation_of(r.string({"activation_function"}, "relu"));
+  c.gated_mlp = false;
+  c.learned_pos = true;
+  c.pos_offset = 2;
+  c.rotary = false;
+  c.tied_embeddings = r.boolean({"tie_word_embeddings"}, true);
+  c.attn_bias = c.mlp_bias = r.boolean({"enable_bias"}, true);
+  if (!r.boolean({"do_layer_norm_before"}, true))
+    r.fail("config.json: do_layer_norm_before false (post-LN OPT) is not supported");
+  if (!r.boolean({"layer_norm_elementwise_affine"}, true))
+    r.fail("config.json: layer_norm_elementwise_affine false is not supported");
+  if (r.boolean({"_remove_final_layer_norm"}, false)) r.fail("config.json: _remove_final_layer_norm is not supported");
+  const long long proj = r.integer({"word_embed_proj_dim"}, c.d_model);
+  if (r.err.empty() && proj != c.d_model)
+    r.fail("config.json: word_embed_proj_dim " + std::to_string(proj) + " != hidden_size (project_in/out) is not supported");
+  if (!r.err.empty()) return make_error(r.err);
+  if (!act) return act.error();
+  c.act = *act;
+  if (c.n_heads <= 0 || c.d_model % c.n_heads)
+    return make_error("config.json: hidden_size " + std::to_string(c.d_model) + " is not divisible by num_attention_heads " +
+                      std::to_string(c.n_heads));
+  c.d_head = c.d_model / c.n_heads;
   return c;
 }
 
@@ -251,18 +431,27 @@ Expected<ModelConfig> parse_config(std::string_view text) {
   c.bos_token_id = static_cast<int>(r.integer({"bos_token_id"}, -1));
   c.eos_token_id = static_cast<int>(r.integer({"eos_token_id"}, -1));
   r.err.clear();  // eos may be a list in some checkpoints: not needed to run
+  // Families in Llama's layout, each with what it adds (parse_llama reads them).
+  static constexpr std::pair<std::string_view, Family> kLlamaLayout[] = {
+      {"llama", Family::Llama}, {"qwen2", Family::Qwen2},   {"qwen3", Family::Qwen3}, {"mistral", Family::Mistral},
+      {"gemma", Family::Gemma}, {"gemma2", Family::Gemma2}, {"phi3", Family::Phi3},   {"olmo2", Family::Olmo2}};
   Expected<ModelConfig> out = make_error("");
-  if (c.model_type == "gpt2")
+  const auto llama_like = std::find_if(std::begin(kLlamaLayout), std::end(kLlamaLayout),
+                                       [&](const auto& e) { return e.first == c.model_type; });
+  if (llama_like != std::end(kLlamaLayout))
+    out = parse_llama(r, j, c, llama_like->second);
+  else if (c.model_type == "gpt2")
     out = parse_gpt2(r, c);
-  else if (c.model_type == "llama")
-    out = parse_llama(r, j, c);
+  else if (c.model_type == "opt")
+    out = parse_opt(r, c);
   else if (c.model_type == "gpt_neox")
     out = parse_neox(r, j, c);
   else if (c.model_type == "sinkscope_averaging")
     out = parse_averaging(r, c);
   else
     return make_error("config.json: unknown model_type '" + c.model_type +
-                      "' (supported: gpt2, llama, gpt_neox, sinkscope_averaging)");
+                      "' (supported: gpt2, llama, gpt_neox, qwen2, qwen3, mistral, gemma, gemma2, phi3, olmo2, opt, "
+                      "sinkscope_averaging)");
   if (!out) return out;
   if (auto v = validate(*out); !v) return v.error();
   return out;
@@ -275,9 +464,11 @@ bool uses_rope(const ModelConfig& c) {
 std::vector<float> rope_frequencies(const ModelConfig& c) {
   const int rot = c.rotary_dim > 0 ? c.rotary_dim : c.d_head, half = rot / 2;
   if (int(c.rope_inv_freq.size()) == half) return c.rope_inv_freq;
-  std::vector<float> f(half);  // [half]
-  for (int i = 0; i < half; ++i) f[i] = 1.0f / std::pow(c.rope_theta, float(2 * i) / float(rot));
-  return f;
+  return default_frequencies(c.rope_theta, rot);  // [half]
+}
+
+int attention_window(const ModelConfig& c, int l) {
+  return l >= 0 && l < static_cast<int>(c.layer_window.size()) ? c.layer_window[l] : 0;
 }
 
 const char* family_name(Family f) {
@@ -286,6 +477,14 @@ const char* family_name(Family f) {
     case Family::Llama: return "llama";
     case Family::NeoX: return "gpt_neox";
     case Family::Averaging: return "sinkscope_averaging";
+    case Family::Qwen2: return "qwen2";
+    case Family::Qwen3: return "qwen3";
+    case Family::Mistral: return "mistral";
+    case Family::Gemma: return "gemma";
+    case Family::Gemma2: return "gemma2";
+    case Family::Phi3: return "phi3";
+    case Family::Olmo2: return "olmo2";
+    case Family::OPT: return "opt";
   }
   return "?";
 }

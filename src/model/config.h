@@ -1,6 +1,8 @@
 // ModelConfig: the one description of an architecture the engine needs, read
-// from a Hugging Face config.json (gpt2, llama, gpt_neox) or from our own
-// averaging models (model_type "sinkscope_averaging").
+// from a Hugging Face config.json (gpt2, llama, gpt_neox, qwen2, qwen3,
+// mistral, gemma, gemma2, phi3, olmo2, opt) or from our own averaging models
+// (model_type "sinkscope_averaging"). docs/families.md says what each family
+// sets here and where its extra norms sit relative to the taps.
 #pragma once
 #include <string>
 #include <string_view>
@@ -10,9 +12,17 @@
 
 namespace ss {
 
-enum class Family { GPT2, Llama, NeoX, Averaging };
-// The config.json model_type of each family: "gpt2", "llama", "gpt_neox", "sinkscope_averaging".
+// One value per config.json model_type, even where the forward is Llama's with
+// a few switches: a backend claims families (Capabilities::families), so one
+// that knows Llama never runs a Mistral with its window ignored.
+enum class Family { GPT2, Llama, NeoX, Averaging, Qwen2, Qwen3, Mistral, Gemma, Gemma2, Phi3, Olmo2, OPT };
+// The config.json model_type of each family: "gpt2", "llama", "gpt_neox",
+// "sinkscope_averaging", "qwen2", "qwen3", "mistral", "gemma", "gemma2",
+// "phi3", "olmo2", "opt".
 const char* family_name(Family f);
+// How q and k are normalised before RoPE: not at all, per head over d_head
+// (Qwen3), or over the whole projection H*dh / Hkv*dh (OLMo 2).
+enum class QkNorm { None, PerHead, Whole };
 enum class NormKind { LayerNorm, RMSNorm };
 enum class Activation { GeluNew /*tanh approx*/, Gelu /*erf*/, Silu, ReLU };
 
@@ -50,6 +60,17 @@ struct ModelConfig {
   // went "to the sink slot").
   bool attn_gate = false;
   bool attn_sink_logit = false;
+  // Switches of the newer families (defaults = Llama's forward):
+  QkNorm qk_norm = QkNorm::None;
+  bool post_norms = false;      // gemma2, olmo2: attn_out and mlp_out are normed before the residual add
+  float embed_scale = 1.0f;     // gemma: embeddings * sqrt(d_model)
+  float attn_scale = 0.0f;      // 0: 1/sqrt(d_head); gemma2: query_pre_attn_scalar^-1/2
+  float attn_softcap = 0.0f;    // gemma2: scores = cap * tanh(scores / cap) before the mask; 0 = off
+  float final_softcap = 0.0f;   // gemma2: the same on the logits; 0 = off
+  int pos_offset = 0;           // opt: learned position t reads row t + 2 of its table
+  // Sliding-window attention: a query sees only the last `window` keys
+  // (itself included). [n_layers]; 0 = that layer attends to every earlier key.
+  std::vector<int> layer_window;
   int bos_token_id = -1, eos_token_id = -1;
   // Averaging models: inputs are vectors in R^d_input plus a [SEP] flag (column
   // d_input), optionally a BOS flag and a constant-1 column (the model has no
@@ -67,5 +88,8 @@ Expected<ModelConfig> parse_config(std::string_view json_text);
 // given, else theta^(-2i / rotary_dim) computed in float like Hugging Face.
 bool uses_rope(const ModelConfig& c);
 std::vector<float> rope_frequencies(const ModelConfig& c);
+
+// Layer l's attention window (0 = none): keys j with qi - j >= window are masked.
+int attention_window(const ModelConfig& c, int l);
 
 }  // namespace ss

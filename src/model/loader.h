@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "model/safetensors.h"
@@ -16,8 +17,24 @@ namespace ss {
 
 Expected<Model> load_model(std::string_view config_json, std::span<const uint8_t> safetensors_bytes, std::string name);
 
-// DIR/config.json and DIR/model.safetensors (memory-mapped): the one reader
-// of a model folder. name = the folder's name.
+// One file of a sharded checkpoint: its name as the index spells it, and its bytes.
+struct ShardBytes {
+  std::string name;
+  std::span<const uint8_t> bytes;
+};
+
+// A sharded checkpoint: config.json, model.safetensors.index.json and the
+// shard files it names (every one must be given; others are ignored). Refused:
+// a shard the index names but `shards` lacks, a tensor the index places in a
+// shard that does not hold it, a tensor held by two shards, more tensor bytes
+// in all than kMaxModelBytes.
+Expected<Model> load_model_sharded(std::string_view config_json, std::string_view index_json,
+                                   const std::vector<ShardBytes>& shards, std::string name);
+
+// The one reader of a model folder: DIR/config.json with DIR/model.safetensors,
+// or with DIR/model.safetensors.index.json and its shards (all memory-mapped).
+// A folder with only pytorch_model.bin is refused with the line that converts
+// it. name = the folder's name.
 Expected<Model> load_model_dir(const std::string& dir);
 
 // A tokenizer.json for a model: BOS from config.json when the tokenizer names
@@ -28,5 +45,7 @@ Expected<Tokenizer> load_tokenizer_for(std::string_view tokenizer_json, const Mo
 // Maps one family's Hugging Face tensor names into canonical Weights,
 // checking every shape against the config and every value for NaN/Inf.
 Expected<Weights> map_weights(const ModelConfig& config, const SafeTensors& file);
+// The same over the shards of a sharded checkpoint (each tensor in one shard).
+Expected<Weights> map_weights(const ModelConfig& config, const std::vector<const SafeTensors*>& files);
 
 }  // namespace ss

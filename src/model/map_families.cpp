@@ -68,30 +68,70 @@ Expected<Weights> map_gpt2(const ModelConfig& c, const TensorSource& src) {
   return w;
 }
 
+// Gemma's RMSNorm computes x / rms(x) * (1 + w) in float32: adding the 1 on
+// load gives the same float and lets every family share one norm.
+void add_one(Tensor& w) {
+  for (float& x : w.data) x += 1.0f;
+}
+
+// The Llama-shaped families share Llama's tensor names under model.layers.N.
+// with these differences: Phi-3 fuses q/k/v (qkv_proj, rows [q; k; v]) and
+// gate/up (gate_up_proj, rows [gate; up]); Qwen2 has q/k/v biases; Qwen3 and
+// OLMo 2 add q_norm / k_norm; Gemma 2 norms before and after both attention
+// and MLP (input_, post_attention_, pre_feedforward_, post_feedforward_
+// layernorm); OLMo 2 only after (post_attention_, post_feedforward_layernorm).
 Expected<Weights> map_llama(const ModelConfig& c, const TensorSource& src) {
-  const int64_t d = c.d_model, V = c.vocab_size, dm = c.d_mlp;
+  const int64_t d = c.d_model, V = c.vocab_size, dm = c.d_mlp, dh = c.d_head;
   const int64_t qd = int64_t{c.n_heads} * c.d_head, kvd = int64_t{c.n_kv_heads} * c.d_head;
+  const Family f = c.family;
+  const bool gemma = f == Family::Gemma || f == Family::Gemma2;
   Weights w;
   SS_TRY_ASSIGN(w.tok_emb, src.get("model.embed_tokens.weight", {V, d}));
   for (int l = 0; l < c.n_layers; ++l) {
     LayerWeights lw;
     const char* p = "model.layers.";
-    SS_TRY_ASSIGN(lw.ln1_w, src.get(L(p, l, "input_layernorm.weight"), {d}));
-    SS_TRY_ASSIGN(lw.wq, src.get(L(p, l, "self_attn.q_proj.weight"), {qd, d}));
-    SS_TRY_ASSIGN(lw.wk, src.get(L(p, l, "self_attn.k_proj.weight"), {kvd, d}));
-    SS_TRY_ASSIGN(lw.wv, src.get(L(p, l, "self_attn.v_proj.weight"), {kvd, d}));
+    if (f != Family::Olmo2) SS_TRY_ASSIGN(lw.ln1_w, src.get(L(p, l, "input_layernorm.weight"), {d}));
+    if (f == Family::Phi3) {
+      Tensor qkv;
+      SS_TRY_ASSIGN(qkv, src.get(L(p, l, "self_attn.qkv_proj.weight"), {qd + 2 * kvd, d}));
+      lw.wq = slice_rows(qkv, 0, qd), lw.wk = slice_rows(qkv, qd, kvd), lw.wv = slice_rows(qkv, qd + kvd, kvd);
+    } else {
+      SS_TRY_ASSIGN(lw.wq, src.get(L(p, l, "self_attn.q_proj.weight"), {qd, d}));
+      SS_TRY_ASSIGN(lw.wk, src.get(L(p, l, "self_attn.k_proj.weight"), {kvd, d}));
+      SS_TRY_ASSIGN(lw.wv, src.get(L(p, l, "self_attn.v_proj.weight"), {kvd, d}));
+    }
     SS_TRY_ASSIGN(lw.wo, src.get(L(p, l, "self_attn.o_proj.weight"), {d, qd}));
     if (c.attn_bias) {
       SS_TRY_ASSIGN(lw.bq, src.get(L(p, l, "self_attn.q_proj.bias"), {qd}));
       SS_TRY_ASSIGN(lw.bk, src.get(L(p, l, "self_attn.k_proj.bias"), {kvd}));
       SS_TRY_ASSIGN(lw.bv, src.get(L(p, l, "self_attn.v_proj.bias"), {kvd}));
-      SS_TRY_ASSIGN(lw.bo, src.get(L(p, l, "self_attn.o_proj.bias"), {d}));
+      if (f != Family::Qwen2) SS_TRY_ASSIGN(lw.bo, src.get(L(p, l, "self_attn.o_proj.bias"), {d}));
+    }
+    if (c.qk_norm != QkNorm::None) {
+      const bool whole = c.qk_norm == QkNorm::Whole;
+      SS_TRY_ASSIGN(lw.q_norm, src.get(L(p, l, "self_attn.q_norm.weight"), {whole ? qd : dh}));
+      SS_TRY_ASSIGN(lw.k_norm, src.get(L(p, l, "self_attn.k_norm.weight"), {whole ? kvd : dh}));
     }
     if (c.attn_gate) SS_TRY_ASSIGN(lw.w_attn_gate, src.get(L(p, l, "self_attn.gate_proj.weight"), {qd, d}));
     if (c.attn_sink_logit) SS_TRY_ASSIGN(lw.sink_logits, src.get(L(p, l, "self_attn.sinks"), {int64_t{c.n_heads}}));
-    SS_TRY_ASSIGN(lw.ln2_w, src.get(L(p, l, "post_attention_layernorm.weight"), {d}));
-    SS_TRY_ASSIGN(lw.w_gate, src.get(L(p, l, "mlp.gate_proj.weight"), {dm, d}));
-    SS_TRY_ASSIGN(lw.w_up, src.get(L(p, l, "mlp.up_proj.weight"), {dm, d}));
+    if (f == Family::Gemma2) {
+      SS_TRY_ASSIGN(lw.post_attn_norm, src.get(L(p, l, "post_attention_layernorm.weight"), {d}));
+      SS_TRY_ASSIGN(lw.ln2_w, src.get(L(p, l, "pre_feedforward_layernorm.weight"), {d}));
+      SS_TRY_ASSIGN(lw.post_mlp_norm, src.get(L(p, l, "post_feedforward_layernorm.weight"), {d}));
+    } else if (f == Family::Olmo2) {
+      SS_TRY_ASSIGN(lw.post_attn_norm, src.get(L(p, l, "post_attention_layernorm.weight"), {d}));
+      SS_TRY_ASSIGN(lw.post_mlp_norm, src.get(L(p, l, "post_feedforward_layernorm.weight"), {d}));
+    } else {
+      SS_TRY_ASSIGN(lw.ln2_w, src.get(L(p, l, "post_attention_layernorm.weight"), {d}));
+    }
+    if (f == Family::Phi3) {
+      Tensor gate_up;
+      SS_TRY_ASSIGN(gate_up, src.get(L(p, l, "mlp.gate_up_proj.weight"), {2 * dm, d}));
+      lw.w_gate = slice_rows(gate_up, 0, dm), lw.w_up = slice_rows(gate_up, dm, dm);
+    } else {
+      SS_TRY_ASSIGN(lw.w_gate, src.get(L(p, l, "mlp.gate_proj.weight"), {dm, d}));
+      SS_TRY_ASSIGN(lw.w_up, src.get(L(p, l, "mlp.up_proj.weight"), {dm, d}));
+    }
     SS_TRY_ASSIGN(lw.w_down, src.get(L(p, l, "mlp.down_proj.weight"), {d, dm}));
     if (c.mlp_bias) {
       // gate bias has no canonical slot: refuse rather than run a wrong model
@@ -99,9 +139,46 @@ Expected<Weights> map_llama(const ModelConfig& c, const TensorSource& src) {
       SS_TRY_ASSIGN(lw.b_up, src.get(L(p, l, "mlp.up_proj.bias"), {dm}));
       SS_TRY_ASSIGN(lw.b_down, src.get(L(p, l, "mlp.down_proj.bias"), {d}));
     }
+    if (gemma)
+      for (Tensor* t : {&lw.ln1_w, &lw.ln2_w, &lw.post_attn_norm, &lw.post_mlp_norm}) add_one(*t);
     w.layers.push_back(std::move(lw));
   }
   if (auto e = map_final(c, src, "model.norm.weight", nullptr, "lm_head.weight", w); !e) return e.error();
+  if (gemma) add_one(w.lnf_w);
+  return w;
+}
+
+// OPT: model.decoder.*, learned positions with two extra rows, LayerNorms with
+// biases (self_attn_layer_norm before attention, final_layer_norm before the
+// MLP), fc1 / fc2, lm_head tied to the token embeddings.
+Expected<Weights> map_opt(const ModelConfig& c, const TensorSource& src) {
+  const int64_t d = c.d_model, V = c.vocab_size, dm = c.d_mlp;
+  Weights w;
+  SS_TRY_ASSIGN(w.tok_emb, src.get("model.decoder.embed_tokens.weight", {V, d}));
+  SS_TRY_ASSIGN(w.pos_emb, src.get("model.decoder.embed_positions.weight", {int64_t{c.max_positions} + c.pos_offset, d}));
+  auto bias = [&](const std::string& name, int64_t n, Tensor& dst) -> Expected<void> {
+    if (!c.attn_bias) return {};
+    SS_TRY_ASSIGN(dst, src.get(name, {n}));
+    return {};
+  };
+  for (int l = 0; l < c.n_layers; ++l) {
+    LayerWeights lw;
+    const char* p = "model.decoder.layers.";
+    SS_TRY_ASSIGN(lw.ln1_w, src.get(L(p, l, "self_attn_layer_norm.weight"), {d}));
+    SS_TRY_ASSIGN(lw.ln1_b, src.get(L(p, l, "self_attn_layer_norm.bias"), {d}));
+    struct Proj { const char* name; Tensor* w; Tensor* b; int64_t out, in; };
+    for (const Proj& pr : {Proj{"self_attn.q_proj", &lw.wq, &lw.bq, d, d}, Proj{"self_attn.k_proj", &lw.wk, &lw.bk, d, d},
+                           Proj{"self_attn.v_proj", &lw.wv, &lw.bv, d, d}, Proj{"self_attn.out_proj", &lw.wo, &lw.bo, d, d},
+                           Proj{"fc1", &lw.w_up, &lw.b_up, dm, d}, Proj{"fc2", &lw.w_down, &lw.b_down, d, dm}}) {
+      SS_TRY_ASSIGN(*pr.w, src.get(L(p, l, pr.name) + ".weight", {pr.out, pr.in}));
+      if (auto e = bias(L(p, l, pr.name) + ".bias", pr.out, *pr.b); !e) return e.error();
+    }
+    SS_TRY_ASSIGN(lw.ln2_w, src.get(L(p, l, "final_layer_norm.weight"), {d}));
+    SS_TRY_ASSIGN(lw.ln2_b, src.get(L(p, l, "final_layer_norm.bias"), {d}));
+    w.layers.push_back(std::move(lw));
+  }
+  if (auto e = map_final(c, src, "model.decoder.final_layer_norm.weight", "model.decoder.final_layer_norm.bias", "lm_head.weight", w); !e)
+    return e.error();
   return w;
 }
 
@@ -166,10 +243,22 @@ Expected<Weights> map_averaging(const ModelConfig& c, const TensorSource& src) {
 }  // namespace
 
 Expected<Weights> map_weights(const ModelConfig& c, const SafeTensors& file) {
-  TensorSource src(file);
+  return map_weights(c, std::vector<const SafeTensors*>{&file});
+}
+
+Expected<Weights> map_weights(const ModelConfig& c, const std::vector<const SafeTensors*>& files) {
+  TensorSource src(files);
   switch (c.family) {
     case Family::GPT2: return map_gpt2(c, src);
-    case Family::Llama: return map_llama(c, src);
+    case Family::Llama:
+    case Family::Qwen2:
+    case Family::Qwen3:
+    case Family::Mistral:
+    case Family::Gemma:
+    case Family::Gemma2:
+    case Family::Phi3:
+    case Family::Olmo2: return map_llama(c, src);
+    case Family::OPT: return map_opt(c, src);
     case Family::NeoX: return map_neox(c, src);
     case Family::Averaging: return map_averaging(c, src);
   }

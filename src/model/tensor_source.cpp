@@ -14,11 +14,13 @@ std::string shape_str(const std::vector<int64_t>& s) {
 }  // namespace
 
 const TensorEntry* TensorSource::lookup(const std::string& name) const {
-  if (const TensorEntry* e = file_.find(name)) return e;
+  for (const SafeTensors* file : files_)
+    if (const TensorEntry* e = file->find(name)) return e;
   for (const char* prefix : {"transformer.", "model.", "gpt_neox."}) {
     size_t n = std::strlen(prefix);
     if (name.compare(0, n, prefix) == 0)
-      if (const TensorEntry* e = file_.find(name.substr(n))) return e;
+      for (const SafeTensors* file : files_)
+        if (const TensorEntry* e = file->find(name.substr(n))) return e;
   }
   return nullptr;
 }

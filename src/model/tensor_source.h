@@ -13,7 +13,10 @@ namespace ss {
 
 class TensorSource {
  public:
-  explicit TensorSource(const SafeTensors& file) : file_(file) {}
+  explicit TensorSource(const SafeTensors& file) : files_{&file} {}
+  // A sharded checkpoint: a tensor is looked up in each shard in turn (the
+  // loader checked that every tensor sits in exactly one).
+  explicit TensorSource(std::vector<const SafeTensors*> files) : files_(std::move(files)) {}
   // Required tensor with exactly `shape`.
   Expected<Tensor> get(const std::string& name, const std::vector<int64_t>& shape) const;
   // Optional tensor: an empty Tensor when absent (checked like get when present).
@@ -24,7 +27,7 @@ class TensorSource {
   // Accepts the name with or without the wrapper prefix ("transformer.",
   // "model.", "gpt_neox."), since bare-model checkpoints omit it.
   const TensorEntry* lookup(const std::string& name) const;
-  const SafeTensors& file_;
+  std::vector<const SafeTensors*> files_;
 };
 
 // [r, c] -> [c, r] (GPT-2 Conv1D weights are stored [in, out]).

@@ -1,7 +1,8 @@
 // Native main loop: GLFW window + OpenGL 3.3 core, the model read from a
 // folder on disk (explorer/model_paths.h: --model-dir, or NAME looked up under
 // --models DIR, $SINKSCOPE_MODELS, next to the binary, then the source tree). Usage:
-//   sinkscope-app [--model NAME | --model-dir DIR] [--models DIR] [--prompt TEXT] [--threads N] [--quit-after SECONDS]
+//   sinkscope-app [--model NAME | --model-dir DIR] [--models DIR] [--prompt TEXT] [--lesson FILE] [--threads N] [--quit-after SECONDS]
+// --lesson opens a lesson file (docs/lessons.md) as ?lesson= does in the browser.
 // --quit-after lets the Xvfb smoke test (tests/native/) run it unattended.
 #include <GLFW/glfw3.h>
 
@@ -12,6 +13,8 @@
 #include <string>
 
 #include "ui/frame.h"
+#include "core/file.h"
+#include "explorer/lesson_run.h"
 #include "explorer/model_paths.h"
 #include "explorer/session.h"
 #include "core/parallel.h"
@@ -26,7 +29,7 @@ using namespace ss::explorer;
 
 int main(int argc, char** argv) {
   AppState& s = state();
-  std::string model_dir, models_root;
+  std::string model_dir, models_root, lesson_file;
   double quit_after = -1;
   int threads = ss::default_threads();  // the machine's cores, at most 4
   for (int i = 1; i < argc; ++i) {
@@ -36,11 +39,12 @@ int main(int argc, char** argv) {
     else if (arg("--models")) models_root = argv[++i];
     else if (arg("--prompt")) s.set_prompt(argv[++i]);
     else if (arg("--quit-after")) quit_after = std::atof(argv[++i]);
+    else if (arg("--lesson")) lesson_file = argv[++i];
     else if (arg("--threads")) threads = std::atoi(argv[++i]);
     else {
       std::fprintf(stderr,
                    "usage: sinkscope-app [--model NAME | --model-dir DIR] [--models DIR] [--prompt TEXT] "
-                   "[--threads N] [--quit-after SECONDS]\n");
+                   "[--lesson FILE] [--threads N] [--quit-after SECONDS]\n");
       return 2;
     }
   }
@@ -76,6 +80,12 @@ int main(int argc, char** argv) {
   install_model(s, model_dir.empty() ? ss::make_error(model_not_found_message(s.model_name, models_root))
                                      : load_model_dir(s.model_name, model_dir));
   if (!s.last_error.empty()) std::fprintf(stderr, "sinkscope-app: %s\n", s.last_error.c_str());
+  if (!lesson_file.empty()) {  // a bad file: the message shows beside the panel (and on stderr)
+    auto text = ss::read_text_file(lesson_file);
+    if (!text) lesson_report_error("lesson " + lesson_file + ": " + text.error().message);
+    else if (auto r = lesson_start(s, *text, lesson_file); !r)
+      std::fprintf(stderr, "sinkscope-app: %s\n", lesson_run().error.c_str());
+  }
 
   auto start = std::chrono::steady_clock::now();
   while (!glfwWindowShouldClose(win)) {

@@ -20,6 +20,7 @@
 #include "imgui_impl_glfw.h"
 #include "imgui_impl_opengl3.h"
 #include "platform/gl_frame.h"
+#include "platform/live_description.h"  // the page's ARIA live region
 
 using namespace ss::explorer;
 
@@ -55,6 +56,7 @@ void main_loop(void* arg) {
   // (WebGL presents only frames that drew), and the core stays free for the
   // next edit's forward pass.
   draw_gl_frame(s, g_window);
+  publish_description(s);
 }
 
 }  // namespace

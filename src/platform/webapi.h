@@ -1,6 +1,6 @@
-// The C API the web page and the browser tests use: 86 functions, every
+// The C API the web page and the browser tests use: 148 functions, every
 // EMSCRIPTEN_KEEPALIVE definition in src/platform/webapi*.cpp, declared below in
-// 11 groups, each with what it returns or does, its units, the range of its
+// 16 groups, each with what it returns or does, its units, the range of its
 // arguments and what it answers before there is a model, a view or a result.
 // Call them with Module.ccall / Module.cwrap. Flat on purpose: numbers, UTF-8
 // strings and pointers into wasm memory only.
@@ -34,8 +34,15 @@
 //    9 Averaging lab and trainer                                 14  webapi_trainer.cpp
 //   10 WebGPU backend probe (parity tests, kernel checks,
 //      the benchmark page's timeForward)                         11  webapi_webgpu.cpp
-//   11 Parity table (every backend vs the CPU)                   7  webapi_parity.cpp
-//                                                         total  86
+//   11 Parity table (every backend vs the CPU), WebGPU kernels    8  webapi_parity.cpp
+//   12 Figures, live description and theme                        7  webapi_embed.cpp
+//   13 Lessons                                                   14  webapi_lesson.cpp
+//   14 Compare mode, training timeline, sink slot, models        18  webapi_twins.cpp
+//   15 The paper's second half: probes, sinks, clamp, pin        13  webapi_second_half.cpp
+//   16 Timing in the headless module (bench/gpu/run.mjs)          8  webapi_timing.cpp
+//                                                         total 148
+// Groups 11 and 16 are also in the headless module (cmake/headless.cmake),
+// which has no app: 16 only there.
 #pragma once
 #include <cstdint>
 
@@ -203,9 +210,9 @@ double ss_async_count(int which);
 double ss_last_forward_ms();
 // Wall time of the last tokenization, in ms; -1 before the first run.
 double ss_last_tokenize_ms();
-// Token rows the last CPU forward pass computed (after an edit at the end:
-// the changed rows only, the rest came from the engine's cache); -1 before
-// the first CPU pass; asynchronous backends leave it as it was.
+// Token rows the last forward pass computed, on any backend (after an edit
+// at the end: the changed rows only, the rest came from the KV cache, on the
+// CPU or on the GPU); -1 before the first pass.
 int ss_last_forward_rows();
 // Edit to frame, in ms: from the session starting on a new prompt
 // (tokenize + forward + analysis + drawing) to the first frame that showed
@@ -335,7 +342,7 @@ double ss_webgpu_max_diff(const char* tap);
 // ss_webgpu_load_model only returns its error).
 const char* ss_webgpu_error();
 
-// ---- 11 Parity table (7) --------------------------------------------------
+// ---- 11 Parity table, WebGPU kernels (8) -----------------------------------
 // engine/parity.h in the page: cases added as bytes, then one backend of the
 // registry runs every claim it makes against the CPU backend, stepped from JS
 // (tests/browser/parity.test.mjs). The table is the same as the native one.
@@ -363,5 +370,238 @@ const char* ss_parity_table();
 // The rows as JSON: [{"backend", "model", "check", "status" ("ok", "FAIL",
 // "not claimed", "n/a", "ERROR"), "diff", "note"}].
 const char* ss_parity_rows();
+// The WebGPU backend's kernel set for the passes recorded from now on (every
+// backend instance): "auto" (by adapter and shape), or forced: "tiled"
+// (16x16 tiles), "blocked" (64x64 tiles of 4x4 blocks), "barrier_free" (one
+// thread per output). 1 = set, 0 = no such set (nothing changes).
+// src/backends/webgpu/gpu.h, matmul_kernel(), says what auto picks.
+int ss_webgpu_set_kernels(const char* set);
+
+// ---- 12 Figures, live description and theme (7) --------------------------
+// For papers and course pages (webapi_embed.cpp): the current panel as an SVG
+// figure drawn from the screen's own draw lists (src/ui/svg_export.h), the
+// words the page's ARIA live region speaks, the colour theme, and the
+// selected head's attention values an SVG can be checked against.
+
+// Asks for an SVG of the current panel; it is made during the next frame
+// (no download; the toolbar's "SVG" button downloads one).
+void ss_explorer_request_svg();
+// The last SVG made ("" before the first): UTF-8 text, width and height in
+// CSS pixels times devicePixelRatio (the canvas's pixels), text as <text>.
+// Each heatmap's cell grid is an invisible <rect class="ss-heatmap"> with
+// data-rows, data-cols, data-vmin, data-vmax, data-cmap, data-causal, data-title.
+const char* ss_explorer_svg();
+// How many SVGs have been made so far (wait for it to grow after a request).
+int ss_explorer_svg_count();
+// What the canvas shows, in words (explorer/describe.h): the panel, the
+// selected head, its selected sink and what it catches. Before a view: the
+// model being loaded or the last error. The page's #sr-description live
+// region gets the same text whenever it changes.
+const char* ss_explorer_description();
+// "dark", "light" or "contrast" (high contrast; also ?theme=contrast).
+const char* ss_explorer_theme();
+// Sets the theme by that name: 1 = done, 0 = unknown name (theme unchanged).
+int ss_explorer_set_theme(const char* name);
+// Attention of query `query` to key `key` in the selected head, in [0, 1];
+// -1 out of range or without a view.
+float ss_explorer_attention(int query, int key);
+
+// ---- 13 Lessons (14) -------------------------------------------------------
+// A lesson (docs/lessons.md) walks a student through views, one step at a
+// time (webapi_lesson.cpp, explorer/lesson_run.h). web/loader.js fetches
+// ?lesson=NAME (lessons/NAME.json next to index.html) or ?lesson=URL and
+// hands the text to ss_lesson_load; the lesson bar and the tests step
+// through it. Steps are numbered from 0 here (the lesson bar shows k + 1).
+
+// Parses and checks a lesson (UTF-8 JSON text; source: its name or URL for
+// messages, null = "") and shows its first step. "" on success, else the
+// error in one sentence ("step 3: unknown panel 'heatmap' (...)"), also in
+// ss_lesson_error and on screen; a lesson already open stays open. Checks
+// against the model happen now if one is loaded, else on its first frame.
+const char* ss_lesson_load(const char* text, const char* source);
+// Shows `message` on screen as the lesson's error (the page's download
+// failed before there was text to load); null or "" = a generic message.
+void ss_lesson_report(const char* message);
+// Why the last lesson could not open; "" when none failed.
+const char* ss_lesson_error();
+// 1 while a lesson is open, else 0.
+int ss_lesson_active();
+// The step shown, in [0, ss_lesson_step_count()); -1 with no lesson.
+int ss_lesson_step();
+// Steps of the open lesson (1..64); 0 with no lesson.
+int ss_lesson_step_count();
+// Next step: 1 = moved; 0 = no lesson, the last step, or the step's question
+// not answered yet. The new step's state (prompt, panel, head, sink, token,
+// intervention) is written at once; its sink is selected once it is analysed.
+int ss_lesson_next();
+// The previous step, its state restored: 1 = moved, 0 = first step or none.
+int ss_lesson_back();
+// Restores the current step's state (what the student changed is undone).
+void ss_lesson_reset();
+// Answers the step's question: 1 right (Next opens), 0 wrong (the hint shows,
+// attempts + 1), -1 no open question of that kind. Picking a head in the app
+// (head picker, sink grid, arrow keys) or clicking a token answers the same way.
+int ss_lesson_answer_head(int layer, int head);
+int ss_lesson_answer_token(int index);
+// The model the current step is written for ("" with no lesson); the app
+// fetches models/NAME/ itself when the step needs another model than the
+// one shown, and applies the step again once it is in.
+const char* ss_lesson_model();
+// The lesson as JSON: {"active", "error", and with a lesson "title", "step",
+// "count", "current": {title, model, prompt (null = inherited app prompt),
+// panel, layer, head, sink, token, intervention [names], caption},
+// "question": {text, kind, hint} (when the step asks), "answered",
+// "attempts", "feedback" ("none" | "wrong" | "right"), "can_next",
+// "prompt_is_step"}, and always "app":
+// {model, panel, layer, head, token, sink (key of the
+// selected sink, -1 = none), catch [begin, end) after it, intervention}}.
+const char* ss_lesson_state();
+// Closes the lesson (the view stays as it is).
+void ss_lesson_close();
+
+// ---- 14 Compare mode, training timeline, sink slot, models (18) ------------
+// webapi_twins.cpp: a second model on the same prompt (explorer/compare.h,
+// ?compare=NAME), the training timeline's checkpoints (explorer/timeline.h),
+// the sink slot of a model with a learned sink logit per head
+// (docs/metrics.md, "Sink slot"), and the model picker's list.
+
+// Starts loading models/NAME/ as the compared model (null or "" = compare
+// off). A name that is not a folder name keeps the previous one and says why
+// in ss_compare_status.
+void ss_compare_set(const char* name);
+// The compared model's name; "" when compare mode is off.
+const char* ss_compare_name();
+// 1 = the compared model ran on the current prompt, 0 = loading or not run
+// yet, -1 = compare off or its load failed (ss_compare_status says why).
+int ss_compare_state();
+// "" when fine, else "loading NAME ..." or the error.
+const char* ss_compare_status();
+// The sink map of side `which` (0 = the app's model, 1 = the compared one):
+// the sink_score of head (layer, head)'s strongest sink, 0 = no sink; -1 out
+// of range or before that side has a view.
+double ss_compare_sink_map(int which, int layer, int head);
+// That sink's key (its position; 0 = BOS), -1 when the head has no sink, out
+// of range or before that side has a view.
+int ss_compare_sink_key(int which, int layer, int head);
+// A number of side `which` (0, 1 as above): loss (nats), sink1_share,
+// max_sink_score, mean_map_score (mean of the sink map), heads_with_sink,
+// max_outlier_ratio and max_bos_ratio (max over layers of max |resid_post| /
+// median, over the prompt and at token 0), slot_min / slot_max (the range of
+// sink_slot_share over heads; -1 without a sink slot), layers, heads,
+// tokens, layer, head (the selected head on that side). NaN for any other
+// name or before that side has a view.
+double ss_compare_metric(int which, const char* name);
+// Checkpoints of the app's model when it is a training timeline; 0 otherwise
+// (also while its timeline.json loads).
+int ss_timeline_count();
+// Evaluations in its timeline.json (one per step); 0 when none.
+int ss_timeline_eval_count();
+// Loads checkpoint i in [0, ss_timeline_count()) into the app (prompt and
+// selected head stay): 1 = started (or already shown), 0 = refused (no
+// timeline, out of range, another checkpoint still loading).
+int ss_timeline_set(int i);
+// The checkpoint shown now; -1 without a timeline.
+int ss_timeline_index();
+// The checkpoint being loaded; -1 when none.
+int ss_timeline_loading();
+// The training step of the checkpoint shown; -1 without a timeline.
+int ss_timeline_step();
+// The shown checkpoint's metrics from timeline.json (fp32, held-out windows):
+// val_loss (nats), sink_share (max over layers of the share of heads with
+// sink_score(0) > 0.3), avg_share (its mean over layers 1..L-1),
+// outlier_ratio (max over layers of the BOS max |h| / median |h|). NaN for
+// any other name or without a timeline.
+double ss_timeline_metric(const char* name);
+// sink_slot_share of head (layer, head) on the current prompt, in [0, 1];
+// -1 when the model has no sink slot, out of range, or without a view.
+double ss_sink_slot_share(int layer, int head);
+// The models the picker offers, comma-separated ("demo-lm,demo-lm-gated,...").
+const char* ss_model_catalog();
+// Switches the app to models/NAME/ (the picker's path; the prompt stays):
+// 1 = started, 0 = not a folder name. A failed load keeps the model that was
+// there and sets ss_last_error.
+int ss_open_model(const char* name);
+
+// ---- 15 The paper's second half: probes, several sinks, clamp, pin (13) -----
+// webapi_second_half.cpp (explorer/second_half.h): the Tag probes, Several
+// sinks and Key dimensions panels, the Interventions panel's outlier clamp,
+// and pinning an analysis to compare two prompts. JSON comes in the CLI's
+// formats (`sinkscope-cli analyze`, docs/metrics.md), for the selected head
+// where a head is meant. Without a view: 0, "" or "[]" as noted.
+
+// Labels token `token` (0 .. T-1) of the prompt for "your own labels": cls 0
+// = A, 1 = B, -1 = none. 1 = done, 0 = no view or out of range.
+int ss_sh_label(int token, int cls);
+// Clears every label.
+void ss_sh_clear_labels();
+// The tag probes of the selected head: {"labels": probe | null, "catch":
+// probe | null, "probe_windows", "error"}, each probe one entry of the CLI's
+// "probes" list ({layer, head, target, classes, class_counts, n_tokens,
+// n_folds, tag_dims, chance, accuracy: {tag, complement, full, random}}).
+// labels: leave-one-out on the labelled tokens (null with none labelled).
+// run_catch = 1 runs the catch probe on the shipped probe set plus the
+// prompt now (seconds: a pass per probe window and 4 probes per held-out
+// window); 0 returns it only when already run for this prompt and head. ""
+// without a view.
+const char* ss_sh_probes_json(int run_catch);
+// The prompt's handoffs, tag_cosines and key_dimensions, every head, as the
+// CLI's lists of those names; "[]" without a view.
+const char* ss_sh_handoffs_json();
+const char* ss_sh_tag_cosines_json();
+const char* ss_sh_key_dims_json();
+// Turns the outlier clamp on (clamp_outlier): dim in [-1, d_model) (-1 = the
+// top outlier dim at the token), from_layer in [0, L), token in [-2, T) (-2 =
+// the selected sink's key, -1 = every token). "" = set, else why not (the
+// previous clamp is kept). The Interventions panel's "after" applies it.
+const char* ss_sh_set_clamp(int dim, int from_layer, int token);
+// Turns the clamp off.
+void ss_sh_clear_clamp();
+// The clamp's before/after in the CLI's "clamp" format ({dim, from_layer,
+// tokens, medians [L], before, after}; each side {loss, sink1_share,
+// sink_score_key0 [L][H], key0_max, key0_mean, n_sinks}, after also {sinks,
+// tags}), plus "label" and "error" (non-empty: why nothing ran). Runs the
+// "after" pass when needed. "" without a view or with the clamp off.
+const char* ss_sh_clamp_json();
+// Pins the current analysis: 1 = pinned, 0 = no view. While pinned the sink
+// map shows sink-score deltas and the token strip the spans before / now.
+int ss_sh_pin();
+// Back to the normal view.
+void ss_sh_unpin();
+// 1 while an analysis is pinned, else 0.
+int ss_sh_pinned();
+// While pinned: {"pinned_prompt", "T_before", "T_after", "sink_map_before",
+// "sink_map_after", "sink_map_delta" ([L][H], strongest sink score per head,
+// now - pinned), "layer", "head", "spans_before", "spans_after" ([{key,
+// begin, end}] of the selected head's sinks, end exclusive), "loss_before",
+// "loss_after"}. "" when not pinned, without a view, or when the model's
+// shape changed since pinning.
+const char* ss_sh_deltas_json();
+
+// ---- 16 Timing in the headless module (8) ----------------------------------
+// Only in sinkscope_headless (cmake/headless.cmake), for bench/gpu/run.mjs:
+// one model, any registry backend, one pass at a time, stepped from JS.
+// Correctness is the parity table's job; these only time.
+
+// Loads config.json + model.safetensors bytes as the model timed (drops the
+// backends made for the previous one). "" = loaded, else the error.
+const char* ss_timing_load(const char* cfg, int cfg_len, const uint8_t* st, int st_len);
+// Starts one pass of registry backend `backend` on n int32 token ids with the
+// taps listed (comma list, "" = every tap); an incremental backend fills a
+// fresh KV cache. 1 = started, 0 = refused (ss_timing_error says why).
+int ss_timing_start(const char* backend, const int32_t* ids, int n, const char* taps);
+// A keystroke: the same backend, model and taps on n ids of which the first
+// (the cache's rows) are unchanged; runs rows [cached, n) only. 1 = started,
+// 0 = the backend is not incremental, or n is not longer than the cache.
+int ss_timing_extend(const int32_t* ids, int n);
+// 0 running, 1 done, -1 failed (ss_timing_error says why).
+int ss_timing_poll();
+// The last pass, submit to taps in wasm memory (ms); -1 before one.
+double ss_timing_ms();
+// Bytes of the taps the last pass delivered (every row, f32).
+double ss_timing_tap_bytes();
+// 1 = registry backend `backend` extends a KV cache (capabilities().incremental).
+int ss_timing_incremental(const char* backend);
+// Why the last call failed ("" = it did not).
+const char* ss_timing_error();
 
 }  // extern "C"

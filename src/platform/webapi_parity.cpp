@@ -14,6 +14,10 @@
 //   int    ss_parity_passed()      1 = every row ok, not claimed or n/a
 //   const char* ss_parity_table()  the table as text
 //   const char* ss_parity_rows()   JSON [{backend, model, check, status, diff, note}]
+//   int    ss_webgpu_set_kernels(set)  the WebGPU kernel set the next passes record: "auto",
+//                                  "tiled", "blocked", "barrier_free" (src/backends/webgpu/gpu.h);
+//                                  1 = set. The browser suite forces the tiled sets on
+//                                  SwiftShader; bench/gpu/run.mjs runs the table with each.
 #ifdef __EMSCRIPTEN__
 #include <emscripten.h>
 
@@ -24,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/registry.h"
+#include "backends/webgpu/gpu.h"
 #include "engine/parity.h"
 #include "model/loader.h"
 
@@ -107,6 +112,17 @@ EMSCRIPTEN_KEEPALIVE const char* ss_parity_rows() {
       rows.push_back({{"backend", r.backend}, {"model", r.model}, {"check", r.check},
                       {"status", ss::parity_status_name(r.status)}, {"diff", r.diff}, {"note", r.note}});
   return (p.text = rows.dump()).c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE int ss_webgpu_set_kernels(const char* set) {
+  using ss::webgpu::KernelSet;
+  const std::string_view s = set ? set : "";
+  if (s == "auto") ss::webgpu::set_kernel_set(KernelSet::kAuto);
+  else if (s == "tiled") ss::webgpu::set_kernel_set(KernelSet::kTiled);
+  else if (s == "blocked") ss::webgpu::set_kernel_set(KernelSet::kBlocked);
+  else if (s == "barrier_free") ss::webgpu::set_kernel_set(KernelSet::kBarrierFree);
+  else return 0;
+  return 1;
 }
 
 }  // extern "C"

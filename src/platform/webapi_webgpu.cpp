@@ -25,7 +25,6 @@
 #include <cmath>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include "explorer/app_state.h"
@@ -56,17 +55,6 @@ struct Probe {
 Probe& probe() {
   static Probe p;
   return p;
-}
-
-TapFilter parse_filter(const char* taps) {
-  TapFilter f;
-  std::string s = taps ? taps : "";
-  if (s.empty()) return f;
-  f.all = false;
-  std::stringstream in(s);
-  for (std::string name; std::getline(in, name, ',');)
-    if (!name.empty()) f.names.insert(name);
-  return f;
 }
 
 int start(Probe& p) {
@@ -122,7 +110,7 @@ EMSCRIPTEN_KEEPALIVE int ss_webgpu_run(const int32_t* ids, int n, const char* ta
   Probe& p = probe();
   p.ids.assign(ids, ids + std::max(n, 0));
   p.vectors.reset();
-  p.filter = parse_filter(taps);
+  p.filter = tap_filter_from_list(taps ? taps : "");
   return start(p);
 }
 
@@ -132,7 +120,7 @@ EMSCRIPTEN_KEEPALIVE int ss_webgpu_run_inputs(const float* values, int T, int co
   Tensor t({T, cols});
   std::copy_n(values, static_cast<size_t>(T) * cols, t.data.data());
   p.vectors = std::move(t);
-  p.filter = parse_filter(taps);
+  p.filter = tap_filter_from_list(taps ? taps : "");
   return start(p);
 }
 

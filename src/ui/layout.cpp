@@ -12,6 +12,7 @@
 #include "ui/panels/averaging_train.h"
 #include "ui/panels/guide_text.h"
 #include "ui/panels/panels.h"
+#include "ui/svg_export.h"
 #include "ui/theme.h"
 #include "ui/widgets/tooltip.h"
 
@@ -43,6 +44,10 @@ void draw_panel(Panel p, AppState& s) {
       break;
     case Panel::Guide: ui::draw_guide(s); break;
     case Panel::Settings: ui::draw_settings(s); break;
+    case Panel::Probes: ui::draw_probes_view(s); break;
+    case Panel::Sinks: ui::draw_sinks_view(s); break;
+    case Panel::Keys: ui::draw_key_dims_view(s); break;
+    case Panel::Compare: ui::draw_compare(s); break;
     default: break;
   }
 }
@@ -65,11 +70,20 @@ void toolbar(AppState& s) {
   if (ImGui::SmallButton("PNG")) request_png(std::string(panel_key(ui.panel)) + ".png");
   ui::tooltip_for_last_item("Saves the current panel as a PNG image.");
   ImGui::SameLine();
+  if (ImGui::SmallButton("SVG")) request_svg(std::string(panel_key(ui.panel)) + ".svg", true);
+  ui::tooltip_for_last_item("Saves the current panel as an SVG vector figure for a paper or slides: the same "
+                            "shapes and colours as the screen, text kept as text (searchable, editable), "
+                            "colour bar and axis labels included.");
+  ImGui::SameLine();
   if (ImGui::SmallButton("CSV")) request_save("sinkscope-sinks.csv", "text/csv", export_csv_now());
   ui::tooltip_for_last_item("Saves every sink of the current prompt (layer, head, key, kind, scores, spans, tag variance) as CSV.");
   ImGui::SameLine();
   if (ImGui::SmallButton("JSON")) request_save("sinkscope-analysis.json", "application/json", export_json_now());
   ui::tooltip_for_last_item("Saves the whole analysis of the current prompt as JSON.");
+  ImGui::SameLine();
+  ui::draw_model_picker(s);
+  ImGui::SameLine();
+  ui::draw_compare_picker(s);
   ImGui::SameLine();
   if (ImGui::SmallButton("?")) ui.show_overlay = true;
   ui::tooltip_for_last_item("What am I looking at?");
@@ -81,8 +95,12 @@ void toolbar(AppState& s) {
 
 void tab_row() {
   ExplorerUi& ui = explorer_ui();
+  const ImGuiStyle& style = ImGui::GetStyle();
   for (int i = 0; i < kPanelCount; ++i) {
-    if (i) ImGui::SameLine(0, 2);
+    // Wrap to a new row when the next tab would not fit (the bar outgrew one row).
+    const float w = ImGui::CalcTextSize(panel_title(static_cast<Panel>(i))).x + 2 * style.FramePadding.x;
+    if (i && ImGui::GetItemRectMax().x + 2 + w <= ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x)
+      ImGui::SameLine(0, 2);
     bool on = static_cast<int>(ui.panel) == i;
     ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(on ? ImGuiCol_TabActive : ImGuiCol_Tab));
     if (ImGui::Button(panel_title(static_cast<Panel>(i)))) ui.panel = static_cast<Panel>(i);
@@ -100,6 +118,34 @@ void explorer_keys(AppState& s) {
   ExplorerUi& ui = explorer_ui();
   if (ui.show_overlay && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) ui.show_overlay = false;
   if (io.WantTextInput) return;  // typing in the prompt: keys belong to the text
+  // Keyboard control mode: ImGui's own navigation reaches every button,
+  // checkbox, slider and tab (arrows move, Space presses, Page Down/Up
+  // changes tile). Enter turns it on, Escape back to the head keys below.
+  // Tiles in the order Page Down visits them (browsers keep Ctrl+Tab, ImGui's
+  // own window switch, for their tabs).
+  static const char* const kTiles[] = {"##panels", "Prompt", "Next token", "Tokens", "##status"};
+  constexpr int kTileCount = static_cast<int>(sizeof kTiles / sizeof kTiles[0]);
+  static int tile = 0;
+  if (!ui.keyboard_nav && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter))) {
+    ui.keyboard_nav = true;
+    io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+    tile = 0;
+    ImGui::SetWindowFocus(ui.embed ? "##embed" : kTiles[tile]);
+    toast("keyboard control: arrows move, Space presses, Page Down/Up changes tile, Esc leaves");
+    return;
+  }
+  if (ui.keyboard_nav) {
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
+      ui.keyboard_nav = false;
+      io.ConfigFlags &= ~ImGuiConfigFlags_NavEnableKeyboard;
+      toast("arrow keys walk heads again");
+    } else if (!ui.embed && (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_PageDown)) ||
+                             ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_PageUp)))) {
+      tile = (tile + (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_PageUp)) ? kTileCount - 1 : 1)) % kTileCount;
+      ImGui::SetWindowFocus(kTiles[tile]);
+    }
+    return;
+  }
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Tab))) {
     int step = io.KeyShift ? kPanelCount - 1 : 1;
     ui.panel = static_cast<Panel>((static_cast<int>(ui.panel) + step) % kPanelCount);
@@ -135,21 +181,35 @@ void draw_explorer(AppState& s, float width, float height) {
 
 void draw_explorer_body(AppState& s, float width, float height) {
   ExplorerUi& ui = explorer_ui();
-  ui::apply_colors(ui.dark);
+  if (ui.contrast) ui::apply_contrast_colors();
+  else ui::apply_colors(ui.dark);
   ui.highlight = ui.next_highlight;  // hovered last frame, drawn this frame
   ui.next_highlight = -1;
 
-  if (ui.embed) {  // the chosen panel alone, sized to the iframe
-    if (begin_tile("##embed", 0, 0, width, height, ImGuiWindowFlags_NoTitleBar)) draw_panel(ui.panel, s);
+  if (ui.embed) {  // the chosen panel alone, sized to the iframe (and an open lesson beside it)
+    const float lesson_w = ui::lesson_bar_visible() ? std::clamp(width * 0.3f, 180.0f * s.dpr, 360.0f * s.dpr) : 0.0f;
+    if (lesson_w > 0) {
+      if (begin_tile("Lesson", width - lesson_w, 0, lesson_w, height)) ui::draw_lesson_bar(s);
+      ImGui::End();
+      width = std::max(width - lesson_w, 10.0f);
+    }
+    ui::svg_panel_prepare();
+    if (begin_tile("##embed", 0, 0, width, height, ImGuiWindowFlags_NoTitleBar)) {
+      ui::svg_panel_begin();
+      draw_panel(ui.panel, s);
+    }
     g_panel_rect = {0, 0, static_cast<int>(width), static_cast<int>(height)};
     ImGui::End();
+    ui::svg_panel_end();
     return;
   }
   const float gap = 2.0f * s.dpr;
   const float status_h = ImGui::GetFrameHeight() + ImGui::GetStyle().WindowPadding.y * 2;
   const float body_h = std::max(height - status_h - gap, 10.0f);
   const float left_w = std::clamp(width * 0.27f, 240.0f * s.dpr, 480.0f * s.dpr);
-  const float right_x = left_w + gap, right_w = std::max(width - right_x, 10.0f);
+  // An open lesson (or its error) gets a column beside the panel.
+  const float lesson_w = ui::lesson_bar_visible() ? std::clamp(width * 0.22f, 220.0f * s.dpr, 400.0f * s.dpr) : 0.0f;
+  const float right_x = left_w + gap, right_w = std::max(width - right_x - (lesson_w > 0 ? lesson_w + gap : 0.0f), 10.0f);
 
   float y = 0;
   const float prompt_h = body_h * 0.24f, next_h = body_h * 0.26f;
@@ -171,15 +231,28 @@ void draw_explorer_body(AppState& s, float width, float height) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     ImGui::TextWrapped("%s", ui::guide::panel_blurb(static_cast<int>(ui.panel)));
     ImGui::PopStyleColor();
+    if (ui::timeline_strip_shown()) {  // a training timeline: its slider and plots above every panel
+      const float th = std::min(body_h * 0.3f, 170.0f * s.dpr);
+      ImGui::BeginChild("##timeline", ImVec2(0, th), false, ImGuiWindowFlags_NoScrollbar);
+      ui::draw_timeline_strip(s, th);
+      ImGui::EndChild();
+    }
     ImGui::Separator();
     ImVec2 p = ImGui::GetCursorScreenPos();
+    ui::svg_panel_prepare();  // an SVG export reads this window's draw lists
     ImGui::BeginChild("##panel", ImVec2(0, 0), false);
+    ui::svg_panel_begin();
     draw_panel(ui.panel, s);
     ImGui::EndChild();
+    ui::svg_panel_end();
     g_panel_rect = {static_cast<int>(p.x) - 4, static_cast<int>(p.y) - 4,
                     static_cast<int>(right_x + right_w - p.x) + 4, static_cast<int>(body_h - p.y) + 4};
   }
   ImGui::End();
+  if (lesson_w > 0) {
+    if (begin_tile("Lesson", width - lesson_w, 0, lesson_w, body_h)) ui::draw_lesson_bar(s);
+    ImGui::End();
+  }
   if (begin_tile("##status", 0, height - status_h, width, status_h,
                  ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar))
     ui::draw_status_bar(s);

@@ -6,5 +6,8 @@
 namespace ss::ui {
 
 void apply_colors(bool dark);
+// High contrast: white on black, bright borders, yellow for hover and focus
+// (WCAG AAA text contrast, 21:1 for text, at least 7:1 for disabled text).
+void apply_contrast_colors();
 
 }  // namespace ss::ui

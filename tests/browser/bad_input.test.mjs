@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { api, dist, results, waitReady, useBrowser } from './harness.mjs';
+import { api, dist, frames, results, useBrowser, waitReady } from './harness.mjs';
 
 const model = 'tiny-chars';
 const CONTEXT = 1024;  // tiny-chars' max_position_embeddings
@@ -28,15 +28,6 @@ async function openPage(url) {
   page.consoleLog = log;
   await page.goto(url);
   return page;
-}
-
-async function frames(page, n = 3) {
-  const f0 = await api(page, 'ss_frame_count');
-  for (let i = 0; i < 300; ++i) {
-    if (await api(page, 'ss_frame_count') >= f0 + n) return;
-    await page.waitForTimeout(20);
-  }
-  throw new Error('frames stopped\n' + page.consoleLog.join('\n'));
 }
 
 async function waitOverlay(page, timeoutMs = 60000) {

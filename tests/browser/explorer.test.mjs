@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { api, decodePng, dist, launch, openPage, results, serve, testModel, waitReady } from './harness.mjs';
+import { api, decodePng, dist, frames, holdKey, launch, openPage, results, serve, testModel, waitReady } from './harness.mjs';
 
 const model = testModel();
 const PANELS = ['attention', 'residual', 'tag', 'release', 'interventions', 'averaging', 'guide', 'settings'];
@@ -23,16 +23,6 @@ after(async () => {
   if (browser) await browser.close();
   if (server) server.stop();
 });
-
-// Frames are drawn by requestAnimationFrame: wait until `n` more have run.
-async function frames(page, n = 3) {
-  const f0 = await api(page, 'ss_frame_count');
-  for (let i = 0; i < 200; ++i) {
-    if (await api(page, 'ss_frame_count') >= f0 + n) return;
-    await page.waitForTimeout(20);
-  }
-  throw new Error('frames stopped');
-}
 
 async function open(query) {
   const page = await openPage(browser.ctx, `${server.url}?model=${model}${query}`);
@@ -180,11 +170,11 @@ test('a screenshot of every panel', async () => {
   await api(page, 'ss_explorer_set_panel', null, [0]);
   await frames(page, 2);
   await page.mouse.click(1000, 790);  // the status bar: leaves the prompt box
-  await page.keyboard.down('Tab'); await page.waitForTimeout(60); await page.keyboard.up('Tab');
+  await holdKey(page, 'Tab');  // held across frames: under load a fixed 60 ms can fall between two
   await frames(page, 2);
   assert.equal(await api(page, 'ss_explorer_panel_key', 'string'), 'residual');
   const h0 = await api(page, 'ss_explorer_head');
-  await page.keyboard.down('ArrowRight'); await page.waitForTimeout(60); await page.keyboard.up('ArrowRight');
+  await holdKey(page, 'ArrowRight');
   await frames(page, 2);
   assert.equal(await api(page, 'ss_explorer_head'), h0 + 1);
   await page.close();

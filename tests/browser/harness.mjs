@@ -81,6 +81,17 @@ export async function openPage(ctx, url) {
   return page;
 }
 
+// Waits until the app has drawn n more frames (ss_frame_count); throws after
+// timeoutMs, so a stalled page fails its test instead of hanging it.
+export async function frames(page, n = 3, timeoutMs = 8000) {
+  const f0 = await api(page, 'ss_frame_count');
+  for (const end = Date.now() + timeoutMs; Date.now() < end;) {
+    if ((await api(page, 'ss_frame_count')) >= f0 + n) return;
+    await page.waitForTimeout(20);
+  }
+  throw new Error('frames stopped');
+}
+
 // Calls a C API function: api(page, 'ss_token_count') or api(page, 'ss_select_head', 'number', [1, 2]).
 export function api(page, name, ret = 'number', args = []) {
   const types = args.map((a) => (typeof a === 'string' ? 'string' : 'number'));

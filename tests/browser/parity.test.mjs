@@ -1,9 +1,11 @@
 // The parity table in the browser (engine/parity.h through
 // src/platform/webapi_parity.cpp): the same code as the native and
-// wasm-under-node tables (tests/unit/test_parity_table.cpp), here on the
+// wasm-under-node tables (tests/unit/engine/parity_table.cpp), here on the
 // backends only a page has:
 //   webgpu      (SwiftShader's software adapter, --enable-unsafe-webgpu): every
-//               tiny family (23 tokens) and demo-lm (one golden prompt, 20 tokens)
+//               tiny family (23 tokens), demo-lm and its gated and sink-logit
+//               twins (one golden prompt, 20 tokens); then the tiled kernels
+//               a hardware adapter runs, forced, on four tiny families
 //   ort         ONNX Runtime Web, wasm EP: demo-lm's five golden prompts and a
 //               golden sequence of averaging-bos-8 (the models dist/ exports)
 //   ort-webgpu  the shortest golden prompt and the averaging sequence
@@ -16,15 +18,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { api, dist, launch, openPage, results, root, serve, waitReady } from './harness.mjs';
 import { readSafetensors } from '../node/safetensors.mjs';
+import { tinyCases as tinyInputs } from '../node/parity_cases.mjs';
 
 let server, browser, page;
 const AVG = 'averaging-bos-8';
-
-// Deterministic pseudo-random numbers (reruns compare).
-function lcg(seed) {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
-}
 
 // A case: the model's files, and ids or vectors [rows, cols]. A shipped model
 // (in dist/models/) is fetched by the page itself; a test model's bytes are
@@ -39,20 +36,9 @@ function makeCase(name, dir, { ids = null, vectors = null, cols = 0 }) {
   };
 }
 
+// Every tiny family, 23 rows (the same inputs as the node tables: ../node/parity_cases.mjs).
 function tinyCases() {
-  const rand = lcg(7);
-  const T = 23;
-  return ['gpt2', 'llama', 'llama_tied_f16', 'neox', 'neox_seq', 'averaging'].map((fam) => {
-    const dir = path.join(root, 'tests', 'data', 'tiny', fam);
-    const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
-    if (fam === 'averaging') {
-      const cols = cfg.d_input + 1, v = [];
-      for (let t = 0; t < T; ++t)
-        for (let c = 0; c < cols; ++c) v.push(c === cols - 1 ? (t % 5 === 0 ? 1 : 0) : rand() * 2 - 1);
-      return makeCase(`tiny-${fam}`, dir, { vectors: v, cols });
-    }
-    return makeCase(`tiny-${fam}`, dir, { ids: Array.from({ length: T }, () => Math.floor(rand() * cfg.vocab_size)) });
-  });
+  return tinyInputs(root).map((c) => makeCase(c.name, c.dir, c));
 }
 
 function demoPrompts() {
@@ -136,15 +122,40 @@ after(async () => {
   if (server) server.stop();
 });
 
-test('webgpu: every claimed tap and hook matches the CPU on every tiny family and demo-lm', async () => {
+test('webgpu: every claimed tap and hook matches the CPU on every tiny family, demo-lm and its gated and sink-logit twins', async () => {
   const p = demoPrompts()[0];
-  const cases = [...tinyCases(), makeCase('demo-lm', path.join(root, 'models', 'demo-lm'), { ids: p.ids.slice(0, 20) })];
+  const demo = (name) => makeCase(name, path.join(root, 'models', name), { ids: p.ids.slice(0, 20) });
+  const cases = [...tinyCases(), demo('demo-lm'), demo('demo-lm-gated'), demo('demo-lm-sinklogit')];
   const rows = report('webgpu', await runTable('webgpu', cases));
   const ok = (check) => rows.filter((x) => x.check === check && x.status === 'ok').length;
   assert.equal(ok('tap resid_post'), cases.length, 'resid_post on every case');
   assert.equal(ok('tap attn_scores'), cases.length, 'attn_scores on every case');
   assert.equal(ok('hook zero_head'), cases.length, 'the ZeroHead hook on every case');
   assert.equal(rows.filter((x) => x.check === 'hook remove_key')[0].status, 'not claimed');
+});
+
+// SwiftShader gets the barrier-free kernels by default (matmul_rows.wgsl);
+// forced here, the tiled ones a hardware adapter runs (shaders/matmul.wgsl
+// and matmul_blocked.wgsl, workgroup barriers) are checked on every CI run too.
+test('webgpu: the tiled kernels real GPUs run match the CPU (forced on SwiftShader)', async () => {
+  const pipelines = () => page.evaluate(() => Object.keys(window.Module.sinkscopeWebGPU.pipelines));
+  assert.ok(!(await pipelines()).includes('matmul'), 'SwiftShader runs the barrier-free matmul by default');
+  assert.equal(await api(page, 'ss_webgpu_set_kernels', 'number', ['tiled']), 1);
+  try {
+    const cases = tinyCases().filter((c) => ['tiny-llama', 'tiny-gpt2', 'tiny-neox', 'tiny-averaging'].includes(c.name));
+    const rows = report('webgpu-tiled', await runTable('webgpu', cases));
+    assert.equal(rows.filter((x) => x.check === 'tap logits' && x.status === 'ok').length, cases.length);
+    assert.equal(rows.filter((x) => x.check === 'tap mlp_out' && x.status === 'ok').length, cases.length - 1, 'every LM case');
+    assert.ok((await pipelines()).includes('matmul'), 'the tiled matmul (shaders/matmul.wgsl) ran');
+    assert.equal(await api(page, 'ss_webgpu_set_kernels', 'number', ['blocked']), 1);
+    const blocked = cases.filter((c) => ['tiny-llama', 'tiny-gpt2'].includes(c.name));
+    const rowsB = report('webgpu-blocked', await runTable('webgpu', blocked));
+    assert.equal(rowsB.filter((x) => x.check === 'tap logits' && x.status === 'ok').length, blocked.length);
+    assert.ok((await pipelines()).includes('matmul_blocked'), 'the blocked matmul (shaders/matmul_blocked.wgsl) ran');
+  } finally {
+    assert.equal(await api(page, 'ss_webgpu_set_kernels', 'number', ['auto']), 1);
+  }
+  assert.equal(await api(page, 'ss_webgpu_set_kernels', 'number', ['no_such_set']), 0);
 });
 
 test('webgpu: a planted error in mlp_post fails exactly its rows', async () => {

@@ -69,11 +69,11 @@ test('averaging lab: a shipped seed shows a caught segment in the browser', asyn
     const n = await api(page, 'ss_avg_lab_models');
     states = [];
     for (let i = 0; i < n; ++i) states.push(await api(page, 'ss_avg_lab_state', 'number', [i]));
-    if (n === 3 && states.every((s) => s !== 0)) break;
+    if (n >= 3 && states.every((s) => s !== 0)) break;  // 3 trained seeds, then the construction
     if (Date.now() > end) break;
     await page.waitForTimeout(200);
   }
-  assert.deepEqual(states, [1, 1, 1], `lab model states ${JSON.stringify(states)}\n${page.consoleLog.join('\n')}`);
+  assert.deepEqual(states.slice(0, 3), [1, 1, 1], `lab model states ${JSON.stringify(states)}\n${page.consoleLog.join('\n')}`);
   const sep = await api(page, 'ss_avg_lab_sep');
   assert.ok(sep >= 2 && sep <= 30, `[SEP] at ${sep}`);
   const span = async (i) => [0, 1, 3].map((w) => api(page, 'ss_avg_lab_catch', 'number', [i, w]));

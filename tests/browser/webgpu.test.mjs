@@ -50,8 +50,9 @@ after(async () => {
 });
 
 test('every WGSL kernel matches its CPU reference on random inputs', async () => {
-  const kernels = ['embed', 'embed_vectors', 'norm_layer', 'norm_rms', 'norm_copy', 'matmul', 'matmul_rows', 'rope', 'attn_scores',
-                   'softmax', 'attn_pv', 'head_out', 'add', 'act_gelu_new', 'act_gelu', 'act_silu', 'act_relu', 'swiglu'];
+  const kernels = ['embed', 'embed_vectors', 'norm_layer', 'norm_rms', 'norm_copy', 'matmul', 'matmul_rows', 'matmul_blocked',
+                   'rope', 'attn_scores', 'softmax', 'softmax_sink', 'attn_pv', 'head_out', 'add', 'act_gelu_new', 'act_gelu', 'act_silu',
+                   'act_relu', 'swiglu'];
   const report = [];
   for (const k of kernels) {
     for (const seed of [1]) {  // SwiftShader is slow: one seed each keeps the suite short
@@ -114,5 +115,36 @@ test('the app on ?backend=webgpu: results arrive from the GPU, and a lost device
   assert.equal(await api(p, 'ss_backend', 'string'), 'cpu');
   assert.equal(await api(p, 'ss_last_error', 'string'), '');
   assert.ok(await api(p, 'ss_explorer_sink_count') >= 0, 'the explorer still analyses');
+  await p.close();
+});
+
+// The keystroke path on the GPU: the KV cache stays on the device, so an edit
+// at the end of the prompt runs only the rows after the unchanged prefix, and
+// the analysis equals the CPU's on the whole prompt.
+test('the app on ?backend=webgpu: an edit at the end of the prompt runs only the new rows', async () => {
+  const first = 'The sky is blue.';
+  const p = await openPage(browser.ctx, `${server.url}?model=${model}&prompt=${encodeURIComponent(first)}&backend=webgpu`);
+  await waitReady(p);
+  assert.equal(await api(p, 'ss_backend', 'string'), 'webgpu', await api(p, 'ss_backend_notice', 'string'));
+  await waitFor(p, 'the first WebGPU result', async () => (await api(p, 'ss_async_count', 'number', [1])) >= 1);
+  const full = await api(p, 'ss_last_forward_rows');
+  assert.equal(full, await api(p, 'ss_token_count'), 'the first pass runs every row');
+  for (const [i, prompt] of [' Grass', ' Grass is', ' Grass is green.'].map((s, i) => [i, first + s])) {
+    const delivered = await api(p, 'ss_async_count', 'number', [1]);
+    const before = await api(p, 'ss_token_count');
+    await api(p, 'ss_set_prompt', 'number', [prompt]);
+    await waitFor(p, `result ${i + 2} from the GPU`, async () => (await api(p, 'ss_async_count', 'number', [1])) > delivered);
+    const T = await api(p, 'ss_token_count');
+    const rows = await api(p, 'ss_last_forward_rows');
+    assert.ok(rows >= 1 && rows < T, `edit ${i + 1}: ${rows} of ${T} rows ran (the prefix came from the GPU's KV cache)`);
+    assert.ok(rows >= T - before, `edit ${i + 1}: ${rows} rows for ${T - before} new tokens`);
+  }
+  assert.equal(await api(p, 'ss_backend', 'string'), 'webgpu');
+  const sinksGpu = await api(p, 'ss_explorer_sink_count');
+  const c = await openPage(browser.ctx, `${server.url}?model=${model}&prompt=${encodeURIComponent(first + ' Grass is green.')}&backend=cpu`);
+  await waitReady(c);
+  await waitFor(c, 'explorer analysis on CPU', async () => (await api(c, 'ss_explorer_sink_count')) >= 0);
+  assert.equal(sinksGpu, await api(c, 'ss_explorer_sink_count'), 'the extended taps analyse like the CPU pass');
+  await c.close();
   await p.close();
 });

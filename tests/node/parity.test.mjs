@@ -17,10 +17,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { readSafetensors } from './safetensors.mjs';
+import { loadHeadless, parityCases, runTable } from './parity_cases.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const onnxDir = path.resolve(root, process.env.SINKSCOPE_NATIVE_BUILD || 'build/native', 'onnx');
@@ -45,65 +44,12 @@ globalThis.sinkscopeOrt = {
   },
 };
 
-function lcg(seed) {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
-}
-
 function cases() {
-  const out = [];
-  const demo = path.join(root, 'models', 'demo-lm');
-  for (const p of JSON.parse(fs.readFileSync(path.join(demo, 'golden', 'prompts.json'), 'utf8')).prompts)
-    out.push({ name: 'demo-lm', dir: demo, ids: p.ids });
-  for (const avg of fs.readdirSync(path.join(root, 'models')).filter((n) => n.startsWith('averaging-')).sort()) {
-    const dir = path.join(root, 'models', avg);
-    const g = readSafetensors(path.join(dir, 'golden.safetensors'));
-    const key = Object.keys(g).filter((k) => k.endsWith('.inputs')).sort()[0];
-    out.push({ name: avg, dir, vectors: g[key].data, cols: g[key].shape[1] });
-  }
-  const rand = lcg(7);
-  for (const fam of ['gpt2', 'llama', 'llama_tied_f16', 'neox', 'neox_seq', 'averaging']) {
-    const dir = path.join(root, 'tests', 'data', 'tiny', fam);
-    const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
-    if (fam === 'averaging') {
-      const cols = cfg.d_input + 1, v = [];
-      for (let t = 0; t < 23; ++t)
-        for (let c = 0; c < cols; ++c) v.push(c === cols - 1 ? (t % 5 === 0 ? 1 : 0) : rand() * 2 - 1);
-      out.push({ name: `tiny-${fam}`, dir, vectors: v, cols });
-    } else {
-      out.push({ name: `tiny-${fam}`, dir, ids: Array.from({ length: 23 }, () => Math.floor(rand() * cfg.vocab_size)) });
-    }
-  }
-  return out;
-}
-
-async function runTable(M, backend, list, plant = ['', 0]) {
-  M.ccall('ss_parity_clear', null, [], []);
-  const put = (u8) => { const p = M._malloc(Math.max(1, u8.byteLength)); M.HEAPU8.set(new Uint8Array(u8.buffer, u8.byteOffset, u8.byteLength), p); return p; };
-  for (const c of list) {
-    const cfg = fs.readFileSync(path.join(c.dir, 'config.json')), st = fs.readFileSync(path.join(c.dir, 'model.safetensors'));
-    const ids = Int32Array.from(c.ids || []), vec = Float32Array.from(c.vectors || []);
-    const ptrs = [put(cfg), put(st), put(ids), put(vec)];
-    const err = M.ccall('ss_parity_add_case', 'string',
-                        ['string', 'number', 'number', 'number', 'number', 'number', 'number', 'number', 'number', 'number'],
-                        [c.name, ptrs[0], cfg.length, ptrs[1], st.length, ptrs[2], ids.length, c.vectors ? ptrs[3] : 0,
-                         c.vectors ? vec.length / c.cols : 0, c.cols || 0]);
-    ptrs.forEach((p) => M._free(p));
-    assert.equal(err, '', `${c.name}: ${err}`);
-  }
-  assert.equal(M.ccall('ss_parity_start', 'number', ['string', 'string', 'number'], [backend, plant[0], plant[1]]), 1,
-               `backend ${backend} is not available`);
-  while (!M.ccall('ss_parity_step', 'number', [], [])) await new Promise((r) => setImmediate(r));
-  return { rows: JSON.parse(M.ccall('ss_parity_rows', 'string', [], [])), table: M.ccall('ss_parity_table', 'string', [], []),
-           passed: M.ccall('ss_parity_passed', 'number', [], []) };
+  return parityCases(root);
 }
 
 async function load() {
-  assert.ok(fs.existsSync(headless), `missing ${headless}: build the wasm preset`);
-  const create = createRequire(import.meta.url)(headless);
-  // The wasm bytes handed over: node's fetch (on unless --no-experimental-fetch)
-  // cannot load a file path, which the module would otherwise try.
-  return create({ wasmBinary: fs.readFileSync(headless.replace(/\.js$/, '.wasm')) });
+  return loadHeadless(headless);
 }
 
 test('onnxruntime-node: every exported tap matches the CPU backend on demo-lm, the averaging models and every tiny family', async () => {

@@ -14,12 +14,17 @@
 //     mlp_rows                  ln2, MLP, resid_post = resid_mid + mlp_out
 //   final_rows                  ln_final, logits
 // Gated attention (gate_heads) scales z in attention_rows; a sink logit joins
-// each softmax row in causal_softmax_row.
+// each softmax row in causal_softmax_row. The newer families' steps
+// (docs/families.md): q/k norms in qkv_rows (qk_norm_rows), soft-capping and
+// sliding windows in softmax_head / causal_softmax_row, post norms where
+// attn_out and mlp_out join the residual (add_sublayer), the embedding scale and
+// position offset in embed_rows, the logit cap in final_rows.
 // Each hook kind is applied by one function, at one place:
 //   value_hooks (ZeroValue, ReplaceValue)  in qkv_rows, before v is cached
 //   remove_key_hooks (RemoveKey)           in softmax_head, per query row
 //   zero_head_hooks (ZeroHead)             in attention_rows, on z
 //   subtract_direction_hooks               in block_rows, on resid_post
+//   clamp_dim_hooks (ClampDim)             in block_rows, on resid_pre (before the tap)
 //
 // Shapes: n = new rows, s = cached rows, T = s + n, d = model width,
 // H / Hkv = query / key-value heads, dh = head width, dm = MLP width,
@@ -62,11 +67,11 @@ struct Rows {
   int64_t T, s, n;  // all rows, cached rows, new rows (n = T - s)
   int64_t d, H, Hkv, dh;
   int64_t group;    // query heads per key-value head (H / Hkv)
-  float scale;      // 1 / sqrt(dh), the attention scores' scale
+  float scale;      // 1 / sqrt(dh) (gemma2: query_pre_attn_scalar^-1/2), the attention scores' scale
 };
 
 Rows make_rows(const ModelConfig& c, const Hooks& hooks, int64_t T, int64_t s) {
-  const float scale = 1.0f / std::sqrt(static_cast<float>(c.d_head));
+  const float scale = c.attn_scale > 0 ? c.attn_scale : 1.0f / std::sqrt(static_cast<float>(c.d_head));
   return Rows{c, hooks, T, s, T - s, c.d_model, c.n_heads, c.n_kv_heads, c.d_head, c.n_heads / c.n_kv_heads, scale};
 }
 
@@ -231,14 +236,17 @@ void embed_tokens(const Rows& p, const Tensor& tok_emb, const ForwardInput& inpu
 }
 
 // x [n, d] = the new rows' embeddings; with learned positions (gpt2's wpe,
-// some averaging models) e_t = x_t + P[t].
+// opt's table read at t + 2, some averaging models) e_t = x_t + P[t + offset];
+// gemma scales the token embeddings by sqrt(d).
 void embed_rows(const Rows& p, const Weights& w, const ForwardInput& input, Tensor& x) {
   x = Tensor({p.n, p.d});
   if (p.c.family == Family::Averaging) embed_vectors(p, w.tok_emb, input.vectors, x);
   else embed_tokens(p, w.tok_emb, input, x);
+  if (p.c.embed_scale != 1.0f)
+    for (float& v : x.data) v *= p.c.embed_scale;
   if (p.c.learned_pos)
     for (int64_t i = 0; i < p.n; ++i)
-      for (int64_t j = 0; j < p.d; ++j) x.data[i * p.d + j] += w.pos_emb.data[(p.s + i) * p.d + j];
+      for (int64_t j = 0; j < p.d; ++j) x.data[i * p.d + j] += w.pos_emb.data[(p.c.pos_offset + p.s + i) * p.d + j];
 }
 
 // ---------------------------------------------------------------------------
@@ -266,10 +274,24 @@ struct AttnIn {
   const float* sinks = nullptr;  // [H] the layer's sink logits (attention_sink_logit), else null
 };
 
-// Projections, then RoPE at positions s..T-1, then the value hooks (before
-// v reaches the cache, so later rows read the edited values too).
+// Qwen3 / OLMo 2: RMSNorm of q [n, heads*dh] and k, per head (w [dh]) or
+// over the whole projection (w [heads*dh]), before RoPE.
+void qk_norm_rows(const Rows& p, const Tensor& w, int64_t heads, Tensor& x) {
+  const Tensor rows = p.c.qk_norm == QkNorm::PerHead ? reshaped(x, {p.n * heads, p.dh}) : x;  // [rows, width]
+  Tensor y;
+  cpu::norm(rows, w, Tensor(), NormKind::RMSNorm, p.c.norm_eps, y);
+  x.data = std::move(y.data);
+}
+
+// Projections, q/k norms (qwen3, olmo2), then RoPE at positions s..T-1, then
+// the value hooks (before v reaches the cache, so later rows read the edited
+// values too).
 Qkv qkv_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor& ln1) {
   Qkv r{project(ln1, lw.wq, lw.bq), project(ln1, lw.wk, lw.bk), project(ln1, lw.wv, lw.bv)};
+  if (p.c.qk_norm != QkNorm::None) {
+    qk_norm_rows(p, lw.q_norm, p.H, r.q);
+    qk_norm_rows(p, lw.k_norm, p.Hkv, r.k);
+  }
   if (p.c.rotary) {
     cpu::rope(r.q, p.H, p.dh, p.c.rotary_dim, p.c.rope_theta, p.c.rope_inv_freq, p.s);
     cpu::rope(r.k, p.Hkv, p.dh, p.c.rotary_dim, p.c.rope_theta, p.c.rope_inv_freq, p.s);
@@ -278,13 +300,23 @@ Qkv qkv_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor& ln1) {
   return r;
 }
 
-// One query row at position qi: keys after qi masked to -inf, softmax over
-// keys 0..qi (max subtracted, sum in double), with the head's sink logit in
-// the denominator when the model has one (sink = nullptr: none). srow, prow [T].
-void causal_softmax_row(float* srow, float* prow, int64_t qi, int64_t T, const float* sink) noexcept {
+// One query row at position qi: keys after qi masked to -inf, and under a
+// sliding window (window > 0) the keys before qi - window + 1 too; softmax
+// over the keys left (max subtracted, sum in double), with the head's sink
+// logit in the denominator when the model has one (sink = nullptr: none).
+// Masked keys get pattern 0. srow, prow [T].
+void causal_softmax_row(float* srow, float* prow, int64_t qi, int64_t T, const float* sink, int64_t window) noexcept {
   for (int64_t j = qi + 1; j < T; ++j) srow[j] = kNegInf;
-  if (sink) cpu::softmax_prefix_sink(srow, prow, qi + 1, *sink);
-  else cpu::softmax_prefix(srow, prow, qi + 1);
+  const int64_t lo = window > 0 ? std::max<int64_t>(0, qi - window + 1) : 0;  // first key in the window
+  for (int64_t j = 0; j < lo; ++j) srow[j] = kNegInf, prow[j] = 0.0f;
+  if (sink) cpu::softmax_prefix_sink(srow + lo, prow + lo, qi + 1 - lo, *sink);
+  else cpu::softmax_prefix(srow + lo, prow + lo, qi + 1 - lo);
+}
+
+// Gemma 2's soft-capping: x = cap * tanh(x / cap), bounding scores (and
+// logits) to (-cap, cap). n values at x.
+void softcap(float* x, int64_t n, float cap) noexcept {
+  for (int64_t i = 0; i < n; ++i) x[i] = cap * std::tanh(x[i] / cap);
 }
 
 // Head h: raw products Q K^T in scores -> scaled scores, causal softmax into
@@ -293,10 +325,12 @@ void softmax_head(const Rows& p, int l, int64_t h, const float* sinks, Attention
   float* S = a.scores.ptr() + h * p.n * p.T;   // [n, T]
   float* P = a.pattern.ptr() + h * p.n * p.T;  // [n, T]
   Eigen::Map<Mat>(S, p.n, p.T) *= p.scale;
+  if (p.c.attn_softcap > 0) softcap(S, p.n * p.T, p.c.attn_softcap);
+  const int64_t window = attention_window(p.c, l);
   const float* sink = sinks ? sinks + h : nullptr;  // the head's sink logit, if the model has them
   for (int64_t i = 0; i < p.n; ++i) {
     const int64_t qi = p.s + i;  // this query's position: it sees keys 0..qi
-    causal_softmax_row(S + i * p.T, P + i * p.T, qi, p.T, sink);
+    causal_softmax_row(S + i * p.T, P + i * p.T, qi, p.T, sink, window);
     remove_key_hooks(p, l, h, qi, P + i * p.T);
   }
 }
@@ -386,6 +420,16 @@ Tensor attention_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor
   return std::move(a.z);
 }
 
+// resid [n, d] += a sublayer's output out [n, d], or with post norms
+// (gemma2, olmo2) += RMSNorm(out) * w. The attn_out / mlp_out taps keep the
+// output before this norm (so head_out still sums to attn_out).
+void add_sublayer(const Rows& p, const Tensor& w, const Tensor& out, Tensor& resid) {
+  if (w.data.empty()) return add_into(resid, out);
+  Tensor y;  // [n, d]
+  cpu::norm(out, w, Tensor(), NormKind::RMSNorm, p.c.norm_eps, y);
+  add_into(resid, y);
+}
+
 // head_out [H, n, d]: z_h W_O^h per head, no bias (where a tag lives).
 // Through cpu::linear as well: on Eigen's path (scalar in wasm) this product
 // was most of what keeping every tap cost over logits only.
@@ -410,10 +454,21 @@ Tensor attn_out_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor&
   Tensor attn_out = project(z, lw.wo, lw.bo);  // [n, d]
   taps.keep(l, "z", reshaped(z, {p.n, p.H, p.dh}));
   Tensor resid_mid(x);  // [n, d]
-  add_into(resid_mid, attn_out);
+  add_sublayer(p, lw.post_attn_norm, attn_out, resid_mid);
   taps.keep(l, "attn_out", std::move(attn_out));
   taps.keep(l, "resid_mid", Tensor(resid_mid));
   return resid_mid;
+}
+
+// ClampDim: one residual dimension set to a given value (the layer's median)
+// in the stream entering every layer from hk.layer on, so the block and the
+// resid_pre tap see the clamped value. x [n, d].
+void clamp_dim_hooks(const Rows& p, int l, Tensor& x) noexcept {
+  for (const Hook& hk : p.hooks) {
+    if (hk.kind != HookKind::ClampDim || l < hk.layer) continue;
+    for (int64_t i = 0; i < p.n; ++i)
+      if (hk.position < 0 || hk.position == p.s + i) x.ptr()[i * p.d + hk.dim] = hk.vec[l];
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -447,7 +502,7 @@ void mlp_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor& x, Ten
     cpu::activate(post, p.c.act);
   }
   Tensor mlp_out = project(post, lw.w_down, lw.b_down);  // [n, d]
-  add_into(resid, mlp_out);
+  add_sublayer(p, lw.post_mlp_norm, mlp_out, resid);
   taps.keep(l, "ln2", std::move(ln2));
   taps.keep(l, "mlp_pre", std::move(pre));
   taps.keep(l, "mlp_post", std::move(post));
@@ -458,6 +513,7 @@ void mlp_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor& x, Ten
 // resid_post. Averaging models are attention-only.
 void block_rows(const Rows& p, const LayerWeights& lw, int l, Tensor& x, KvCache& cache, const TapWriter& taps,
                 Stopwatch& clock) {
+  clamp_dim_hooks(p, l, x);
   taps.keep(l, "resid_pre", Tensor(x));
   const Tensor ln1 = ln1_rows(p, lw, l, x, taps);           // [n, d]
   const Tensor z = attention_rows(p, lw, l, ln1, cache, taps);  // [n, H*dh]
@@ -478,6 +534,7 @@ void final_rows(const Rows& p, const Weights& w, const Tensor& x, const TapWrite
   Tensor ln_final;  // [n, d]
   cpu::norm(x, w.lnf_w, w.lnf_b, p.c.norm, p.c.norm_eps, ln_final);
   Tensor logits = project(ln_final, w.lm_head, Tensor());  // [n, V]
+  if (p.c.final_softcap > 0) softcap(logits.ptr(), logits.numel(), p.c.final_softcap);
   taps.keep(-1, "ln_final", std::move(ln_final));
   taps.keep(-1, "logits", std::move(logits));
 }
@@ -489,7 +546,8 @@ void final_rows(const Rows& p, const Weights& w, const Tensor& x, const TapWrite
 Capabilities cpu_capabilities() {
   Capabilities caps;
   caps.attention_gate = caps.sink_logit = true;
-  caps.families = {Family::GPT2, Family::Llama, Family::NeoX, Family::Averaging};
+  caps.families = {Family::GPT2,    Family::Llama, Family::NeoX,   Family::Averaging, Family::Qwen2, Family::Qwen3,
+                   Family::Mistral, Family::Gemma, Family::Gemma2, Family::Phi3,      Family::Olmo2, Family::OPT};
   for (const char* k : kLayerTapKinds) caps.taps.push_back(k);
   for (const char* k : kModelTapKinds) caps.taps.push_back(k);
   caps.hooks.assign(std::begin(kHookKinds), std::end(kHookKinds));

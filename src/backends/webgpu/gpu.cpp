@@ -10,10 +10,12 @@ SS_WGSL(embed_vectors)
 SS_WGSL(norm)
 SS_WGSL(matmul)
 SS_WGSL(matmul_rows)
+SS_WGSL(matmul_blocked)
 SS_WGSL(rope)
 SS_WGSL(attn_scores)
 SS_WGSL(softmax)
 SS_WGSL(attn_pv)
+SS_WGSL(gate)
 SS_WGSL(head_out)
 SS_WGSL(add)
 SS_WGSL(mlp_act)
@@ -29,10 +31,12 @@ const char* wgsl(Kernel k) {
     case Kernel::Norm: return reinterpret_cast<const char*>(ss_wgsl_norm);
     case Kernel::Matmul: return reinterpret_cast<const char*>(ss_wgsl_matmul);
     case Kernel::MatmulRows: return reinterpret_cast<const char*>(ss_wgsl_matmul_rows);
+    case Kernel::MatmulBlocked: return reinterpret_cast<const char*>(ss_wgsl_matmul_blocked);
     case Kernel::Rope: return reinterpret_cast<const char*>(ss_wgsl_rope);
     case Kernel::AttnScores: return reinterpret_cast<const char*>(ss_wgsl_attn_scores);
     case Kernel::Softmax: return reinterpret_cast<const char*>(ss_wgsl_softmax);
     case Kernel::AttnPv: return reinterpret_cast<const char*>(ss_wgsl_attn_pv);
+    case Kernel::Gate: return reinterpret_cast<const char*>(ss_wgsl_gate);
     case Kernel::HeadOut: return reinterpret_cast<const char*>(ss_wgsl_head_out);
     case Kernel::Add: return reinterpret_cast<const char*>(ss_wgsl_add);
     case Kernel::MlpAct: return reinterpret_cast<const char*>(ss_wgsl_mlp_act);
@@ -48,10 +52,12 @@ const char* kernel_name(Kernel k) {
     case Kernel::Norm: return "norm";
     case Kernel::Matmul: return "matmul";
     case Kernel::MatmulRows: return "matmul_rows";
+    case Kernel::MatmulBlocked: return "matmul_blocked";
     case Kernel::Rope: return "rope";
     case Kernel::AttnScores: return "attn_scores";
     case Kernel::Softmax: return "softmax";
     case Kernel::AttnPv: return "attn_pv";
+    case Kernel::Gate: return "gate";
     case Kernel::HeadOut: return "head_out";
     case Kernel::Add: return "add";
     case Kernel::MlpAct: return "mlp_act";
@@ -61,6 +67,27 @@ const char* kernel_name(Kernel k) {
 
 DeviceState device_state() { return static_cast<DeviceState>(ss_wgpu_state()); }
 bool software_adapter() { return ss_wgpu_is_fallback() != 0; }
+
+namespace {
+KernelSet g_kernel_set = KernelSet::kAuto;
+}
+void set_kernel_set(KernelSet k) { g_kernel_set = k; }
+KernelSet kernel_set() { return g_kernel_set; }
+Kernel matmul_kernel(int64_t n, int64_t m) {
+  switch (g_kernel_set) {
+    case KernelSet::kTiled: return Kernel::Matmul;
+    case KernelSet::kBlocked: return Kernel::MatmulBlocked;
+    case KernelSet::kBarrierFree: return Kernel::MatmulRows;
+    case KernelSet::kAuto: break;
+  }
+  if (software_adapter() || n < 16) return Kernel::MatmulRows;
+  return n >= 64 && m >= 64 ? Kernel::MatmulBlocked : Kernel::Matmul;
+}
+
+std::pair<uint32_t, uint32_t> matmul_groups(Kernel k, int64_t n, int64_t m) {
+  const int64_t tile = k == Kernel::MatmulBlocked ? 64 : 16;
+  return {static_cast<uint32_t>((m + tile - 1) / tile), static_cast<uint32_t>((n + tile - 1) / tile)};
+}
 
 std::string device_error() {
   char buf[512];

@@ -35,6 +35,16 @@ enum class DeviceState { kStarting = 0, kReady = 1, kFailed = -1, kLost = -2 };
 DeviceState device_state();
 // A software adapter (SwiftShader): barrier-heavy kernels are slow there.
 bool software_adapter();
+
+// Which kernels the backend records: kAuto picks by the adapter and the
+// shape (below); the tests force the tiled sets on SwiftShader so CI runs
+// the kernels real GPUs run, and the GPU runner (bench/gpu) times each.
+//   kTiled        matmul.wgsl: 16x16 tiles, one output per thread
+//   kBlocked      matmul_blocked.wgsl: 64x64 tiles, 4x4 outputs per thread
+//   kBarrierFree  matmul_rows.wgsl: one thread per output, no workgroup memory
+enum class KernelSet { kAuto, kTiled, kBlocked, kBarrierFree };
+void set_kernel_set(KernelSet k);
+KernelSet kernel_set();
 std::string device_error();
 
 class Buffer {
@@ -60,8 +70,20 @@ class Buffer {
   size_t bytes_ = 0;
 };
 
-enum class Kernel { Embed, EmbedVectors, Norm, Matmul, MatmulRows, Rope, AttnScores, Softmax, AttnPv, HeadOut, Add, MlpAct };
+enum class Kernel {
+  Embed, EmbedVectors, Norm, Matmul, MatmulRows, MatmulBlocked, Rope, AttnScores, Softmax, AttnPv, Gate, HeadOut, Add,
+  MlpAct
+};
 const char* kernel_name(Kernel k);
+
+// The matmul kernel for y [n, m] = x W^T. kAuto: matmul_rows on a software
+// adapter (SwiftShader emulates barriers: 7x faster there) and for n < 16
+// rows (a keystroke's one row: a matrix-vector product, where tiles idle);
+// 64x64 blocks from n >= 64; 16x16 tiles between. Not yet tuned on
+// hardware: bench/gpu/run.mjs times all three at the models' shapes.
+Kernel matmul_kernel(int64_t n, int64_t m);
+// Workgroups of a matmul dispatch of kernel k.
+std::pair<uint32_t, uint32_t> matmul_groups(Kernel k, int64_t n, int64_t m);
 
 // Up to 16 words of kernel parameters (the WGSL struct P, in field order).
 struct Params {

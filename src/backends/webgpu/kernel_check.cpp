@@ -111,21 +111,25 @@ Case norm_case(const std::string& k, Rng& rng) {
   return check;
 }
 
-// k: matmul (16 x 16 tiles) or matmul_rows (one thread per output, no barriers).
+// k: matmul (16 x 16 tiles), matmul_blocked (64 x 64 tiles of 4 x 4 blocks)
+// or matmul_rows (one thread per output, no barriers).
 Case matmul_case(const std::string& k, Rng& rng) {
-  const int64_t n = 37, kk = 70, m = 45;  // none a multiple of the 16 x 16 tile
+  // None a multiple of a tile; matmul_blocked gets two tiles each way.
+  const bool blocked = k == "matmul_blocked";
+  const int64_t n = blocked ? 97 : 37, kk = 70, m = blocked ? 75 : 45;
   Tensor x = rng.tensor({n, kk}), w = rng.tensor({m, kk}), b = rng.tensor({m});  // [n, kk], [m, kk], [m]
   Case check;
   check.cpu = Tensor({n, m});
   cpu::linear_plain(x.ptr(), n, kk, w.ptr(), m, b.ptr(), check.cpu.ptr());
   check.inputs = {words(x), words(w), words(b)};
-  const bool rows = k == "matmul_rows";
+  const Kernel kernel = k == "matmul_rows" ? Kernel::MatmulRows : blocked ? Kernel::MatmulBlocked : Kernel::Matmul;
   check.record = [=](const Bufs& in, const Buffer& out) {
-    if (rows)
-      dispatch_threads(Kernel::MatmulRows, Params().u(n).u(kk).u(m).u(1), {&in[0], &in[1], &in[2], &out}, n * m);
-    else
-      dispatch(Kernel::Matmul, Params().u(n).u(kk).u(m).u(1), {&in[0], &in[1], &in[2], &out},
-               static_cast<uint32_t>((m + 15) / 16), static_cast<uint32_t>((n + 15) / 16));
+    if (kernel == Kernel::MatmulRows) {
+      dispatch_threads(kernel, Params().u(n).u(kk).u(m).u(1), {&in[0], &in[1], &in[2], &out}, n * m);
+    } else {
+      const auto [gx, gy] = matmul_groups(kernel, n, m);
+      dispatch(kernel, Params().u(n).u(kk).u(m).u(1), {&in[0], &in[1], &in[2], &out}, gx, gy);
+    }
   };
   return check;
 }
@@ -169,21 +173,28 @@ Case attn_scores_case(Rng& rng) {
       }
   check.inputs = {words(q), words(kk)};
   check.record = [=](const Bufs& in, const Buffer& out) {
-    dispatch_threads(Kernel::AttnScores, Params().u(n).u(H).u(Hkv).u(dh).f(scale), {&in[0], &in[1], &out}, H * n * n);
+    dispatch_threads(Kernel::AttnScores, Params().u(n).u(H).u(Hkv).u(dh).f(scale).u(n).u(0), {&in[0], &in[1], &out}, H * n * n);
   };
   return check;
 }
 
-Case softmax_case(Rng& rng) {
+// k: softmax, or softmax_sink (a learned sink logit per head in the
+// denominator, as attention_sink_logit models have).
+Case softmax_case(const std::string& k, Rng& rng) {
   const int64_t H = 2, n = 70;  // rows longer than the 64-thread workgroup
+  const bool sink = k == "softmax_sink";
   Tensor s = rng.tensor({H * n, n}, -8.0f, 8.0f);  // [H*n, n]
+  Tensor sinks = rng.tensor({H}, -1.0f, 6.0f);     // [H]
   for (int64_t r = 0; r < H * n; ++r)
     for (int64_t j = r % n + 1; j < n; ++j) s.at(r, j) = kNegInf;
   Case check;
   check.cpu = causal_softmax(s, n);
-  check.inputs = {words(s)};
+  if (sink)
+    for (int64_t r = 0; r < H * n; ++r)
+      cpu::softmax_prefix_sink(s.ptr() + r * n, check.cpu.ptr() + r * n, r % n + 1, sinks.data[r / n]);
+  check.inputs = {words(s), words(sinks)};
   check.record = [=](const Bufs& in, const Buffer& out) {
-    dispatch_rows(Kernel::Softmax, Params().u(H * n).u(n), {&in[0], &out}, H * n);
+    dispatch_rows(Kernel::Softmax, Params().u(H * n).u(n).u(n).u(0).u(sink), {&in[0], &out, &in[1]}, H * n);
   };
   return check;
 }
@@ -206,7 +217,7 @@ Case attn_pv_case(Rng& rng) {
       }
   check.inputs = {words(a), words(v)};
   check.record = [=](const Bufs& in, const Buffer& out) {
-    dispatch_threads(Kernel::AttnPv, Params().u(n).u(H).u(Hkv).u(dh).u(zero_mask), {&in[0], &in[1], &out}, n * H * dh);
+    dispatch_threads(Kernel::AttnPv, Params().u(n).u(H).u(Hkv).u(dh).u(zero_mask).u(n).u(0), {&in[0], &in[1], &out}, n * H * dh);
   };
   return check;
 }
@@ -273,10 +284,10 @@ Expected<Case> make_case(const std::string& k, Rng& rng) {
   if (k == "embed") return embed_case(rng);
   if (k == "embed_vectors") return embed_vectors_case(rng);
   if (k == "norm_layer" || k == "norm_rms" || k == "norm_copy") return norm_case(k, rng);
-  if (k == "matmul" || k == "matmul_rows") return matmul_case(k, rng);
+  if (k == "matmul" || k == "matmul_rows" || k == "matmul_blocked") return matmul_case(k, rng);
   if (k == "rope") return rope_case(rng);
   if (k == "attn_scores") return attn_scores_case(rng);
-  if (k == "softmax") return softmax_case(rng);
+  if (k == "softmax" || k == "softmax_sink") return softmax_case(k, rng);
   if (k == "attn_pv") return attn_pv_case(rng);
   if (k == "head_out") return head_out_case(rng);
   if (k == "add") return add_case(rng);
@@ -287,8 +298,8 @@ Expected<Case> make_case(const std::string& k, Rng& rng) {
 }  // namespace
 
 std::vector<std::string> KernelCheck::names() {
-  return {"embed", "embed_vectors", "norm_layer", "norm_rms", "norm_copy", "matmul", "matmul_rows", "rope", "attn_scores", "softmax",
-          "attn_pv", "head_out", "add", "act_gelu_new", "act_gelu", "act_silu", "act_relu", "swiglu"};
+  return {"embed", "embed_vectors", "norm_layer", "norm_rms", "norm_copy", "matmul", "matmul_rows", "matmul_blocked", "rope",
+          "attn_scores", "softmax", "softmax_sink", "attn_pv", "head_out", "add", "act_gelu_new", "act_gelu", "act_silu", "act_relu", "swiglu"};
 }
 
 Expected<void> KernelCheck::start(const std::string& k, uint32_t seed) {

@@ -2,6 +2,7 @@
 
 #include <emscripten.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "backends/webgpu/gpu.h"
+#include "engine/tap_rows.h"
 
 namespace ss {
 
@@ -32,7 +34,10 @@ struct Request {
   std::optional<Tensor> vectors;  // [T, input_width] (averaging models)
   TapFilter filter;
   std::vector<uint32_t> zero_mask;  // [layers] ZeroHead bits
-  int64_t T = 0;
+  int64_t T = 0;                  // rows of the input
+  int64_t cached = 0;             // rows [0, cached) come from the device's KV cache (0 = a full pass)
+  KvCache* cache = nullptr;       // the caller's cache: its length becomes T when the pass lands
+  Taps earlier;                   // the earlier rows' taps (Pass::taps), the new rows appended on arrival
   enum class Phase { kWaitDevice, kRunning } phase = Phase::kWaitDevice;
   int ticket = 0;
   std::vector<TapCopy> taps;
@@ -43,22 +48,24 @@ struct Request {
 // Sizes of one pass (names as in engine/taps.h).
 struct Dims {
   int64_t n = 0, d = 0, H = 0, Hkv = 0, dh = 0, dm = 0, V = 0;
+  int64_t cached = 0, total = 0;  // rows before the n new ones; cached + n (attention's keys)
   int half = 0;            // rotary_dim / 2; 0 without RoPE
   bool averaging = false;  // averaging models: vector inputs, attention-only blocks
-  bool software = false;   // SwiftShader: matmul_rows (no workgroup barriers) instead of the tiled matmul
 };
 
 // The device buffers of one pass, by role. Shapes for this pass (the buffers
-// may be larger: they are kept across passes and grown as T grows).
+// may be larger: they are kept across passes and grown as T grows). n = the
+// new rows, total = every row (the KV cache's).
 struct Acts {
   const Buffer* x = nullptr;           // [n, d] residual stream (resid_pre)
   const Buffer* ln1 = nullptr;         // [n, d]
   const Buffer* q = nullptr;           // [n, H*dh]
   const Buffer* k = nullptr;           // [n, Hkv*dh]
   const Buffer* v = nullptr;           // [n, Hkv*dh]
-  const Buffer* scores = nullptr;      // [H, n, n]
-  const Buffer* pattern = nullptr;     // [H, n, n]
+  const Buffer* scores = nullptr;      // [H, n, total]
+  const Buffer* pattern = nullptr;     // [H, n, total]
   const Buffer* z = nullptr;           // [n, H*dh]
+  const Buffer* gate = nullptr;        // [n, H*dh] gated attention: ln1 W_g^T before the sigmoid
   const Buffer* head_out = nullptr;    // [H, n, d]
   const Buffer* attn_out = nullptr;    // [n, d]
   const Buffer* resid_mid = nullptr;   // [n, d]
@@ -72,7 +79,7 @@ struct Acts {
   const Buffer* logits = nullptr;      // [n, V]
   const Buffer* dummy = nullptr;       // [4] bound where a kernel's optional input is absent
   const Buffer* in = nullptr;          // [n] int32 ids, or [n, input_width] vectors
-  const Buffer* cos = nullptr;         // [n, half] (dummy without RoPE)
+  const Buffer* cos = nullptr;         // [n, half] positions cached.. (dummy without RoPE)
   const Buffer* sin = nullptr;         // [n, half] (dummy without RoPE)
 };
 
@@ -103,10 +110,10 @@ uint32_t act_code(Activation act) {
 Dims dims_of(const Request& r) {
   const ModelConfig& c = r.model->config;
   Dims s;
-  s.n = r.T, s.d = c.d_model, s.H = c.n_heads, s.Hkv = c.n_kv_heads, s.dh = c.d_head, s.dm = c.d_mlp;
+  s.n = r.T - r.cached, s.cached = r.cached, s.total = r.T;
+  s.d = c.d_model, s.H = c.n_heads, s.Hkv = c.n_kv_heads, s.dh = c.d_head, s.dm = c.d_mlp;
   s.V = r.model->weights.lm_head.dim(0);
   s.averaging = c.family == Family::Averaging;
-  s.software = webgpu::software_adapter();
   s.half = c.rotary ? c.rotary_dim / 2 : 0;
   return s;
 }
@@ -118,7 +125,8 @@ struct RopeTables {
   std::vector<float> sin;  // [n, half]
 };
 
-RopeTables rope_tables(const ModelConfig& c, int64_t n, int half) {
+// Rows n at positions pos0 .. pos0 + n - 1.
+RopeTables rope_tables(const ModelConfig& c, int64_t n, int half, int64_t pos0) {
   std::vector<float> inv_freq(half), cs(n * half), sn(n * half);  // [half], [n, half], [n, half]
   for (int i = 0; i < half; ++i)
     inv_freq[i] = static_cast<int>(c.rope_inv_freq.size()) == half
@@ -126,14 +134,16 @@ RopeTables rope_tables(const ModelConfig& c, int64_t n, int half) {
                       : 1.0f / std::pow(c.rope_theta, static_cast<float>(2 * i) / static_cast<float>(c.rotary_dim));
   for (int64_t t = 0; t < n; ++t)
     for (int i = 0; i < half; ++i) {
-      const float a = static_cast<float>(t) * inv_freq[i];
+      const float a = static_cast<float>(pos0 + t) * inv_freq[i];
       cs[t * half + i] = std::cos(a), sn[t * half + i] = std::sin(a);
     }
   return RopeTables{std::move(cs), std::move(sn)};
 }
 
-// Every family; every tap but the norms' outputs ln1/ln2 (their kernels
-// write straight into the next matmul's input); the ZeroHead hook.
+// The families of its kernels (GPT-2, Llama, GPT-NeoX, averaging), with
+// gated attention and sink logits (the twins of demo-lm); every tap but the
+// norms' outputs ln1/ln2 (their kernels write straight into the next
+// matmul's input); the ZeroHead hook; the KV cache (incremental passes).
 Capabilities webgpu_capabilities() {
   Capabilities caps;
   caps.families = {Family::GPT2, Family::Llama, Family::NeoX, Family::Averaging};
@@ -141,6 +151,8 @@ Capabilities webgpu_capabilities() {
     if (std::string_view(k) != "ln1" && std::string_view(k) != "ln2") caps.taps.push_back(k);
   for (const char* k : kModelTapKinds) caps.taps.push_back(k);
   caps.hooks = {HookKind::ZeroHead};
+  caps.incremental = true;  // the KV cache stays on the device (language models; vectors run whole)
+  caps.attention_gate = caps.sink_logit = true;  // shaders/gate.wgsl; the sink logit in softmax.wgsl
   return caps;
 }
 
@@ -156,6 +168,7 @@ class WebGpuBackend final : public Backend {
 
   Poll poll(Taps& out, std::string& error) override;
   double last_ms() const override { return last_ms_; }
+  int64_t last_rows() const override { return last_rows_; }
   bool lost() const override { return webgpu::device_state() == webgpu::DeviceState::kLost; }
 
  protected:
@@ -168,9 +181,14 @@ class WebGpuBackend final : public Backend {
     if (req_ && req_->ticket) {
       ss_wgpu_readback_drop(req_->ticket);
       readback_.reset();  // its map may still be pending: the next pass gets a fresh one
+      // Its commands ran: the cache rows it wrote no longer hold the rows
+      // the caller's cache describes.
+      kv_rows_ = std::min(kv_rows_, req_->cached);
     }
     req_.reset();
   }
+  int64_t usable_cache_rows(const Pass& pass) const;
+  void grow_kv_cache(const Dims& s);
   Expected<void> launch();  // records + submits the pass of req_ (device ready)
   // The steps of launch(), in the order it runs them.
   void use_weights_of(const Model& model);
@@ -183,6 +201,17 @@ class WebGpuBackend final : public Backend {
 
   std::optional<Request> req_;
   double last_ms_ = -1;
+  int64_t last_rows_ = -1;
+  // The KV cache on the device: per layer K (after RoPE) and V [kv_cap_,
+  // Hkv*dh]; rows [0, kv_rows_) hold the rows of kv_owner_ (the caller's
+  // KvCache) for (kv_model_, kv_version_). Every pass attends through it.
+  std::vector<Buffer> kv_k_, kv_v_;
+  std::vector<Buffer> kv_retired_;  // grown-out buffers, kept until their copies have run
+  int64_t kv_cap_ = 0, kv_rows_ = 0;
+  size_t kv_row_bytes_ = 0;  // Hkv*dh floats of the model the buffers were made for
+  const KvCache* kv_owner_ = nullptr;
+  const Model* kv_model_ = nullptr;
+  uint64_t kv_version_ = 0;
   // Weights on the device, keyed by host data pointer; valid for one (model, version).
   const Model* weights_model_ = nullptr;
   uint64_t weights_version_ = 0;
@@ -225,6 +254,9 @@ Expected<void> WebGpuBackend::start(Pass pass) {
   r.zero_mask.assign(c.n_layers, 0u);
   if (pass.input.vectors) r.vectors = *pass.input.vectors;
   else r.ids.assign(pass.input.ids.begin(), pass.input.ids.end());
+  r.cache = pass.cache;
+  r.cached = usable_cache_rows(pass);
+  if (r.cached > 0) r.earlier = std::move(pass.taps);
   for (const Hook& h : pass.hooks) r.zero_mask[h.layer] |= 1u << h.head;  // ZeroHead: all it claims
   r.t0 = emscripten_get_now();
   req_ = std::move(r);
@@ -274,6 +306,7 @@ struct WebGpuBackend::Walk : Dims {
     const LayerWeights& lw = w.layers[l];
     qkv(l, lw);
     rope(l);
+    cache_kv(l);
     attention(l);
     head_out(l, lw);
     attn_out(l, lw);
@@ -296,7 +329,7 @@ struct WebGpuBackend::Walk : Dims {
       webgpu::dispatch_threads(Kernel::EmbedVectors, Params().u(n).u(d).u(c.input_width).u(c.learned_pos),
                                {a.in, &be.weight(w.tok_emb), &be.weight(w.pos_emb), xs}, n * d);
     else
-      webgpu::dispatch_threads(Kernel::Embed, Params().u(n).u(d).u(c.learned_pos).u(0),
+      webgpu::dispatch_threads(Kernel::Embed, Params().u(n).u(d).u(c.learned_pos).u(cached),
                                {a.in, &be.weight(w.tok_emb), &be.weight(w.pos_emb), xs}, n * d);
   }
 
@@ -321,19 +354,39 @@ struct WebGpuBackend::Walk : Dims {
     tap(l, "v", *a.v, {n, Hkv, dh});
   }
 
-  // scores = q k^T / sqrt(dh) (causal), pattern = softmax(scores), z = pattern v
-  // (z = 0 for this layer's ZeroHead heads).
+  // The new rows' k (after RoPE) and v into the layer's KV cache, after the
+  // rows it already holds: attention reads every row's keys from there.
+  void cache_kv(int l) {
+    if (!rec) return;
+    const double row = static_cast<double>(Hkv * dh * sizeof(float));
+    ss_wgpu_copy(a.k->handle(), 0, be.kv_k_[l].handle(), cached * row, n * row);
+    ss_wgpu_copy(a.v->handle(), 0, be.kv_v_[l].handle(), cached * row, n * row);
+  }
+
+  // scores = q k^T / sqrt(dh) (causal) of the n new queries against all
+  // `total` keys, pattern = softmax(scores), z = pattern v (z = 0 for this
+  // layer's ZeroHead heads).
   void attention(int l) {
     const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
     if (rec) {
-      webgpu::dispatch_threads(Kernel::AttnScores, Params().u(n).u(H).u(Hkv).u(dh).f(scale), {a.q, a.k, a.scores},
-                               H * n * n);
-      webgpu::dispatch_rows(Kernel::Softmax, Params().u(H * n).u(n), {a.scores, a.pattern}, H * n);
-      webgpu::dispatch_threads(Kernel::AttnPv, Params().u(n).u(H).u(Hkv).u(dh).u(r.zero_mask[l]),
-                               {a.pattern, a.v, a.z}, n * H * dh);
+      const Buffer* K = &be.kv_k_[l];  // [total, Hkv*dh]
+      const Buffer* V = &be.kv_v_[l];  // [total, Hkv*dh]
+      webgpu::dispatch_threads(Kernel::AttnScores, Params().u(n).u(H).u(Hkv).u(dh).f(scale).u(total).u(cached),
+                               {a.q, K, a.scores}, H * n * total);
+      const Tensor& sinks = w.layers[l].sink_logits;  // [H] attention_sink_logit, else empty
+      webgpu::dispatch_rows(Kernel::Softmax, Params().u(H * n).u(total).u(n).u(cached).u(!sinks.data.empty()),
+                            {a.scores, a.pattern, &be.weight(sinks)}, H * n);
+      webgpu::dispatch_threads(Kernel::AttnPv, Params().u(n).u(H).u(Hkv).u(dh).u(r.zero_mask[l]).u(total).u(cached),
+                               {a.pattern, V, a.z}, n * H * dh);
     }
-    tap(l, "attn_scores", *a.scores, {H, n, n});
-    tap(l, "attn_pattern", *a.pattern, {H, n, n});
+    // Gated attention: z *= sigmoid(ln1 W_g^T), head by head (ZeroHead's
+    // zeros stay zero).
+    if (c.attn_gate) {
+      matmul(*a.ln1, d, w.layers[l].w_attn_gate, Tensor(), *a.gate);
+      if (rec) webgpu::dispatch_threads(Kernel::Gate, Params().u(n * H * dh), {a.gate, a.z}, n * H * dh);
+    }
+    tap(l, "attn_scores", *a.scores, {H, n, total});
+    tap(l, "attn_pattern", *a.pattern, {H, n, total});
   }
 
   // Each head's own output z_h W_O^h: computed only when someone taps it
@@ -412,11 +465,13 @@ struct WebGpuBackend::Walk : Dims {
     const int64_t m = W.dim(0);
     if (!rec) return;
     const Params prm = Params().u(n).u(kdim).u(m).u(!b.data.empty());
-    if (software)  // no workgroup barriers: 7x faster on SwiftShader (matmul_rows.wgsl)
-      webgpu::dispatch_threads(Kernel::MatmulRows, prm, {&src, &be.weight(W), &be.weight(b), &dst}, n * m);
-    else
-      webgpu::dispatch(Kernel::Matmul, prm, {&src, &be.weight(W), &be.weight(b), &dst},
-                       static_cast<uint32_t>((m + 15) / 16), static_cast<uint32_t>((n + 15) / 16));
+    const Kernel k = webgpu::matmul_kernel(n, m);  // gpu.h says which, when
+    if (k == Kernel::MatmulRows) {
+      webgpu::dispatch_threads(k, prm, {&src, &be.weight(W), &be.weight(b), &dst}, n * m);
+    } else {
+      const auto [gx, gy] = webgpu::matmul_groups(k, n, m);
+      webgpu::dispatch(k, prm, {&src, &be.weight(W), &be.weight(b), &dst}, gx, gy);
+    }
   }
 
   // dst [count] = x + y.
@@ -441,9 +496,10 @@ Expected<void> WebGpuBackend::alloc_acts(const Dims& s, Acts& a) {
   a.q = &act("q", n * H * dh);
   a.k = &act("k", n * Hkv * dh);
   a.v = &act("v", n * Hkv * dh);
-  a.scores = &act("scores", H * n * n);
-  a.pattern = &act("pattern", H * n * n);
+  a.scores = &act("scores", H * n * s.total);
+  a.pattern = &act("pattern", H * n * s.total);
   a.z = &act("z", n * H * dh);
+  a.gate = &act("gate", n * H * dh);
   a.head_out = &act("head_out", H * n * d);
   a.attn_out = &act("attn_out", n * d);
   a.resid_mid = &act("resid_mid", n * d);
@@ -468,12 +524,12 @@ void WebGpuBackend::upload_inputs(const Request& r, const Dims& s, Acts& a) {
     a.in->write(r.vectors->ptr(), r.vectors->data.size() * sizeof(float));
   } else {
     a.in = &act("ids", s.n);
-    a.in->write(r.ids.data(), s.n * sizeof(int32_t));
+    a.in->write(r.ids.data() + s.cached, s.n * sizeof(int32_t));  // the new rows' ids
   }
   a.cos = a.dummy;
   a.sin = a.dummy;
   if (s.half > 0) {
-    const RopeTables rt = rope_tables(r.model->config, s.n, s.half);
+    const RopeTables rt = rope_tables(r.model->config, s.n, s.half, s.cached);
     a.cos = &act("cos", s.n * s.half);
     a.sin = &act("sin", s.n * s.half);
     a.cos->write(rt.cos.data(), rt.cos.size() * sizeof(float));
@@ -497,6 +553,45 @@ Expected<void> WebGpuBackend::submit_and_read(Request& r) {
   return {};
 }
 
+// Rows of pass.cache this backend can take from its device KV cache: all the
+// caller's cache holds, when the device rows are that cache's, for this model
+// and weights, and at least one new row is left to run; else 0 (a full pass).
+// Vector inputs (averaging models) always run whole: their embedding has no
+// position offset.
+int64_t WebGpuBackend::usable_cache_rows(const Pass& pass) const {
+  if (!pass.cache || pass.input.vectors) return 0;
+  const int64_t want = pass.cache->length;
+  const bool ours = kv_owner_ == pass.cache && kv_model_ == pass.model && kv_version_ == pass.model->weights.version;
+  return want > 0 && ours && want <= kv_rows_ && want < pass.input.length() ? want : 0;
+}
+
+// Makes every layer's K and V buffers hold `total` rows; when they grow, the
+// rows already cached are copied over (recorded into the pass) and the old
+// buffers live until the next launch, after the copies ran.
+void WebGpuBackend::grow_kv_cache(const Dims& s) {
+  kv_retired_.clear();
+  const int layers = static_cast<int>(req_->model->config.n_layers);
+  const size_t row = static_cast<size_t>(s.Hkv * s.dh) * sizeof(float);
+  const bool same_shape = static_cast<int>(kv_k_.size()) == layers && kv_row_bytes_ == row;
+  if (same_shape && kv_cap_ >= s.total) return;
+  const int64_t cap = std::max<int64_t>({s.total, same_shape ? 2 * kv_cap_ : 0, 64});
+  const bool keep = same_shape && s.cached > 0;
+  std::vector<Buffer> k(layers), v(layers);
+  for (int l = 0; l < layers; ++l) {
+    k[l] = Buffer(cap * row, false);
+    v[l] = Buffer(cap * row, false);
+    if (keep && k[l] && v[l]) {
+      ss_wgpu_copy(kv_k_[l].handle(), 0, k[l].handle(), 0, static_cast<double>(s.cached * row));
+      ss_wgpu_copy(kv_v_[l].handle(), 0, v[l].handle(), 0, static_cast<double>(s.cached * row));
+    }
+  }
+  for (auto* old : {&kv_k_, &kv_v_})
+    for (Buffer& b : *old) kv_retired_.push_back(std::move(b));
+  kv_k_ = std::move(k), kv_v_ = std::move(v);
+  kv_cap_ = cap;
+  kv_row_bytes_ = row;
+}
+
 Expected<void> WebGpuBackend::launch() {
   Request& r = *req_;
   use_weights_of(*r.model);
@@ -509,6 +604,14 @@ Expected<void> WebGpuBackend::launch() {
   Walk(*this, r, s, a, plan, /*rec=*/false).run();  // lays out the taps: no GPU calls
   if (auto e = alloc_readback(r, plan.total); !e) return e;
   if (!ss_wgpu_begin()) return make_error("webgpu: " + webgpu::device_error());
+  grow_kv_cache(s);  // may record copies of the kept rows into bigger buffers
+  for (const Buffer& b : kv_k_)
+    if (!b) return make_error("webgpu: could not allocate the KV cache (" + webgpu::device_error() + ")");
+  // From here the cache holds this pass's rows, valid once it lands.
+  kv_owner_ = r.cache;
+  kv_model_ = r.model;
+  kv_version_ = r.model->weights.version;
+  kv_rows_ = r.cached;
   Walk(*this, r, s, a, plan, /*rec=*/true).run();  // records every kernel and tap copy
   return submit_and_read(r);
 }
@@ -544,13 +647,39 @@ Backend::Poll WebGpuBackend::poll(Taps& out, std::string& error) {
   std::vector<float> host(r.readback_bytes / sizeof(float));  // [readback_bytes / 4]
   ss_wgpu_readback_take(r.ticket, host.data(), static_cast<double>(r.readback_bytes));
   r.ticket = 0;
+  // The new rows of each tap; after the earlier rows when the pass extended
+  // the cache (Square taps: the earlier rows' new columns are causal zeros,
+  // -inf for scores).
   out.named.clear();
+  Taps fresh_taps;
   for (const TapCopy& tc : r.taps) {
     Tensor t(tc.shape);
     std::copy_n(host.data() + tc.offset / sizeof(float), t.data.size(), t.data.data());
-    out.named[tc.name] = std::move(t);
+    fresh_taps.named[tc.name] = std::move(t);
+  }
+  if (r.cached > 0) {
+    for (auto& [name, fresh] : fresh_taps.named) {
+      auto it = r.earlier.named.find(name);
+      if (it == r.earlier.named.end()) {
+        error = "webgpu: an incremental pass without the earlier rows of " + name;
+        drop_request();
+        return Poll::kFailed;
+      }
+      const RowAxis axis = row_axis_of(name);
+      append_rows(it->second, r.cached, std::move(fresh), axis, tap_kind(name) == "attn_scores" ? -INFINITY : 0.0f);
+    }
+    for (auto& [name, t] : r.earlier.named)
+      if (fresh_taps.named.count(name)) out.named[name] = std::move(t);
+  } else {
+    out = std::move(fresh_taps);
+  }
+  if (r.cache) {  // the device holds every row's K and V now; the host cache only counts them
+    r.cache->k.clear(), r.cache->v.clear();
+    r.cache->length = r.vectors ? 0 : r.T;
+    kv_rows_ = r.vectors ? 0 : r.T;
   }
   last_ms_ = emscripten_get_now() - r.t0;
+  last_rows_ = r.T - r.cached;
   req_.reset();
   return Poll::kReady;
 }

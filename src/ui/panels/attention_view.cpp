@@ -18,8 +18,29 @@ void attention_heatmap(const char* id, const explorer::ExplorerView& v, const st
   hs.values = pattern.data();
   hs.rows = hs.cols = static_cast<int>(pattern.size() == size_t(v.T) * v.T ? v.T : 0);
   hs.causal = true;
+  hs.window = v.in.model ? attention_window(v.in.model->config, v.layer) : 0;  // Mistral, Gemma 2, ...: masked like the future
   hs.row_labels = &v.chips;
   hs.col_labels = &v.chips;
+  // A model with a sink slot (docs/metrics.md, "Sink slot"): its rows sum to
+  // less than 1, and the rest is drawn as one more column, "slot".
+  static std::vector<float> with_slot;        // [T, T + 1]
+  static std::vector<std::string> slot_labels;  // [T + 1]
+  const bool slot = !v.analysis.sink_slot_share.empty() && hs.rows > 0;
+  if (slot) {
+    const int T = v.T;
+    with_slot.assign(size_t(T) * (T + 1), 0.f);
+    for (int i = 0; i < T; ++i) {
+      double sum = 0;
+      for (int j = 0; j <= i; ++j) sum += with_slot[size_t(i) * (T + 1) + j] = pattern[size_t(i) * T + j];
+      with_slot[size_t(i) * (T + 1) + T] = static_cast<float>(1.0 - sum);
+    }
+    slot_labels = v.chips;
+    slot_labels.push_back("slot");
+    hs.values = with_slot.data();
+    hs.cols = T + 1;
+    hs.free_cols = 1;
+    hs.col_labels = &slot_labels;
+  }
   hs.row_title = "query";
   hs.col_title = "key (attended to)";
   hs.legend_title = "attention";
@@ -32,6 +53,15 @@ void attention_heatmap(const char* id, const explorer::ExplorerView& v, const st
   }
   hs.highlight = explorer::explorer_ui().highlight;
   hs.tooltip = [&](int r, int c) {
+    if (slot && c == v.T) {
+      ImGui::Text("query %d %s", r, v.chips[r].c_str());
+      ImGui::Text("to the sink slot %.3f", with_slot[size_t(r) * (v.T + 1) + v.T]);
+      ImGui::TextDisabled("sink_slot_share of this head = %.3f", v.analysis.slot_share(v.layer, v.head));
+      ImGui::PushTextWrapPos(ImGui::GetFontSize() * 24);
+      ImGui::TextWrapped("%s", guide::kSinkSlot);
+      ImGui::PopTextWrapPos();
+      return;
+    }
     ImGui::Text("query %d %s", r, v.chips[r].c_str());
     ImGui::Text("key   %d %s", c, v.chips[c].c_str());
     ImGui::Text("attention %.3f", pattern[size_t(r) * v.T + c]);
@@ -56,6 +86,19 @@ void draw_attention_view(explorer::AppState& s) {
     ImGui::SameLine(0, 16);
     std::snprintf(buf, sizeof buf, "[%d, %d)", sk->span_begin, sk->span_end);
     metric_value("catch_span", buf, guide::kCatchSpan);
+  }
+  if (const int w = v->in.model ? attention_window(v->in.model->config, v->layer) : 0; w > 0) {
+    if (v->sink()) ImGui::SameLine(0, 16);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%d keys", w);
+    metric_value("sliding window", buf,
+                 "This layer uses sliding-window attention: each query sees only the last N keys (itself included). "
+                 "Keys further back are masked like future ones and drawn in the mask colour: a query more than N "
+                 "tokens after the first one cannot attend to it.");
+  }
+  if (!v->analysis.sink_slot_share.empty()) {
+    if (v->sink()) ImGui::SameLine(0, 16);
+    metric_float("sink slot", v->analysis.slot_share(v->layer, v->head), "%.3f", guide::kSinkSlot);
   }
   ImVec2 avail = ImGui::GetContentRegionAvail();
   bool side = avail.x > avail.y * 1.25f;  // grid beside the map when wide, under it otherwise

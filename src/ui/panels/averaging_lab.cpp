@@ -25,8 +25,16 @@ void draw_averaging_lab(explorer::AppState& s) {
   if (ImGui::Button("new random sequence")) ++ui.averaging_sequence_seed;
   ImGui::SameLine();
   ImGui::TextDisabled("sequence #%d, T = %d, [SEP] at %d", ui.averaging_sequence_seed, lab.T, lab.sep);
-  if (ImGui::BeginTable("##seeds", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH)) {
+  ImGui::TextWrapped("Three ways to solve one task: averaging-bos-8 learned catch, tag and release; averaging-bos-10 "
+                     "learned to solve it without a catch; averaging-construction is the paper's hand-built solution.");
+  ImGui::SameLine();
+  help_marker("averaging-construction is not trained: its weights are the paper's explicit construction "
+              "(training/averaging_construction.py writes them). Layer 0 sends every token from the [SEP] on to the "
+              "[SEP] (catch), which writes the same direction into all of them (tag); layer 1 averages exactly the "
+              "tagged tokens (release). Its catch span is the segment, exactly, on every sequence.");
+  if (ImGui::BeginTable("##seeds", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH)) {
     ImGui::TableSetupColumn("model");
+    ImGui::TableSetupColumn("how");
     ImGui::TableSetupColumn("loss (MSE)");
     ImGui::TableSetupColumn("sinks on [SEP] / all sinks");
     ImGui::TableSetupColumn("layer 0: catch of the [SEP]");
@@ -37,6 +45,8 @@ void draw_averaging_lab(explorer::AppState& s) {
       ImGui::TableNextColumn();
       bool sel = ui.averaging_seed_index == static_cast<int>(i);
       if (ImGui::Selectable(r.name.c_str(), sel, ImGuiSelectableFlags_SpanAllColumns)) ui.averaging_seed_index = static_cast<int>(i);
+      ImGui::TableNextColumn();
+      ImGui::TextDisabled("%s", r.name == "averaging-construction" ? "hand-built" : "trained");
       ImGui::TableNextColumn();
       if (!r.status.empty()) {
         ImGui::TextDisabled("%s", r.status.c_str());
@@ -49,7 +59,7 @@ void draw_averaging_lab(explorer::AppState& s) {
       ImGui::Text("%d / %d", on_sep, static_cast<int>(r.analysis.sinks.size()));
       ImGui::TableNextColumn();
       if (r.sep_sink < 0) {
-        ImGui::TextDisabled("no sink on the [SEP]");
+        ImGui::TextDisabled("no catch (no sink on the [SEP])");
       } else {
         const Sink& sk = r.analysis.sinks[size_t(r.sep_sink)];
         // The verdict: the [SEP] caught its whole segment, or only part of it.

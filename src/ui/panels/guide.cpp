@@ -39,6 +39,8 @@ void draw_guide(explorer::AppState& s) {
   ImGui::TextUnformatted("Keys");
   ImGui::BulletText("arrow keys: move the selected head (up/down = layer, left/right = head)");
   ImGui::BulletText("Tab: next panel (Shift+Tab: previous); everything also works with the mouse");
+  ImGui::BulletText("Enter: keyboard control of every button, box and slider (arrows move, Space presses, "
+                    "Page Down/Up changes tile, Escape returns to the keys above)");
 }
 
 void draw_overlay(explorer::AppState& s) {

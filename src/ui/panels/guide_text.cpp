@@ -79,6 +79,20 @@ const char* const kSink1Share =
 const char* const kLoss = "loss: mean next-token cross-entropy over the prompt, in nats (lower is better).";
 const char* const kNextToken = "next token: the model's most likely continuations of the prompt, with probabilities.";
 
+const char* const kSinkSlot =
+    "Sink slot: this model has a learned logit per head in its softmax, so each row of attention sums to less "
+    "than 1. The rest went to the sink slot, a place to put attention that is not a token (it adds nothing to "
+    "the head's output). sink_slot_share = that missing mass, averaged over the queries.";
+const char* const kCompare =
+    "Compare mode: a second model runs on every edit of the same prompt. Both sides show the sink map (click "
+    "a head: it is selected in both), the token strip coloured by that head's catches, the residual outlier "
+    "ratio per layer and the loss. Link: ?model=demo-lm&compare=demo-lm-gated.";
+const char* const kTimeline =
+    "Training timeline: the same small model saved at steps through training. The slider loads a checkpoint "
+    "(every panel shows it, the prompt stays); the plots show, for every evaluation during training, the "
+    "validation loss, the largest per-layer share of heads with sink_score(0) > 0.3, and the BOS outlier ratio "
+    "(max |h| at BOS over the median), with a line at the checkpoint shown.";
+
 const char* panel_blurb(int panel) {
   switch (static_cast<explorer::Panel>(panel)) {
     case explorer::Panel::Attention:
@@ -108,6 +122,21 @@ const char* panel_blurb(int panel) {
       return "The ideas behind the panels, in short.";
     case explorer::Panel::Settings:
       return "Thresholds of the metrics, model, backend and theme.";
+    case explorer::Panel::Probes:
+      return "Tag probes: can a linear probe read which span a token was caught in (or your own A/B labels) "
+             "from the selected head's tag directions alone? Four probes: tag subspace, its complement, the full "
+             "residual, a random subspace of the tag's size; chance is marked.";
+    case explorer::Panel::Sinks:
+      return "Several sinks of one head: each sink's catch span as a band on the tokens, the queries where the "
+             "head hands its attention from one sink to the next, and how alike the tags of the head's sinks (and "
+             "of the model's strongest sink heads) are.";
+    case explorer::Panel::Keys:
+      return "Which residual dimensions build the selected sink's key: q . k split into one term per dimension "
+             "(through the norm, W_K and RoPE). Dimensions that are massive activations are marked.";
+    case explorer::Panel::Compare:
+      return "Two models on the same prompt, side by side: sink map, the selected head's catches, residual "
+             "outliers per layer and the loss. Pick demo-lm-gated or demo-lm-sinklogit to see whether a model "
+             "needs its BOS sink.";
     default:
       return "";
   }

@@ -29,6 +29,9 @@ extern const char* const kRatioToMedian;
 extern const char* const kSink1Share;
 extern const char* const kLoss;
 extern const char* const kNextToken;
+extern const char* const kSinkSlot;   // attention to the sink slot (a learned logit per head)
+extern const char* const kCompare;    // compare mode: two models on one prompt
+extern const char* const kTimeline;   // the training timeline's slider and plots
 
 // Per panel: "what am I looking at", two or three sentences.
 const char* panel_blurb(int panel);

@@ -134,6 +134,7 @@ void draw_interventions(explorer::AppState& s) {
   ImGui::SameLine();
   ImGui::Checkbox("knock out the head", &ui.knock_out_head);
   tooltip_for_last_item("The selected head's output is set to 0.");
+  draw_clamp_controls(s);
   if (ImGui::CollapsingHeader("Compression: low rank, OATS and pruning at equal parameter budget")) compression(s);
   if (!v->after_error.empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", v->after_error.c_str());
   else if (v->has_after) ImGui::TextWrapped("After: %s", v->after_label.c_str());

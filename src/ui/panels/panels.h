@@ -21,5 +21,17 @@ void draw_next_token(explorer::AppState& s);      // top-k continuations from th
 void draw_interventions(explorer::AppState& s);   // ablate a sink / remove a tag / knock out a head; compression
 void draw_averaging_lab(explorer::AppState& s);   // the minimal [SEP] averaging problem
 void draw_overlay(explorer::AppState& s);         // first-run "what am I looking at"
+void draw_lesson_bar(explorer::AppState& s);      // the open lesson: step k of n, Back/Next, caption, question
+bool lesson_bar_visible();                         // a lesson is open, or one failed to open (its message shows)
+void draw_compare(explorer::AppState& s);         // two models on one prompt, side by side (compare mode)
+bool draw_model_picker(explorer::AppState& s);    // the app's model, from the shipped ones; true = switching
+bool draw_compare_picker(explorer::AppState& s);  // "compare with...": a second model; true = picked
+bool timeline_strip_shown();                      // the app's model is a training timeline
+void draw_timeline_strip(explorer::AppState& s, float height);  // checkpoint slider + training plots
+void draw_probes_view(explorer::AppState& s);     // tag probes: probe set and your own A/B labels
+void draw_sinks_view(explorer::AppState& s);      // several sinks of a head: spans, handoffs, tag cosines
+void draw_key_dims_view(explorer::AppState& s);   // residual dimensions that build the sink's key
+void draw_pin_button(explorer::AppState& s);      // pin / unpin the analysis (compare two prompts)
+void draw_clamp_controls(explorer::AppState& s);  // clamp an outlier (Interventions panel)
 
 }  // namespace ss::ui

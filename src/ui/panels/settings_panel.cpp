@@ -79,8 +79,13 @@ void draw_settings(explorer::AppState& s) {
   draw_backend_picker(s);
   draw_threads(s);
   section("Look");
-  int theme = ui.dark ? 0 : 1;
-  if (ImGui::RadioButton("dark", &theme, 0) | ImGui::RadioButton("light", &theme, 1)) ui.dark = theme == 0;
+  int theme = ui.contrast ? 2 : ui.dark ? 0 : 1;
+  ImGui::SameLine();
+  if (ImGui::RadioButton("dark", &theme, 0) | ImGui::RadioButton("light", &theme, 1) |
+      ImGui::RadioButton("high contrast", &theme, 2))
+    ui.dark = theme != 1, ui.contrast = theme == 2;
+  tooltip_for_last_item("High contrast: white text on black, bright borders and a yellow outline on the "
+                        "focused control, for low vision (also ?theme=contrast in the address).");
   ImGui::Checkbox("show the first-run overlay", &ui.show_overlay);
   ImGui::PopItemWidth();
 }

@@ -1,6 +1,7 @@
 #include <string>
 #include <vector>
 
+#include "explorer/second_half.h"
 #include "imgui.h"
 #include "ui/panels/common.h"
 #include "ui/panels/guide_text.h"
@@ -19,6 +20,11 @@ void draw_sink_grid(explorer::AppState& s) {
   const std::vector<SinkMapCell> cells = sink_map(v->analysis);
   grid.resize(cells.size());
   for (size_t i = 0; i < cells.size(); ++i) grid[i] = cells[i].score;
+  // Pinned (compare two prompts): each head's sink-score change, now - pinned.
+  const explorer::Pinned& pin = explorer::pinned();
+  const bool delta = pin.valid && pin.cells.size() == cells.size();
+  if (delta)
+    for (size_t i = 0; i < cells.size(); ++i) grid[i] = cells[i].score - pin.cells[i].score;
   ImGui::TextUnformatted("Sink map");
   ImGui::SameLine();
   help_marker("Each cell is one head: the sink_score of its strongest sink (0 = no sink by the rule in the "
@@ -33,10 +39,14 @@ void draw_sink_grid(explorer::AppState& s) {
   hs.values = grid.data();
   hs.rows = v->L;
   hs.cols = v->H;
-  hs.cmap = ColorMap::Magma;
+  hs.cmap = delta ? ColorMap::Diverging : ColorMap::Magma;
+  if (delta) hs.vmin = -1, hs.vmax = 1;
+  if (delta) ImGui::TextColored(ImVec4(0.95f, 0.75f, 0.3f, 1), "pinned: cells show sink score now - pinned");
+  if (delta) tooltip_for_last_item("Compare two prompts: blue = the head's strongest sink weakened since you pinned, "
+                                   "red = strengthened. Unpin (token strip) to go back.");
   hs.row_title = "layer";
   hs.col_title = "head";
-  hs.legend_title = "sink score";
+  hs.legend_title = delta ? "delta" : "sink score";
   hs.selected_row = s.sel.layer;
   hs.selected_col = s.sel.head;
   hs.show_values = true;
@@ -59,6 +69,10 @@ void draw_sink_grid(explorer::AppState& s) {
       ImGui::Text("sink_score %.3f (uniform attention: %.3f)", cell.score,
                   uniform_scores(v->T)[cell.key]);
     }
+    if (delta) ImGui::Text("pinned: %.3f (key %d); change %+.3f", pin.cells[size_t(r) * v->H + c].score,
+                           pin.cells[size_t(r) * v->H + c].key, grid[size_t(r) * v->H + c]);
+    if (!v->analysis.sink_slot_share.empty())  // attention to no token at all (docs/metrics.md, "Sink slot")
+      ImGui::Text("to the sink slot: %.3f of its attention (sink_slot_share)", v->analysis.slot_share(r, c));
     ImGui::TextDisabled("click to select");
   };
   ImVec2 avail = ImGui::GetContentRegionAvail();

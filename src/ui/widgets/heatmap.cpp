@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "ui/svg_export.h"
 #include "ui/widgets/draw_util.h"
 
 namespace ss::ui {
@@ -73,8 +74,13 @@ bool values_fit(const HeatmapSpec& s, const HeatmapLayout& L) {
   return s.show_values && L.cw >= 34.0f && L.ch >= L.line;
 }
 
-// Columns of row r that hold a value: the causal mask hides those past the diagonal.
-int visible_cols(const HeatmapSpec& s, int r) { return s.causal ? std::min(s.cols, r + 1) : s.cols; }
+// Columns of row r that hold a value: the causal mask hides those past the
+// diagonal, except the trailing free_cols (the sink slot is no key).
+int visible_cols(const HeatmapSpec& s, int r) { return s.causal && s.free_cols == 0 ? std::min(s.cols, r + 1) : s.cols; }
+// Masked: past the diagonal, or (sliding window) too far behind the query to be seen.
+bool masked_cell(const HeatmapSpec& s, int r, int c) {
+  return s.causal && c < s.cols - s.free_cols && (c > r || (s.window > 0 && r - c >= s.window));
+}
 
 // `text` centred in the cell whose top-left corner is `a`.
 void add_cell_text(ImDrawList* dl, const HeatmapLayout& L, ImVec2 a, ImVec2 ts, ImU32 color, const char* text) {
@@ -88,8 +94,12 @@ void add_cell_text(ImDrawList* dl, const HeatmapLayout& L, ImVec2 a, ImVec2 ts, 
 void draw_cell_row(ImDrawList* dl, const HeatmapSpec& s, const HeatmapLayout& L, const CellColors& k, int r) {
   const ImVec2 g0 = L.g0;
   const float cw = L.cw, ch = L.ch;
-  if (s.causal && r + 1 < s.cols)  // the masked upper triangle of this row
-    dl->AddRectFilled(ImVec2(g0.x + cw * (r + 1), g0.y + ch * r), ImVec2(L.g1.x, g0.y + ch * (r + 1)), k.masked);
+  if (s.causal && r + 1 < s.cols - s.free_cols)  // the masked upper triangle of this row
+    dl->AddRectFilled(ImVec2(g0.x + cw * (r + 1), g0.y + ch * r),
+                      ImVec2(g0.x + cw * (s.cols - s.free_cols), g0.y + ch * (r + 1)), k.masked);
+  if (s.causal && s.window > 0 && r - s.window + 1 > 0)  // the keys left behind by a sliding window
+    dl->AddRectFilled(ImVec2(g0.x, g0.y + ch * r),
+                      ImVec2(g0.x + cw * std::min(r - s.window + 1, s.cols - s.free_cols), g0.y + ch * (r + 1)), k.masked);
   const int cend = visible_cols(s, r);
   const float* row = s.values + static_cast<size_t>(r) * s.cols;  // [cols]
   const bool values = values_fit(s, L);
@@ -101,6 +111,10 @@ void draw_cell_row(ImDrawList* dl, const HeatmapSpec& s, const HeatmapLayout& L,
     run = -1;
   };
   for (int c = 0; c < cend; ++c) {
+    if (masked_cell(s, r, c)) {
+      flush(c);
+      continue;
+    }
     float t = (row[c] - s.vmin) / k.range;
     const bool skip = s.cmap == ColorMap::Diverging ? std::fabs(t - 0.5f) < 0.004f : !(t > 0.004f);
     if (skip) {
@@ -126,6 +140,7 @@ void draw_cell_row(ImDrawList* dl, const HeatmapSpec& s, const HeatmapLayout& L,
 void draw_background_values(ImDrawList* dl, const HeatmapSpec& s, const HeatmapLayout& L, const CellColors& k) {
   for (int r = 0; r < s.rows; ++r)
     for (int c = 0; c < visible_cols(s, r); ++c) {
+      if (masked_cell(s, r, c)) continue;
       const float v = s.values[static_cast<size_t>(r) * s.cols + c];
       float t = (v - s.vmin) / k.range;
       bool drawn = s.cmap == ColorMap::Diverging ? std::fabs(t - 0.5f) >= 0.004f : t > 0.004f;
@@ -263,7 +278,7 @@ HeatmapResult hover_cells(ImDrawList* dl, const HeatmapSpec& s, const HeatmapLay
   if (!ImGui::IsItemHovered()) return res;
   ImVec2 m = ImGui::GetIO().MousePos;
   int c = static_cast<int>((m.x - g0.x) / L.cw), r = static_cast<int>((m.y - g0.y) / L.ch);
-  if (!(r >= 0 && r < s.rows && c >= 0 && c < s.cols && !(s.causal && c > r))) return res;
+  if (!(r >= 0 && r < s.rows && c >= 0 && c < s.cols && !masked_cell(s, r, c))) return res;
   res.hovered_row = r;
   res.hovered_col = c;
   res.clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
@@ -289,8 +304,17 @@ HeatmapResult heatmap(const char* id, const HeatmapSpec& s, ImVec2 size) {
   }
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const HeatmapLayout L = layout_heatmap(s);
+  // For an SVG export: where the cells are and how values map to colours.
+  static const char* const kCmapNames[] = {"viridis", "magma", "diverging"};
+  if (svg_capturing())
+    svg_mark("ss-heatmap", L.g0, L.g1,
+           {{"rows", std::to_string(s.rows)}, {"cols", std::to_string(s.cols)},
+            {"vmin", std::to_string(s.vmin)}, {"vmax", std::to_string(s.vmax)},
+            {"cmap", kCmapNames[static_cast<int>(s.cmap)]}, {"causal", s.causal ? "1" : "0"},
+            {"title", s.legend_title ? s.legend_title : ""}});
   // Drawn back to front: cells, then the overlays on them, then text around them.
   draw_cells(dl, s, L);
+  if (svg_capturing()) svg_mark("ss-heatmap-cells-end", L.g0, L.g1, {});  // cells above this line, overlays below
   draw_highlight(dl, s, L);
   draw_spans(dl, s, L);
   draw_sink_markers(dl, s, L);

@@ -24,6 +24,8 @@ struct HeatmapSpec {
   float vmin = 0.0f, vmax = 1.0f;
   ColorMap cmap = ColorMap::Viridis;
   bool causal = false;            // cells with col > row are masked out
+  int free_cols = 0;              // ... except the last free_cols columns (the sink slot: not a key)
+  int window = 0;                 // with causal: sliding-window attention, cells with row - col >= window masked too
   const std::vector<std::string>* row_labels = nullptr;  // [rows] (display text)
   const std::vector<std::string>* col_labels = nullptr;  // [cols]
   const char* row_title = nullptr;  // axis titles

@@ -1,7 +1,8 @@
 // The parity table (engine/parity.h) over every backend this build can run
 // synchronously (natively and in wasm under node: the CPU; the browser suite
 // runs WebGPU and ONNX Runtime Web through the same code, parity.test.mjs)
-// x every tiny family + demo-lm x every tap and hook kind each backend claims.
+// x every tiny family (the newer ones derived in support/family_fixtures.h) +
+// demo-lm x every tap and hook kind each backend claims.
 // It prints the table, and a planted error in one tap must turn exactly that
 // tap's rows red.
 #include <catch2/catch.hpp>
@@ -11,6 +12,7 @@
 #include "backends/registry.h"
 #include "engine/parity.h"
 #include "support/engine_util.h"
+#include "support/family_fixtures.h"
 
 using namespace ss;
 using namespace ss::testing;
@@ -32,6 +34,18 @@ Cases parity_cases() {
     c.name = std::string("tiny-") + family;
     if (m->config.family == Family::Averaging) c.vectors = g.get("seq0.inputs");
     else c.ids = as_ids(g.get("seq0.ids"));
+    out.models.push_back(std::make_unique<Model>(std::move(*m)));
+    c.model = out.models.back().get();
+    out.cases.push_back(std::move(c));
+  }
+  // The newer families, built from the tiny checkpoints (support/family_fixtures.h).
+  for (auto& [name, ckpt] : derived_family_ckpts()) {
+    auto m = ckpt.load(name);
+    INFO(name << ": " << (m ? "" : m.error().message));
+    REQUIRE(m.ok());
+    ParityCase c;
+    c.name = "tiny-" + name;
+    c.ids = as_ids(load_golden(golden_source(name)).get("seq0.ids"));
     out.models.push_back(std::make_unique<Model>(std::move(*m)));
     c.model = out.models.back().get();
     out.cases.push_back(std::move(c));
