@@ -251,16 +251,31 @@ Expected<void> read_windows(Reader& r, const Json& j, ModelConfig& c) {
 //   gemma2   gemma + post norms, softcapping, query_pre_attn_scalar, sliding / global layers
 //   phi3     fused qkv_proj and gate_up_proj, partial rotary, sliding_window
 //   olmo2    no pre-norms: RMSNorm after attention and MLP, q/k RMSNorm over the whole projection
-Expected<ModelConfig> parse_llama(Reader& r, const Json& j, ModelConfig c, Family f) {
-  c.family = f;
-  const bool gemma = f == Family::Gemma || f == Family::Gemma2;
+// The shape fields Hugging Face's Llama-, NeoX- and OPT-style configs share
+// (the MLP width under `mlp_field`); key-value heads default to the heads.
+void read_shape(Reader& r, ModelConfig& c, const char* mlp_field) {
   c.vocab_size = r.integer({"vocab_size"}, 0, true);
   c.d_model = r.integer({"hidden_size"}, 0, true);
   c.n_layers = r.integer({"num_hidden_layers"}, 0, true);
   c.n_heads = r.integer({"num_attention_heads"}, 0, true);
   c.n_kv_heads = r.integer({"num_key_value_heads"}, c.n_heads);
-  c.d_mlp = r.integer({"intermediate_size"}, 0, true);
+  c.d_mlp = r.integer({mlp_field}, 0, true);
   c.max_positions = r.integer({"max_position_embeddings"}, 2048);
+}
+
+// d_head = hidden_size / num_attention_heads, refused when it does not divide.
+Expected<void> head_width_from_heads(ModelConfig& c) {
+  if (c.n_heads <= 0 || c.d_model % c.n_heads)
+    return make_error("config.json: hidden_size " + std::to_string(c.d_model) + " is not divisible by num_attention_heads " +
+                      std::to_string(c.n_heads));
+  c.d_head = c.d_model / c.n_heads;
+  return {};
+}
+
+Expected<ModelConfig> parse_llama(Reader& r, const Json& j, ModelConfig c, Family f) {
+  c.family = f;
+  const bool gemma = f == Family::Gemma || f == Family::Gemma2;
+  read_shape(r, c, "intermediate_size");
   c.norm = NormKind::RMSNorm;
   c.norm_eps = r.number({"rms_norm_eps"}, 1e-6);
   // Gemma names its MLP activation hidden_activation (hidden_act is legacy).
@@ -312,13 +327,8 @@ Expected<ModelConfig> parse_llama(Reader& r, const Json& j, ModelConfig c, Famil
 // pre-LN (do_layer_norm_before; OPT-350m's post-LN is refused), biases.
 Expected<ModelConfig> parse_opt(Reader& r, ModelConfig c) {
   c.family = Family::OPT;
-  c.vocab_size = r.integer({"vocab_size"}, 0, true);
-  c.d_model = r.integer({"hidden_size"}, 0, true);
-  c.n_layers = r.integer({"num_hidden_layers"}, 0, true);
-  c.n_heads = r.integer({"num_attention_heads"}, 0, true);
-  c.n_kv_heads = c.n_heads;
-  c.d_mlp = r.integer({"ffn_dim"}, 0, true);
-  c.max_positions = r.integer({"max_position_embeddings"}, 2048);
+  read_shape(r, c, "ffn_dim");
+  c.n_kv_heads = c.n_heads;  // no GQA
   c.norm = NormKind::LayerNorm;
   c.norm_eps = 1e-5f;  // OPT's nn.LayerNorm default; config.json has no field for it
   auto act = activation_of(r.string({"activation_function"}, "relu"));
@@ -339,22 +349,14 @@ Expected<ModelConfig> parse_opt(Reader& r, ModelConfig c) {
   if (!r.err.empty()) return make_error(r.err);
   if (!act) return act.error();
   c.act = *act;
-  if (c.n_heads <= 0 || c.d_model % c.n_heads)
-    return make_error("config.json: hidden_size " + std::to_string(c.d_model) + " is not divisible by num_attention_heads " +
-                      std::to_string(c.n_heads));
-  c.d_head = c.d_model / c.n_heads;
+  if (auto e = head_width_from_heads(c); !e) return e.error();
   return c;
 }
 
 Expected<ModelConfig> parse_neox(Reader& r, const Json& j, ModelConfig c) {
   c.family = Family::NeoX;
-  c.vocab_size = r.integer({"vocab_size"}, 0, true);
-  c.d_model = r.integer({"hidden_size"}, 0, true);
-  c.n_layers = r.integer({"num_hidden_layers"}, 0, true);
-  c.n_heads = r.integer({"num_attention_heads"}, 0, true);
-  c.n_kv_heads = c.n_heads;
-  c.d_mlp = r.integer({"intermediate_size"}, 0, true);
-  c.max_positions = r.integer({"max_position_embeddings"}, 2048);
+  read_shape(r, c, "intermediate_size");
+  c.n_kv_heads = c.n_heads;  // no GQA
   c.norm = NormKind::LayerNorm;
   c.norm_eps = r.number({"layer_norm_eps"}, 1e-5);
   auto act = activation_of(r.string({"hidden_act"}, "gelu"));
@@ -367,10 +369,7 @@ Expected<ModelConfig> parse_neox(Reader& r, const Json& j, ModelConfig c) {
   if (!r.err.empty()) return make_error(r.err);
   if (!act) return act.error();
   c.act = *act;
-  if (c.n_heads <= 0 || c.d_model % c.n_heads)
-    return make_error("config.json: hidden_size " + std::to_string(c.d_model) + " is not divisible by num_attention_heads " +
-                      std::to_string(c.n_heads));
-  c.d_head = c.d_model / c.n_heads;
+  if (auto e = head_width_from_heads(c); !e) return e.error();
   if (auto e = read_rope(r, j, c, 0.25); !e) return e.error();
   if (!r.err.empty()) return make_error(r.err);
   return c;

@@ -3,13 +3,11 @@
 // rule on demo-lm's default prompt through the explorer itself.
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
-
 #include "explorer/first_view.h"
 #include "explorer/session.h"
 #include "explorer/ui_state.h"
 #include "explorer/view.h"
+#include "support/explorer_fixtures.h"
 
 using namespace ss;
 using namespace ss::explorer;
@@ -63,12 +61,7 @@ TEST_CASE("first view: without a prompt-dependent catch, the strongest sink; wit
 
 TEST_CASE("first view: demo-lm's default prompt opens on the quote head, its sink selected", "[explorer][first-view]") {
   AppState& s = state();
-  install_model(s, load_model_dir("demo-lm", std::string(SINKSCOPE_SOURCE_DIR) + "/models/demo-lm"));
-  REQUIRE(s.model);
-  std::ifstream f(std::string(SINKSCOPE_SOURCE_DIR) + "/models/demo-lm/default_prompt.txt", std::ios::binary);
-  std::stringstream text;
-  text << f.rdbuf();
-  s.set_prompt(text.str());
+  REQUIRE(ss::testing::open_demo_lm_default_prompt(s));
   explorer_ui().view_picked = false;
   s.sel = Selection{};
   const ExplorerView* v = explorer_step(s);

@@ -5,9 +5,6 @@
 // the prompt changes.
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
-
 #include "analysis/clamp.h"
 #include "analysis/key_dims.h"
 #include "analysis/probes.h"
@@ -16,18 +13,14 @@
 #include "explorer/session.h"
 #include "explorer/ui_state.h"
 #include "explorer/view.h"
+#include "support/explorer_fixtures.h"
 
 using namespace ss;
 using namespace ss::explorer;
 
 TEST_CASE("second half: key dims, labels, clamp and pin through the explorer", "[explorer][second-half]") {
   AppState& s = state();
-  install_model(s, load_model_dir("demo-lm", std::string(SINKSCOPE_SOURCE_DIR) + "/models/demo-lm"));
-  REQUIRE(s.model);
-  std::ifstream f(std::string(SINKSCOPE_SOURCE_DIR) + "/models/demo-lm/default_prompt.txt", std::ios::binary);
-  std::stringstream text;
-  text << f.rdbuf();
-  s.set_prompt(text.str());
+  REQUIRE(ss::testing::open_demo_lm_default_prompt(s));
   explorer_ui().view_picked = true;
   s.sel.layer = 6, s.sel.head = 2;
   explorer_ui().panel = Panel::Keys;
@@ -80,7 +73,7 @@ TEST_CASE("second half: key dims, labels, clamp and pin through the explorer", "
   // Pin, then another prompt: the pinned analysis stays, the live one moves.
   REQUIRE(pin(*v, s));
   const std::vector<SinkMapCell> before = pinned().cells;
-  s.set_prompt(text.str() + " And then?");
+  s.set_prompt(s.prompt + " And then?");
   v = explorer_step(s);
   REQUIRE(v);
   CHECK(pinned().valid);
