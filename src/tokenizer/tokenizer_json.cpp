@@ -30,6 +30,17 @@ std::string get_str(const json& j, const char* key, const std::string& def = "")
   return j[key].get<std::string>();
 }
 
+// A count (characters to strip): an integer in [0, 1e6], 0 when absent. A
+// float or an out-of-range number is refused (converting it to int is
+// undefined behaviour: the fuzzer found 1.8e64 here).
+int get_count(const json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return 0;
+  const json& v = j[key];
+  if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > 1'000'000)
+    throw std::runtime_error(std::string("field '") + key + "' must be a whole number from 0 to 1000000");
+  return static_cast<int>(v.get<int64_t>());
+}
+
 bool one_char(const std::string& s) {
   if (s.empty() || !utf8_is_valid(s)) return false;
   int len;
@@ -177,8 +188,8 @@ void parse_decoder(const json& j, Pipeline& p) {
   } else if (t == "Strip") {
     d.kind = Decoder::kStrip;
     d.a = get_str(j, "content", " ");
-    d.start = j.value("start", 0);
-    d.stop = j.value("stop", 0);
+    d.start = get_count(j, "start");
+    d.stop = get_count(j, "stop");
   } else if (t == "Metaspace") {
     d.kind = Decoder::kMetaspace;
     d.a = get_str(j, "replacement", "\xE2\x96\x81");
