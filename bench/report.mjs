@@ -13,8 +13,10 @@ const json = (f) => { const p = path.join(rawDir, f); return fs.existsSync(p) ? 
 
 const R = {
   machine: lines('machine.jsonl'),
-  native: { gemm: lines('native_gemm.jsonl'), forward: lines('native_forward.jsonl'), ort_node: lines('ort_node.jsonl') },
-  wasm_node: { gemm: lines('wasm_gemm.jsonl'), forward: lines('wasm_forward.jsonl') },
+  native: { gemm: lines('native_gemm.jsonl'), forward: lines('native_forward.jsonl').filter((r) => r.bench === 'forward'),
+            keystroke: lines('native_forward.jsonl').filter((r) => r.bench === 'keystroke'), ort_node: lines('ort_node.jsonl') },
+  wasm_node: { gemm: lines('wasm_gemm.jsonl'), forward: lines('wasm_forward.jsonl').filter((r) => r.bench === 'forward'),
+               keystroke: lines('wasm_forward.jsonl').filter((r) => r.bench === 'keystroke') },
   browser: json('browser.json'),
   browser_threads: json('browser_threads.json'),
   webgpu_sizes: json('webgpu_sizes.json'),
@@ -180,6 +182,21 @@ for (const [label, src] of [['Native (AVX2 + FMA when the CPU has it, else Eigen
     for (const r of src.forward) md.push(`| ${r.T} | ${f1(r.all_taps_ms)} | ${f1(r.logits_ms)} | ${f1(r.taps_mb)} |`);
     md.push('');
   }
+}
+// 16-bit weights (bench_forward's keystroke row): every matrix kept 16-bit and
+// widened in the kernel, against the same weights as float32; bit-equal results.
+const ks = [['native', R.native.keystroke[0]], ['wasm under node', R.wasm_node.keystroke[0]]].filter(([, k]) => k);
+if (ks.length) {
+  md.push('## 16-bit weights: the keystroke', '',
+          'One token appended at T = 128 through the KV cache, every tap kept, demo-lm (f16): every matrix kept 16-bit ' +
+          'and widened in the kernel against the same weights as float32 (the results are equal bit for bit). ' +
+          'Medians of interleaved runs, ms. Which builds keep f16 16-bit by default: docs/families.md.', '',
+          '| build | kernel | 16-bit weights | float32 weights | float32 / 16-bit |', '|---|---|---|---|---|');
+  for (const [label, k] of ks)
+    md.push(`| ${label} | ${k.kernel} | ${f2(k.weights_16bit_ms)} | ${f2(k.weights_f32_ms)} | ${f2(k.ratio)}x |`);
+  md.push('');
+  const n = R.native.keystroke[0];
+  if (n) target('native keystroke, 16-bit weights vs float32 (streams half the bytes)', f2(n.ratio) + 'x', '> 1.0x', n.ratio > 1.0);
 }
 const wn = R.wasm_node.gemm.filter((g) => g.bench === 'gemm_mix' && g.n >= 128);
 if (wn.length)

@@ -16,7 +16,7 @@ namespace {
 void fill_tag(const Model& model, const Taps& taps, Sink& s) {
   const ModelConfig& c = model.config;
   const Tensor* v = layer_tap(taps, s.layer, "v");            // [T, Hkv, dh]
-  if (!v || model.weights.layers.size() <= size_t(s.layer) || model.weights.layers[s.layer].wo.data.empty()) return;
+  if (!v || model.weights.layers.size() <= size_t(s.layer) || model.weights.layers[s.layer].wo.empty()) return;
   const Tensor ho = head_out_rows(model, taps, s.layer, s.head);  // [T, d]
   s.tag = tag_vector(c, model.weights.layers[s.layer], *v, s.head, s.key);
   double nn = 0;

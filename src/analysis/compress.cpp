@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "analysis/detail.h"
+#include "core/tensor_storage.h"
 
 namespace ss {
 namespace {
@@ -121,7 +122,7 @@ void compress_block(Model& out, const Model& model, const CompressSpec& sp, int 
   const LayerWeights& src = model.weights.layers[index / per];
   const Tensor& W = src.*mats[index % per];
   if (W.rank() != 2) return;  // a matrix the family lacks (e.g. the gate of an ungated MLP)
-  out.weights.layers[index / per].*mats[index % per] = apply(W, sp);
+  out.weights.layers[index / per].*mats[index % per] = W.is_f32() ? apply(W, sp) : apply(to_f32(W), sp);
 }
 
 Model compress(const Model& model, const CompressSpec& sp) {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "analysis/detail.h"
+#include "core/tensor_storage.h"
 #include "backends/cpu/kernels.h"
 
 namespace ss::analysis_detail {
@@ -25,7 +26,7 @@ Tensor head_out_rows(const Model& model, const Taps& taps, int layer, int head, 
   const int64_t n = T - std::clamp<int64_t>(first, 0, T);
   std::vector<float> zh(n * dh), wh(d * dh);  // [n, dh] this head's z rows; [d, dh] its W_O columns
   for (int64_t i = 0; i < n; ++i) std::copy_n(z->ptr() + ((T - n + i) * H + head) * dh, dh, zh.data() + i * dh);
-  for (int64_t j = 0; j < d; ++j) std::copy_n(wo.ptr() + j * H * dh + head * dh, dh, wh.data() + j * dh);
+  for (int64_t j = 0; j < d; ++j) widen_range(wo, j * H * dh + head * dh, dh, wh.data() + j * dh);
   Tensor r({T, d});
   if (n > 0) cpu::linear(zh.data(), n, dh, wh.data(), d, nullptr, r.ptr() + (T - n) * d);
   return r;

@@ -253,7 +253,7 @@ void IncrementalAnalysis::update_layer(LayerRows& lr, const Tensor& resid, int l
 void IncrementalAnalysis::fill_tag(const Model& model, const Taps& taps, Sink& s, int p) {
   const ModelConfig& c = model.config;
   const Tensor* v = layer_tap(taps, s.layer, "v");          // [T, Hkv, dh]
-  if (!v || model.weights.layers.size() <= size_t(s.layer) || model.weights.layers[s.layer].wo.data.empty()) return;
+  if (!v || model.weights.layers.size() <= size_t(s.layer) || model.weights.layers[s.layer].wo.empty()) return;
   (void)p;
   TagRows& tr = tags_[{s.layer, s.head, s.key}];
   if (tr.tag.empty()) {

@@ -2,6 +2,7 @@
 // computed as the engine computes it (float, the same order), so the split
 // closes on the engine's own keys to float rounding; the rest is float64.
 #include "analysis/key_dims.h"
+#include "core/tensor_storage.h"
 
 #include <algorithm>
 #include <cmath>
@@ -20,7 +21,7 @@ using analysis_detail::layer_tap;
 std::vector<float> normed_row(const ModelConfig& c, const LayerWeights& w, const float* x) {
   const int d = c.d_model;
   std::vector<float> n(x, x + d);  // [d]  no norm: the row itself
-  if (w.ln1_w.data.empty()) return n;
+  if (w.ln1_w.empty()) return n;
   if (c.norm == NormKind::LayerNorm) {
     double mean = 0, var = 0;
     for (int j = 0; j < d; ++j) mean += x[j];
@@ -28,7 +29,7 @@ std::vector<float> normed_row(const ModelConfig& c, const LayerWeights& w, const
     for (int j = 0; j < d; ++j) var += (x[j] - mean) * (x[j] - mean);
     const float inv = float(1.0 / std::sqrt(var / d + c.norm_eps));
     for (int j = 0; j < d; ++j)
-      n[j] = (x[j] - float(mean)) * inv * w.ln1_w.data[j] + (w.ln1_b.data.empty() ? 0.f : w.ln1_b.data[j]);
+      n[j] = (x[j] - float(mean)) * inv * w.ln1_w.data[j] + (w.ln1_b.empty() ? 0.f : w.ln1_b.data[j]);
   } else {
     double ms = 0;
     for (int j = 0; j < d; ++j) ms += double(x[j]) * x[j];
@@ -123,13 +124,14 @@ std::vector<double> key_contributions(const Model& model, int layer, int head, c
   const std::vector<float> n = normed_row(c, w, x);  // [d]
   const double scale = double(1.0f / std::sqrt(float(dh)));
   std::vector<double> out(d, 0.0);  // [d]  u . W_K^g[:, j], then times scale * n_j
+  std::vector<float> row(d);  // [d]  W_K row g*dh+e (widened if 16-bit)
   for (int e = 0; e < dh; ++e) {
-    const float* row = w.wk.ptr() + (size_t(g) * dh + e) * d;  // W_K row g*dh+e [d]
+    widen_range(w.wk, (int64_t(g) * dh + e) * d, d, row.data());
     for (int j = 0; j < d; ++j) out[j] += u[e] * row[j];
   }
   for (int j = 0; j < d; ++j) out[j] *= scale * n[j];
   double bk = 0;
-  if (!w.bk.data.empty())
+  if (!w.bk.empty())
     for (int e = 0; e < dh; ++e) bk += u[e] * w.bk.data[size_t(g) * dh + e];
   if (bias) *bias = scale * bk;
   return out;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "analysis/detail.h"
+#include "core/tensor_storage.h"
 
 namespace ss {
 namespace {
@@ -37,7 +38,7 @@ CaughtKeys caught_keys(const Model& model, int lp, const Tensor& x, const Tensor
   const int n = int(C.size()), d = c.d_model, dh = c.d_head, hkv = int(k.dim(1));
   // a_i = x_i . t^ and the norm's scale of x_i, taken as a linear map with token i's statistics.
   std::vector<float> a(n), inv_norm(n);  // [n]
-  const bool ln = !w.ln1_w.data.empty(), layer_norm = ln && c.norm == NormKind::LayerNorm;
+  const bool ln = !w.ln1_w.empty(), layer_norm = ln && c.norm == NormKind::LayerNorm;
   for (int r = 0; r < n; ++r) {
     const float* xi = x.ptr() + size_t(C[r]) * d;
     double dot = 0, mean = 0, sq = 0;
@@ -59,8 +60,9 @@ CaughtKeys caught_keys(const Model& model, int lp, const Tensor& x, const Tensor
   CaughtKeys out;
   for (int g = 0; g < hkv; ++g) {
     std::vector<float> kappa(dh, 0.f);  // [dh]  W_K^g u
+    std::vector<float> row(d);          // [d]  W_K row g*dh+e (widened if 16-bit)
     for (int e = 0; e < dh; ++e) {
-      const float* row = w.wk.ptr() + (size_t(g) * dh + e) * d;
+      widen_range(w.wk, (int64_t(g) * dh + e) * d, d, row.data());
       double acc = 0;
       for (int j = 0; j < d; ++j) acc += double(row[j]) * u[j];
       kappa[e] = float(acc);

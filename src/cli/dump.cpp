@@ -5,18 +5,22 @@
 #include <utility>
 #include <vector>
 
+#include "core/tensor_storage.h"
+
 namespace ss::cli {
 
 // One F32 safetensors file: 8-byte little-endian header length, the JSON
-// header (dtype, shape, data_offsets per tensor, __metadata__), the data.
+// header (dtype, shape, data_offsets per tensor, __metadata__), the data
+// (16-bit weights widened as they are written).
 Expected<void> write_safetensors(const std::string& path, const std::vector<std::pair<std::string, const Tensor*>>& ts,
                                  const nlohmann::json& metadata) {
   nlohmann::json header;
   header["__metadata__"] = metadata;
   size_t off = 0;
   for (const auto& [name, t] : ts) {
-    header[name] = {{"dtype", "F32"}, {"shape", t->shape}, {"data_offsets", {off, off + t->data.size() * 4}}};
-    off += t->data.size() * 4;
+    const size_t bytes = size_t(t->numel()) * 4;
+    header[name] = {{"dtype", "F32"}, {"shape", t->shape}, {"data_offsets", {off, off + bytes}}};
+    off += bytes;
   }
   std::string h = header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   h.append((8 - h.size() % 8) % 8, ' ');  // data starts 8-byte aligned
@@ -27,7 +31,10 @@ Expected<void> write_safetensors(const std::string& path, const std::vector<std:
   for (int i = 0; i < 8; ++i) len[i] = char((n >> (8 * i)) & 0xff);
   f.write(len, 8);
   f.write(h.data(), std::streamsize(h.size()));
-  for (const auto& kv : ts) f.write(reinterpret_cast<const char*>(kv.second->data.data()), std::streamsize(kv.second->data.size() * 4));
+  for (const auto& kv : ts) {
+    const F32View v = f32_view(*kv.second);
+    f.write(reinterpret_cast<const char*>(v.data()), std::streamsize(kv.second->numel() * 4));
+  }
   if (!f) return make_error("writing " + path + " failed");
   return {};
 }
@@ -49,7 +56,7 @@ Expected<void> write_dump(const std::string& path, const Model& model, const Tap
     const std::string p = "weights." + std::to_string(l) + ".";
     ts.emplace_back(p + "wo", &w.wo);
     ts.emplace_back(p + "wk", &w.wk);
-    if (!w.ln1_w.data.empty()) ts.emplace_back(p + "ln1_w", &w.ln1_w), any_norm = true;
+    if (!w.ln1_w.empty()) ts.emplace_back(p + "ln1_w", &w.ln1_w), any_norm = true;
   }
   Tensor freq;
   if (uses_rope(c)) {

@@ -1,6 +1,10 @@
 // Tensor: a shape and contiguous row-major float storage. Every activation the
 // engine keeps (a "tap") is one of these, so panels, the CLI and tests read the
-// same arrays.
+// same arrays. A weight matrix loaded from an f16 or bf16 checkpoint may stay
+// 16-bit (storage f16 / bf16: the values in `half`, `data` empty): it takes
+// half the memory and a one-token pass streams half the bytes. Only code that
+// knows (the CPU kernels, the WebGPU upload, core/half.h) reads `half`;
+// everything else widens first (to_f32, F32View in core/half.h).
 #pragma once
 #include <cstdint>
 #include <initializer_list>
@@ -10,9 +14,13 @@
 
 namespace ss {
 
+enum class Storage : uint8_t { f32, f16, bf16 };
+
 struct Tensor {
   std::vector<int64_t> shape;  // row-major; empty shape = scalar
-  std::vector<float> data;     // numel() floats
+  std::vector<float> data;     // numel() floats (storage f32), else empty
+  Storage storage = Storage::f32;
+  std::vector<uint16_t> half;  // numel() IEEE half or bfloat16 bit patterns (storage f16 / bf16), else empty
 
   Tensor() = default;
   explicit Tensor(std::vector<int64_t> s) : shape(std::move(s)), data(count(shape), 0.0f) {}
@@ -21,7 +29,9 @@ struct Tensor {
   static int64_t count(const std::vector<int64_t>& s) {
     return std::accumulate(s.begin(), s.end(), int64_t{1}, [](int64_t a, int64_t b) { return a * b; });
   }
-  int64_t numel() const { return static_cast<int64_t>(data.size()); }
+  int64_t numel() const { return static_cast<int64_t>(storage == Storage::f32 ? data.size() : half.size()); }
+  bool empty() const { return numel() == 0; }
+  bool is_f32() const { return storage == Storage::f32; }
   int rank() const { return static_cast<int>(shape.size()); }
   int64_t dim(int i) const { return shape[i < 0 ? shape.size() + i : i]; }
   float* ptr() { return data.data(); }

@@ -187,7 +187,7 @@ void ParityRun::finish_job(Taps& got) {
   const ParityCase& pc = cases_[j.c];
   const Capabilities& caps = be_.capabilities();
   for (auto& [name, t] : got.named)  // the planted error, as if the backend had it
-    if (!plant_.tap_kind.empty() && tap_kind(name) == plant_.tap_kind && !t.data.empty()) t.data[0] += plant_.delta;
+    if (!plant_.tap_kind.empty() && tap_kind(name) == plant_.tap_kind && !t.empty()) t.data[0] += plant_.delta;
   Hooks hooks;
   if (j.hook) hooks.push_back(*j.hook);
   Taps ref;

@@ -48,7 +48,7 @@ static int64_t rows_of(const Tensor& t, RowAxis axis) {
 }
 
 void append_rows(Tensor& dst, int64_t s, Tensor&& fresh, RowAxis axis, float fill) {
-  if (s == 0 || dst.data.empty()) {
+  if (s == 0 || dst.empty()) {
     dst = std::move(fresh);
     return;
   }
@@ -87,7 +87,7 @@ static void grow(std::vector<float>& v, int64_t need, int64_t roomy) {
 }
 
 void resize_rows(Tensor& t, int64_t p, int64_t T, RowAxis axis, float fill) {
-  if (t.rank() == 0 || t.data.empty()) return;
+  if (t.rank() == 0 || t.empty()) return;
   const int64_t T0 = rows_of(t, axis);
   p = std::min({p, T0, T});
   switch (axis) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/tensor_storage.h"
 #include "model/safetensors.h"
 #include "model/weights.h"
 #include "tokenizer/tokenizer.h"
@@ -47,5 +48,14 @@ Expected<Tokenizer> load_tokenizer_for(std::string_view tokenizer_json, const Mo
 Expected<Weights> map_weights(const ModelConfig& config, const SafeTensors& file);
 // The same over the shards of a sharded checkpoint (each tensor in one shard).
 Expected<Weights> map_weights(const ModelConfig& config, const std::vector<const SafeTensors*>& files);
+
+// Every weight of w as float32 (loading keeps big matrices 16-bit where that
+// loses nothing; code that edits or reads weights element by element, like
+// the tests, may want them all float32).
+void widen_weights(Weights& w);
+// The other way: every matrix (and the embeddings) 16-bit where that loses
+// nothing and `allow` permits (the loader's own choice is documented in
+// map_families.cpp); returns how many tensors it stored 16-bit.
+int compact_weights(Weights& w, Compact16 allow = {});
 
 }  // namespace ss

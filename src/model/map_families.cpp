@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "core/tensor_storage.h"
 #include "model/loader.h"
 #include "model/tensor_source.h"
 
@@ -21,6 +22,34 @@ namespace {
 
 std::string L(const char* prefix, int l, const char* rest) { return std::string(prefix) + std::to_string(l) + "." + rest; }
 
+// The big matrices stay 16-bit where the checkpoint's values allow it without
+// loss (core/tensor_storage.h): an f16 or bf16 checkpoint takes half the
+// memory of float32 and every result is unchanged. Done per layer as it is
+// mapped, so the float32 copy of the whole model never exists at once.
+// In wasm, f16 stays 16-bit only for a model whose float32 weights would pass
+// kF16KeepBytes: SIMD128 has no half-to-float instruction, so widening costs
+// ~13 operations per 4 weights and a one-token pass over f16 ran 3.5x slower
+// than over float32 (demo-lm); bf16 widens with one shift and always stays.
+#if defined(__EMSCRIPTEN__)
+constexpr int64_t kF16KeepBytes = int64_t{256} << 20;
+#else
+constexpr int64_t kF16KeepBytes = 0;
+#endif
+
+Compact16 policy_for(const ModelConfig& c) {
+  // The float32 bytes of the matrices: embeddings (and an untied head) plus per layer
+  // attention (q, o: H*dh x d; k, v: Hkv*dh x d) and the MLP (up to three dm x d).
+  const int64_t d = c.d_model, attn = 2 * int64_t(c.n_heads) * c.d_head * d + 2 * int64_t(c.n_kv_heads) * c.d_head * d;
+  const int64_t f32_bytes = 4 * (int64_t(c.vocab_size) * d * 2 + int64_t(c.n_layers) * (attn + 3 * int64_t(c.d_mlp) * d));
+  Compact16 p;
+  p.f16 = f32_bytes > kF16KeepBytes;
+  return p;
+}
+
+void compact_layer(LayerWeights& lw, Compact16 p) {
+  for (Tensor* t : {&lw.wq, &lw.wk, &lw.wv, &lw.wo, &lw.w_attn_gate, &lw.w_gate, &lw.w_up, &lw.w_down}) compact_16bit(*t, p);
+}
+
 // The final norm and the unembedding; lnf_b may be null (RMSNorm), and tied
 // embeddings reuse tok_emb.
 Expected<void> map_final(const ModelConfig& c, const TensorSource& src, const char* lnf_w, const char* lnf_b,
@@ -28,10 +57,12 @@ Expected<void> map_final(const ModelConfig& c, const TensorSource& src, const ch
   const int64_t d = c.d_model, V = c.vocab_size;
   SS_TRY_ASSIGN(w.lnf_w, src.get(lnf_w, {d}));
   if (lnf_b) SS_TRY_ASSIGN(w.lnf_b, src.get(lnf_b, {d}));
+  compact_16bit(w.tok_emb, policy_for(c));
   if (c.tied_embeddings)
     w.lm_head = w.tok_emb;
   else
     SS_TRY_ASSIGN(w.lm_head, src.get(lm_head, {V, d}));
+  compact_16bit(w.lm_head, policy_for(c));
   return {};
 }
 
@@ -62,6 +93,7 @@ Expected<Weights> map_gpt2(const ModelConfig& c, const TensorSource& src) {
     SS_TRY_ASSIGN(lw.w_down, src.get(L(p, l, "mlp.c_proj.weight"), {dm, d}));
     lw.w_down = transpose2d(lw.w_down);
     SS_TRY_ASSIGN(lw.b_down, src.get(L(p, l, "mlp.c_proj.bias"), {d}));
+    compact_layer(lw, policy_for(c));
     w.layers.push_back(std::move(lw));
   }
   if (auto e = map_final(c, src, "transformer.ln_f.weight", "transformer.ln_f.bias", "lm_head.weight", w); !e) return e.error();
@@ -141,6 +173,7 @@ Expected<Weights> map_llama(const ModelConfig& c, const TensorSource& src) {
     }
     if (gemma)
       for (Tensor* t : {&lw.ln1_w, &lw.ln2_w, &lw.post_attn_norm, &lw.post_mlp_norm}) add_one(*t);
+    compact_layer(lw, policy_for(c));
     w.layers.push_back(std::move(lw));
   }
   if (auto e = map_final(c, src, "model.norm.weight", nullptr, "lm_head.weight", w); !e) return e.error();
@@ -175,6 +208,7 @@ Expected<Weights> map_opt(const ModelConfig& c, const TensorSource& src) {
     }
     SS_TRY_ASSIGN(lw.ln2_w, src.get(L(p, l, "final_layer_norm.weight"), {d}));
     SS_TRY_ASSIGN(lw.ln2_b, src.get(L(p, l, "final_layer_norm.bias"), {d}));
+    compact_layer(lw, policy_for(c));
     w.layers.push_back(std::move(lw));
   }
   if (auto e = map_final(c, src, "model.decoder.final_layer_norm.weight", "model.decoder.final_layer_norm.bias", "lm_head.weight", w); !e)
@@ -214,6 +248,7 @@ Expected<Weights> map_neox(const ModelConfig& c, const TensorSource& src) {
     SS_TRY_ASSIGN(lw.b_up, src.get(L(p, l, "mlp.dense_h_to_4h.bias"), {dm}));
     SS_TRY_ASSIGN(lw.w_down, src.get(L(p, l, "mlp.dense_4h_to_h.weight"), {d, dm}));
     SS_TRY_ASSIGN(lw.b_down, src.get(L(p, l, "mlp.dense_4h_to_h.bias"), {d}));
+    compact_layer(lw, policy_for(c));
     w.layers.push_back(std::move(lw));
   }
   if (auto e = map_final(c, src, "gpt_neox.final_layer_norm.weight", "gpt_neox.final_layer_norm.bias", "embed_out.weight", w); !e)
@@ -241,6 +276,26 @@ Expected<Weights> map_averaging(const ModelConfig& c, const TensorSource& src) {
 }
 
 }  // namespace
+
+void widen_weights(Weights& w) {
+  auto widen = [](Tensor& t) {
+    if (!t.is_f32()) t = to_f32(t);
+  };
+  for (LayerWeights& lw : w.layers)
+    for (Tensor* t : {&lw.wq, &lw.wk, &lw.wv, &lw.wo, &lw.w_attn_gate, &lw.w_gate, &lw.w_up, &lw.w_down}) widen(*t);
+  widen(w.tok_emb);
+  widen(w.lm_head);
+}
+
+int compact_weights(Weights& w, Compact16 allow) {
+  int n = 0;
+  for (LayerWeights& lw : w.layers)
+    for (Tensor* t : {&lw.wq, &lw.wk, &lw.wv, &lw.wo, &lw.w_attn_gate, &lw.w_gate, &lw.w_up, &lw.w_down})
+      n += compact_16bit(*t, allow);
+  n += compact_16bit(w.tok_emb, allow);
+  n += compact_16bit(w.lm_head, allow);
+  return n;
+}
 
 Expected<Weights> map_weights(const ModelConfig& c, const SafeTensors& file) {
   return map_weights(c, std::vector<const SafeTensors*>{&file});

@@ -42,6 +42,7 @@
 #include "backends/cpu/kernels.h"
 #include "backends/cpu/ops.h"
 #include "core/parallel.h"
+#include "core/tensor_storage.h"
 #include "engine/backend.h"
 #include "engine/tap_rows.h"
 
@@ -123,7 +124,9 @@ Tensor reshaped(const Tensor& t, std::vector<int64_t> shape) {
 Tensor project(const Tensor& x, const Tensor& W, const Tensor& b) {
   const int64_t n = x.dim(0), in = x.dim(1), out = W.dim(0);
   Tensor y({n, out});
-  cpu::linear(x.ptr(), n, in, W.ptr(), out, b.data.empty() ? nullptr : b.ptr(), y.ptr());
+  const float* bias = b.empty() ? nullptr : b.ptr();
+  if (W.is_f32()) cpu::linear(x.ptr(), n, in, W.ptr(), out, bias, y.ptr());
+  else cpu::linear_16(x.ptr(), n, in, W.half.data(), W.storage == Storage::bf16, out, bias, y.ptr());
   return y;
 }
 
@@ -137,6 +140,13 @@ void add_into(Tensor& acc, const Tensor& t) noexcept {
 // gets contiguous operands.
 void gather_head(const float* src, int64_t rows, int64_t heads, int64_t dh, int64_t h, float* dst) noexcept {
   for (int64_t i = 0; i < rows; ++i) std::copy_n(src + (i * heads + h) * dh, dh, dst + i * dh);
+}
+
+// The same from a weight matrix W [rows, heads*dh] of any storage.
+void gather_head_weight(const Tensor& W, int64_t heads, int64_t dh, int64_t h, float* dst) noexcept {
+  if (W.is_f32()) return gather_head(W.ptr(), W.dim(0), heads, dh, h, dst);
+  const bool bf16 = W.storage == Storage::bf16;
+  for (int64_t i = 0; i < W.dim(0); ++i) cpu::widen(W.half.data() + (i * heads + h) * dh, dst + i * dh, dh, bf16);
 }
 
 // Head h's columns of dst [rows, heads*dh] = src [rows, dh].
@@ -231,7 +241,7 @@ void embed_vectors(const Rows& p, const Tensor& tok_emb, const Tensor* in, Tenso
 void embed_tokens(const Rows& p, const Tensor& tok_emb, const ForwardInput& input, Tensor& x) {
   for (int64_t i = 0; i < p.n; ++i) {
     const int32_t id = input.ids[p.s + i];
-    std::copy_n(tok_emb.ptr() + int64_t{id} * p.d, p.d, x.ptr() + i * p.d);
+    widen_range(tok_emb, int64_t{id} * p.d, p.d, x.ptr() + i * p.d);
   }
 }
 
@@ -411,7 +421,7 @@ Tensor attention_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor
   taps.keep(l, "v", reshaped(qkv.v, {p.n, p.Hkv, p.dh}));
   append_rows(cache.k[l], p.s, std::move(qkv.k), RowAxis::First, 0.0f);  // K [T, Hkv*dh]
   append_rows(cache.v[l], p.s, std::move(qkv.v), RowAxis::First, 0.0f);  // V [T, Hkv*dh]
-  const float* sinks = lw.sink_logits.data.empty() ? nullptr : lw.sink_logits.ptr();
+  const float* sinks = lw.sink_logits.empty() ? nullptr : lw.sink_logits.ptr();
   Attention a = attend(p, l, AttnIn{qkv.q.ptr(), cache.k[l].ptr(), cache.v[l].ptr(), sinks});
   if (p.c.attn_gate) gate_heads(lw, ln1, a.z);
   zero_head_hooks(p, l, a.z);
@@ -424,7 +434,7 @@ Tensor attention_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor
 // (gemma2, olmo2) += RMSNorm(out) * w. The attn_out / mlp_out taps keep the
 // output before this norm (so head_out still sums to attn_out).
 void add_sublayer(const Rows& p, const Tensor& w, const Tensor& out, Tensor& resid) {
-  if (w.data.empty()) return add_into(resid, out);
+  if (w.empty()) return add_into(resid, out);
   Tensor y;  // [n, d]
   cpu::norm(out, w, Tensor(), NormKind::RMSNorm, p.c.norm_eps, y);
   add_into(resid, y);
@@ -440,7 +450,7 @@ Tensor head_out_rows(const Rows& p, const LayerWeights& lw, const Tensor& z) {
     std::vector<float> zh(n * dh), wh(d * dh);  // [n, dh] z of head h; [d, dh] W_O's columns of head h
     for (int64_t h = h0; h < h1; ++h) {
       gather_head(z.ptr(), n, H, dh, h, zh.data());
-      gather_head(lw.wo.ptr(), d, H, dh, h, wh.data());
+      gather_head_weight(lw.wo, H, dh, h, wh.data());
       cpu::linear(zh.data(), n, dh, wh.data(), d, nullptr, head_out.ptr() + h * n * d);
     }
   });

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/half.h"
 #include "core/parallel.h"
 
 #if defined(__wasm_simd128__)
@@ -41,31 +42,61 @@ inline float hsum(v128_t v) {
          wasm_f32x4_extract_lane(v, 3);
 }
 
+// Four weights from W at element i as floats: W float32 (K = 0), IEEE half
+// (K = 1) or bfloat16 (K = 2), so one kernel body serves all three and sums
+// in the same order (16-bit results equal float32 bit for bit). The half
+// widening is f16_to_float_fast's, four lanes at a time: no float32
+// subnormal is ever formed (each would cost a microcode assist on x86).
+template <int K>
+inline v128_t load4(const void* W, int64_t i) {
+  if constexpr (K == 0) {
+    return wasm_v128_load(static_cast<const float*>(W) + i);
+  } else {
+    const v128_t h = wasm_u32x4_extend_low_u16x8(wasm_v128_load64_zero(static_cast<const uint16_t*>(W) + i));
+    if constexpr (K == 2) return wasm_i32x4_shl(h, 16);
+    const v128_t em = wasm_v128_and(h, wasm_i32x4_splat(0x7fff));
+    const v128_t sh = wasm_i32x4_shl(em, 13);
+    const v128_t normal = wasm_i32x4_add(sh, wasm_i32x4_splat(112 << 23));
+    const v128_t sub = wasm_f32x4_sub(wasm_i32x4_add(sh, wasm_i32x4_splat(113 << 23)), wasm_f32x4_splat(0x1p-14f));
+    v128_t r = wasm_v128_bitselect(sub, normal, wasm_u32x4_lt(em, wasm_i32x4_splat(0x400)));
+    r = wasm_v128_bitselect(wasm_v128_or(sh, wasm_i32x4_splat(0x7f800000)), r, wasm_u32x4_ge(em, wasm_i32x4_splat(0x7c00)));
+    return wasm_v128_or(r, wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16));
+  }
+}
+template <int K>
+inline float load1(const void* W, int64_t i) {
+  if constexpr (K == 0) return static_cast<const float*>(W)[i];
+  else if constexpr (K == 1) return f16_to_float_fast(static_cast<const uint16_t*>(W)[i]);
+  else return bf16_to_float(static_cast<const uint16_t*>(W)[i]);
+}
+
 // Few rows (n < 4: a keystroke's one new token, generation): packing W
 // would cost as much as the product, so dot products straight from W's rows,
 // one output at a time, so that W is read once, front to back, as one stream
 // (the row stays in L1 for the other rows of x). A one-token pass is bound by
 // streaming the weights, and four rows of W read side by side (four streams)
 // took about twice as long here: the prefetcher follows one stream best.
-// Four accumulators over k hide the add latency.
-void linear_dot(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
+// Four accumulators over k hide the add latency. 16-bit W is widened in the
+// loads: a token streams half the bytes.
+template <int K>
+void linear_dot(const float* x, int64_t n, int64_t in, const void* W, int64_t out, const float* b, float* y,
                 int64_t ldy) {
   const int64_t in4 = in & ~int64_t{3}, in16 = in & ~int64_t{15};
   for (int64_t o = 0; o < out; ++o) {
-    const float* w = W + o * in;
+    const int64_t w = o * in;  // row o of W starts at element w
     for (int64_t i = 0; i < n; ++i) {
       const float* xi = x + i * in;
       v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
       int64_t k = 0;
       for (; k < in16; k += 16) {
-        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(xi + k), wasm_v128_load(w + k)));
-        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(xi + k + 4), wasm_v128_load(w + k + 4)));
-        a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(xi + k + 8), wasm_v128_load(w + k + 8)));
-        a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(xi + k + 12), wasm_v128_load(w + k + 12)));
+        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(xi + k), load4<K>(W, w + k)));
+        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(xi + k + 4), load4<K>(W, w + k + 4)));
+        a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(xi + k + 8), load4<K>(W, w + k + 8)));
+        a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(xi + k + 12), load4<K>(W, w + k + 12)));
       }
-      for (; k < in4; k += 4) a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(xi + k), wasm_v128_load(w + k)));
+      for (; k < in4; k += 4) a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(xi + k), load4<K>(W, w + k)));
       float r = hsum(wasm_f32x4_add(wasm_f32x4_add(a0, a1), wasm_f32x4_add(a2, a3)));
-      for (; k < in; ++k) r += xi[k] * w[k];
+      for (; k < in; ++k) r += xi[k] * load1<K>(W, w + k);
       y[i * ldy + o] = r + (b ? b[o] : 0.0f);
     }
   }
@@ -139,7 +170,7 @@ inline void store_rows(const v128_t (&acc)[R][2], int64_t cols, const float* b, 
 // of the product's work.
 static void linear_block(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
                   int64_t ldy) {
-  if (n < 4) return linear_dot(x, n, in, W, out, b, y, ldy);
+  if (n < 4) return linear_dot<0>(x, n, in, W, out, b, y, ldy);
   thread_local std::vector<float> panel;  // [in, 8]
   panel.resize(static_cast<size_t>(in) * 8);
   for (int64_t o0 = 0; o0 < out; o0 += 8) {
@@ -233,6 +264,45 @@ void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, 
     return linear_block(x, n, in, W, out, b, y, out);
   parallel_for(out, 16, [&](int64_t o0, int64_t o1) {
     linear_block(x, n, in, W + o0 * in, o1 - o0, b ? b + o0 : nullptr, y + o0, out);
+  });
+}
+
+static void widen_rows(const uint16_t* src, float* dst, int64_t n, bool bf16) {
+#if defined(SS_LINEAR_EIGEN)
+  if (use_fma()) return widen_16_x86(src, dst, n, bf16);
+#endif
+  if (bf16) widen_bf16(src, dst, n);
+  else widen_f16(src, dst, n);
+}
+
+void widen(const uint16_t* src, float* dst, int64_t n, bool bf16) noexcept { widen_rows(src, dst, n, bf16); }
+
+// 16 rows: a multiple of every path's panel width (8 in SIMD128, 16 in
+// AVX2), so each panel the f32 path packs is the panel it packs for W in
+// float32, and the scratch (16 x in floats, 16-80 KB) stays in L1/L2.
+static void linear_16_block(const float* x, int64_t n, int64_t in, const uint16_t* W, bool bf16, int64_t out,
+                            const float* b, float* y, int64_t ldy) {
+  // Few rows: the dot-product paths widen in their loads (no scratch pass).
+#if defined(SS_LINEAR_SIMD128)
+  if (n < 4) return bf16 ? linear_dot<2>(x, n, in, W, out, b, y, ldy) : linear_dot<1>(x, n, in, W, out, b, y, ldy);
+#elif defined(SS_LINEAR_EIGEN)
+  if (n < 6 && use_fma()) return linear_rows_x86_16(x, n, in, W, bf16, out, b, y, ldy);
+#endif
+  constexpr int64_t kRows = 16;
+  thread_local std::vector<float> rows;  // [kRows, in] rows o0.. of W as float32
+  rows.resize(static_cast<size_t>(kRows * in));
+  for (int64_t o0 = 0; o0 < out; o0 += kRows) {
+    const int64_t m = std::min(kRows, out - o0);
+    widen_rows(W + o0 * in, rows.data(), m * in, bf16);
+    linear_block(x, n, in, rows.data(), m, b ? b + o0 : nullptr, y + o0, ldy);
+  }
+}
+
+void linear_16(const float* x, int64_t n, int64_t in, const uint16_t* W, bool bf16, int64_t out, const float* b,
+               float* y) noexcept {
+  if (threads() == 1 || n * in * out < (int64_t{1} << 16)) return linear_16_block(x, n, in, W, bf16, out, b, y, out);
+  parallel_for(out, 16, [&](int64_t o0, int64_t o1) {
+    linear_16_block(x, n, in, W + o0 * in, bf16, o1 - o0, b ? b + o0 : nullptr, y + o0, out);
   });
 }
 

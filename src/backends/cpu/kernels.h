@@ -11,6 +11,18 @@ namespace ss::cpu {
 // y[n, out] = x[n, in] · W[out, in]^T (+ b[out] when b != nullptr)
 void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) noexcept;
 
+// The same product with W kept 16-bit ([out, in] IEEE half bit patterns, or
+// bfloat16 when bf16): 16 rows of W at a time are widened into a float32
+// scratch that the float32 path above reads, so a token streams half the
+// bytes and each output is summed exactly as linear() sums it (bit for bit
+// on the AVX2, SIMD128 and plain paths; Eigen picks its own blocking).
+void linear_16(const float* x, int64_t n, int64_t in, const uint16_t* W, bool bf16, int64_t out, const float* b,
+               float* y) noexcept;
+
+// dst[0, n) = 16-bit weights src[0, n) (IEEE half, or bfloat16 when bf16)
+// as floats, with the fastest widening this CPU has (F16C on x86).
+void widen(const uint16_t* src, float* dst, int64_t n, bool bf16) noexcept;
+
 // The plain reference path, always compiled (tests compare the fast path to it).
 void linear_plain(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y) noexcept;
 

@@ -1,4 +1,5 @@
-// linear() for x86-64 CPUs with AVX2 + FMA, picked at run time (the native
+// linear() for x86-64 CPUs with AVX2 + FMA (+ F16C, which every AVX2 CPU
+// has, for widening 16-bit weights), picked at run time (the native
 // build targets plain x86-64, so Eigen alone runs SSE2 and reached 0.41x of
 // onnxruntime-node, which dispatches to AVX2 itself). This file is compiled
 // with -mavx2 -mfma; it uses intrinsics and raw pointers only: an inline
@@ -22,29 +23,58 @@ inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+// Eight weights from W at element i as floats: W float32 (K = 0), IEEE half
+// (K = 1, F16C) or bfloat16 (K = 2), so one kernel body serves all three and
+// sums in exactly the same order (16-bit results equal float32 bit for bit).
+template <int K>
+inline __m256 load8(const void* W, int64_t i) {
+  if constexpr (K == 0) {
+    return _mm256_loadu_ps(static_cast<const float*>(W) + i);
+  } else {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(W) + i));
+    if constexpr (K == 1) return _mm256_cvtph_ps(h);
+    else return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+  }
+}
+template <int K>
+inline float load1(const void* W, int64_t i) {
+  if constexpr (K == 0) {
+    return static_cast<const float*>(W)[i];
+  } else {
+    const uint16_t h = static_cast<const uint16_t*>(W)[i];
+    if constexpr (K == 1) return _cvtsh_ss(h);
+    const uint32_t bits = uint32_t(h) << 16;
+    float f;
+    __builtin_memcpy(&f, &bits, 4);
+    return f;
+  }
+}
+
 // Few rows (n < 6): dot products straight from W's rows, one output at a
 // time, so W is read once, front to back, as one stream (the row stays in L1
 // for the other rows of x). A one-token pass (the live explorer's keystroke)
 // is bound by streaming W; four rows of W read side by side were slower.
-// Four accumulators over k hide the FMA latency.
-void linear_rows(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
+// Four accumulators over k hide the FMA latency. 16-bit W is widened in the
+// loads: a token streams half the bytes.
+template <int K>
+void linear_rows(const float* x, int64_t n, int64_t in, const void* W, int64_t out, const float* b, float* y,
                  int64_t ldy) {
   const int64_t in8 = in & ~int64_t{7}, in32 = in & ~int64_t{31};
   for (int64_t o = 0; o < out; ++o) {
-    const float* w = W + o * in;
+    const int64_t w = o * in;  // row o of W starts at element w
     for (int64_t i = 0; i < n; ++i) {
       const float* xi = x + i * in;
       __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
       int64_t k = 0;
       for (; k < in32; k += 32) {
-        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xi + k), _mm256_loadu_ps(w + k), a0);
-        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(xi + k + 8), _mm256_loadu_ps(w + k + 8), a1);
-        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(xi + k + 16), _mm256_loadu_ps(w + k + 16), a2);
-        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(xi + k + 24), _mm256_loadu_ps(w + k + 24), a3);
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xi + k), load8<K>(W, w + k), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(xi + k + 8), load8<K>(W, w + k + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(xi + k + 16), load8<K>(W, w + k + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(xi + k + 24), load8<K>(W, w + k + 24), a3);
       }
-      for (; k < in8; k += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xi + k), _mm256_loadu_ps(w + k), a0);
+      for (; k < in8; k += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xi + k), load8<K>(W, w + k), a0);
       float r = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-      for (; k < in; ++k) r += xi[k] * w[k];
+      for (; k < in; ++k) r += xi[k] * load1<K>(W, w + k);
       y[i * ldy + o] = r + (b ? b[o] : 0.0f);
     }
   }
@@ -121,12 +151,36 @@ double x86_fma_peak_gflops(double (*clock_ms)(), int64_t iters) {
 
 bool x86_fma_available() {
   __builtin_cpu_init();  // may run from a static initializer, before libgcc's own
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+}
+
+void linear_rows_x86_16(const float* x, int64_t n, int64_t in, const uint16_t* W, bool bf16, int64_t out,
+                        const float* b, float* y, int64_t ldy) {
+  if (bf16) linear_rows<2>(x, n, in, W, out, b, y, ldy);
+  else linear_rows<1>(x, n, in, W, out, b, y, ldy);
+}
+
+void widen_16_x86(const uint16_t* src, float* dst, int64_t n, bool bf16) {
+  int64_t i = 0;
+  if (bf16) {
+    for (; i + 8 <= n; i += 8) {
+      const __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
+      _mm256_storeu_ps(dst + i, _mm256_castsi256_ps(_mm256_slli_epi32(w, 16)));
+    }
+    for (; i < n; ++i) {
+      const uint32_t b = uint32_t(src[i]) << 16;
+      __builtin_memcpy(dst + i, &b, 4);
+    }
+    return;
+  }
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i))));
+  for (; i < n; ++i) dst[i] = _cvtsh_ss(src[i]);
 }
 
 void linear_x86_fma(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
                     int64_t ldy, float* panel) {
-  if (n < 6) return linear_rows(x, n, in, W, out, b, y, ldy);
+  if (n < 6) return linear_rows<0>(x, n, in, W, out, b, y, ldy);
   for (int64_t o0 = 0; o0 < out; o0 += 16) {
     pack_panel(W, in, out, o0, panel);
     const int64_t cols = out - o0 < 16 ? out - o0 : 16;
@@ -150,6 +204,8 @@ void linear_x86_fma(const float* x, int64_t n, int64_t in, const float* W, int64
 
 namespace ss::cpu {
 bool x86_fma_available() { return false; }
+void widen_16_x86(const uint16_t*, float*, int64_t, bool) {}
+void linear_rows_x86_16(const float*, int64_t, int64_t, const uint16_t*, bool, int64_t, const float*, float*, int64_t) {}
 void linear_x86_fma(const float*, int64_t, int64_t, const float*, int64_t, const float*, float*, int64_t, float*) {}
 double x86_fma_peak_gflops(double (*)(), int64_t) { return 0; }
 }  // namespace ss::cpu

@@ -5,7 +5,13 @@
 
 namespace ss::cpu {
 
-bool x86_fma_available();
+bool x86_fma_available();  // AVX2, FMA and F16C
+// The few-row path (n < 6) of linear_x86_fma with W 16-bit (IEEE half, or
+// bfloat16 when bf16), widened in the loads; bit for bit the float32 result.
+void linear_rows_x86_16(const float* x, int64_t n, int64_t in, const uint16_t* W, bool bf16, int64_t out,
+                        const float* b, float* y, int64_t ldy);
+// dst[0, n) = the IEEE halves (or bfloat16s when bf16) src[0, n) as floats (F16C).
+void widen_16_x86(const uint16_t* src, float* dst, int64_t n, bool bf16);
 // y[n, out] = x[n, in] · W[out, in]^T (+ b), row i of y at y + i * ldy;
 // panel: scratch of in * 16 floats.
 void linear_x86_fma(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,

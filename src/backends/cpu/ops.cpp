@@ -12,7 +12,7 @@ namespace ss::cpu {
 void norm(const Tensor& x, const Tensor& w, const Tensor& b, NormKind kind, float eps, Tensor& y) {
   y = Tensor(x.shape);
   const int64_t n = x.dim(0), d = x.dim(1);
-  if (w.data.empty()) {
+  if (w.empty()) {
     y.data = x.data;
     return;
   }
@@ -28,7 +28,7 @@ void norm(const Tensor& x, const Tensor& w, const Tensor& b, NormKind kind, floa
       var /= d;
       const float inv = static_cast<float>(1.0 / std::sqrt(var + eps));
       for (int64_t j = 0; j < d; ++j)
-        yi[j] = (xi[j] - static_cast<float>(mean)) * inv * w.data[j] + (b.data.empty() ? 0.0f : b.data[j]);
+        yi[j] = (xi[j] - static_cast<float>(mean)) * inv * w.data[j] + (b.empty() ? 0.0f : b.data[j]);
     } else {
       double ms = 0;
       for (int64_t j = 0; j < d; ++j) ms += double(xi[j]) * xi[j];

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backends/webgpu/gpu.h"
+#include "core/tensor_storage.h"
 #include "engine/tap_rows.h"
 
 namespace ss {
@@ -92,7 +93,7 @@ struct TapPlan {
 // The Norm kernel's kind (shaders/norm.wgsl): 0 LayerNorm, 1 RMSNorm, 2 copy
 // (no weight: averaging models have no norms).
 uint32_t norm_kind(const ModelConfig& c, const Tensor& wt) {
-  if (wt.data.empty()) return 2;
+  if (wt.empty()) return 2;
   return c.norm == NormKind::LayerNorm ? 0 : 1;
 }
 
@@ -215,22 +216,25 @@ class WebGpuBackend final : public Backend {
   // Weights on the device, keyed by host data pointer; valid for one (model, version).
   const Model* weights_model_ = nullptr;
   uint64_t weights_version_ = 0;
-  std::map<const float*, Buffer> weights_;
+  std::map<const void*, Buffer> weights_;
   Buffer dummy_;                        // bound where a kernel's optional input is absent
   std::map<std::string, Buffer> acts_;  // activations by role, grown as T grows
   Buffer readback_;
 };
 
 const Buffer& WebGpuBackend::weight(const Tensor& t) {
-  if (t.data.empty()) {
+  if (t.empty()) {
     if (!dummy_) dummy_ = Buffer(16, false);
     return dummy_;
   }
-  auto it = weights_.find(t.ptr());
+  const void* key = t.is_f32() ? static_cast<const void*>(t.data.data()) : t.half.data();
+  auto it = weights_.find(key);
   if (it != weights_.end()) return it->second;
-  Buffer b(t.data.size() * sizeof(float), false);
-  b.write(t.ptr(), t.data.size() * sizeof(float));
-  return weights_.emplace(t.ptr(), std::move(b)).first->second;
+  // The kernels read float32: a 16-bit weight is widened for the upload.
+  const F32View v = f32_view(t);
+  Buffer b(size_t(t.numel()) * sizeof(float), false);
+  b.write(v.data(), size_t(t.numel()) * sizeof(float));
+  return weights_.emplace(key, std::move(b)).first->second;
 }
 
 const Buffer& WebGpuBackend::act(const std::string& key, size_t floats) {
@@ -374,7 +378,7 @@ struct WebGpuBackend::Walk : Dims {
       webgpu::dispatch_threads(Kernel::AttnScores, Params().u(n).u(H).u(Hkv).u(dh).f(scale).u(total).u(cached),
                                {a.q, K, a.scores}, H * n * total);
       const Tensor& sinks = w.layers[l].sink_logits;  // [H] attention_sink_logit, else empty
-      webgpu::dispatch_rows(Kernel::Softmax, Params().u(H * n).u(total).u(n).u(cached).u(!sinks.data.empty()),
+      webgpu::dispatch_rows(Kernel::Softmax, Params().u(H * n).u(total).u(n).u(cached).u(!sinks.empty()),
                             {a.scores, a.pattern, &be.weight(sinks)}, H * n);
       webgpu::dispatch_threads(Kernel::AttnPv, Params().u(n).u(H).u(Hkv).u(dh).u(r.zero_mask[l]).u(total).u(cached),
                                {a.pattern, V, a.z}, n * H * dh);
@@ -456,7 +460,7 @@ struct WebGpuBackend::Walk : Dims {
   // dst [n, d] = norm(src [n, d]) * wt (+ bt).
   void norm(const Buffer& src, const Tensor& wt, const Tensor& bt, const Buffer& dst) {
     if (rec)
-      webgpu::dispatch(Kernel::Norm, Params().u(n).u(d).u(norm_kind(c, wt)).u(!bt.data.empty()).f(c.norm_eps),
+      webgpu::dispatch(Kernel::Norm, Params().u(n).u(d).u(norm_kind(c, wt)).u(!bt.empty()).f(c.norm_eps),
                        {&src, &be.weight(wt), &be.weight(bt), &dst}, static_cast<uint32_t>(n));
   }
 
@@ -464,7 +468,7 @@ struct WebGpuBackend::Walk : Dims {
   void matmul(const Buffer& src, int64_t kdim, const Tensor& W, const Tensor& b, const Buffer& dst) {
     const int64_t m = W.dim(0);
     if (!rec) return;
-    const Params prm = Params().u(n).u(kdim).u(m).u(!b.data.empty());
+    const Params prm = Params().u(n).u(kdim).u(m).u(!b.empty());
     const Kernel k = webgpu::matmul_kernel(n, m);  // gpu.h says which, when
     if (k == Kernel::MatmulRows) {
       webgpu::dispatch_threads(k, prm, {&src, &be.weight(W), &be.weight(b), &dst}, n * m);

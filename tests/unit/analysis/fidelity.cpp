@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/tensor_storage.h"
 #include "analysis/analysis.h"
 #include "analysis/incremental.h"
 #include "engine/engine.h"
@@ -177,7 +178,7 @@ TEST_CASE("the Tag panel's cosine belongs to the selected sink", "[analysis][fid
   REQUIRE(strongest.sink_key >= 0);
   REQUIRE(!strongest.pc1.empty());
   const Tensor& v = *taps.get(0, "v");  // [T, 1, dh]
-  const LayerWeights& w = m.weights.layers[0];
+  const Tensor wo = to_f32(m.weights.layers[0].wo);  // [d, H*dh]
   const int d = m.config.d_model, dh = m.config.d_head;
   for (int key : {0, 1, 5}) {
     INFO("key " << key);
@@ -186,7 +187,7 @@ TEST_CASE("the Tag panel's cosine belongs to the selected sink", "[analysis][fid
     std::vector<float> tag(d, 0.f);  // W_O^0 v_key, by hand
     double tt = 0, tp = 0, pp = 0;
     for (int j = 0; j < d; ++j) {
-      for (int e = 0; e < dh; ++e) tag[j] += w.wo.at(j, e) * v.at(key, 0, e);
+      for (int e = 0; e < dh; ++e) tag[j] += wo.at(j, e) * v.at(key, 0, e);
       tt += double(tag[j]) * tag[j], tp += double(tag[j]) * hd.pc1[j], pp += double(hd.pc1[j]) * hd.pc1[j];
     }
     const double want = tt > 0 ? std::fabs(tp) / std::sqrt(tt * pp) : 0.0;
@@ -212,7 +213,7 @@ TEST_CASE("GQA: a query head's tag uses its key/value group", "[analysis][fideli
   int checked = 0;
   for (const Sink& s : an.sinks) {
     const Tensor& v = *(*taps)->get(s.layer, "v");  // [T, Hkv, dh]
-    const Tensor& wo = model->weights.layers[s.layer].wo;
+    const Tensor wo = to_f32(model->weights.layers[s.layer].wo);  // [d, H*dh] (loaded 16-bit)
     const int g = s.head / 2;                        // H / Hkv = 2 query heads per group
     REQUIRE(s.tag.size() == size_t(d));
     for (int j = 0; j < d; ++j) {

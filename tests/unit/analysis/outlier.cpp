@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 
+#include "core/tensor_storage.h"
 #include "analysis/key_dims.h"
 #include "analysis/report_second_half.h"
 #include "engine/engine.h"
@@ -21,9 +22,10 @@ namespace {
 std::vector<double> reference_key(const Model& m, int layer, int head, const float* x, int s) {
   const ModelConfig& c = m.config;
   const LayerWeights& w = m.weights.layers[layer];
+  const Tensor wk = to_f32(w.wk);  // [Hkv*dh, d] (loaded 16-bit)
   const int d = c.d_model, dh = c.d_head, g = head / (c.n_heads / c.n_kv_heads);
   std::vector<double> n(x, x + d);  // [d]
-  if (!w.ln1_w.data.empty()) {
+  if (!w.ln1_w.empty()) {
     double mean = 0, sq = 0;
     for (int j = 0; j < d; ++j) mean += x[j];
     mean /= d;
@@ -31,12 +33,12 @@ std::vector<double> reference_key(const Model& m, int layer, int head, const flo
     for (int j = 0; j < d; ++j) sq += ln ? (x[j] - mean) * (x[j] - mean) : double(x[j]) * x[j];
     const double inv = 1.0 / std::sqrt(sq / d + c.norm_eps);
     for (int j = 0; j < d; ++j)
-      n[j] = (ln ? (x[j] - mean) : double(x[j])) * inv * w.ln1_w.data[j] + (w.ln1_b.data.empty() ? 0.0 : w.ln1_b.data[j]);
+      n[j] = (ln ? (x[j] - mean) : double(x[j])) * inv * w.ln1_w.data[j] + (w.ln1_b.empty() ? 0.0 : w.ln1_b.data[j]);
   }
   std::vector<double> k(dh, 0.0);  // [dh]
   for (int e = 0; e < dh; ++e) {
-    for (int j = 0; j < d; ++j) k[e] += double(w.wk.at(g * dh + e, j)) * n[j];
-    if (!w.bk.data.empty()) k[e] += w.bk.data[g * dh + e];
+    for (int j = 0; j < d; ++j) k[e] += double(wk.at(g * dh + e, j)) * n[j];
+    if (!w.bk.empty()) k[e] += w.bk.data[g * dh + e];
   }
   if (uses_rope(c)) {
     const std::vector<float> f = rope_frequencies(c);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "core/tensor_storage.h"
 #include "model/safetensors_index.h"
 #include "support/family_fixtures.h"
 
@@ -196,7 +197,8 @@ TEST_CASE("gemma2: soft-capped scores and logits, query_pre_attn_scalar, post no
   }
   CHECK(taps.get(1, "attn_pattern")->at(0, T - 1, 0) > 0.0f);  // the global layer sees the first token
   // Logits: 3 tanh(raw / 3), raw = ln_final W_U^T.
-  const Tensor &lnf = *taps.get("ln_final"), &logits = *taps.get("logits"), &WU = m.weights.lm_head;
+  const Tensor &lnf = *taps.get("ln_final"), &logits = *taps.get("logits");
+  const Tensor WU = to_f32(m.weights.lm_head);  // [V, d] (loaded 16-bit)
   double worst = 0;
   for (int64_t t = 0; t < T; ++t)
     for (int64_t v = 0; v < c.vocab_size; ++v) {

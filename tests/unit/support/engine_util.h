@@ -46,7 +46,7 @@ inline std::vector<int32_t> as_ids(const Tensor& t) {
 // Max |a - b| over all elements; +inf when shapes differ (so the check fails).
 // Matching -inf entries (masked scores) count as equal.
 inline double max_abs_diff(const Tensor& a, const Tensor& b) {
-  if (a.shape != b.shape || a.data.empty()) return INFINITY;
+  if (a.shape != b.shape || a.empty()) return INFINITY;
   double m = 0;
   for (size_t i = 0; i < a.data.size(); ++i) {
     if (a.data[i] == b.data[i]) continue;
