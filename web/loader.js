@@ -7,6 +7,9 @@
 (function () {
   const params = new URLSearchParams(location.search);
   const modelParam = params.get('model') || 'demo-lm';
+  // ?hf=OWNER/NAME (&rev=, &hub=): a Hugging Face repo instead of a shipped
+  // model; web/hub.js fetches it (progress per file, cancel, cache).
+  const hfParam = params.get('hf');
   const $ = (id) => document.getElementById(id);
   const FETCH_ATTEMPTS = 3;
   const MAX_FILE_BYTES = 1073741824;  // wasm32 heap: matches kMaxModelBytes in src/model/safetensors.h
@@ -70,7 +73,7 @@
   window.addEventListener('unhandledrejection', (e) =>
     fail('sinkscope stopped', String((e.reason && e.reason.message) || e.reason), ''));
 
-  if (!/^[A-Za-z0-9._-]+$/.test(modelParam) || modelParam.startsWith('.')) {
+  if (!hfParam && (!/^[A-Za-z0-9._-]+$/.test(modelParam) || modelParam.startsWith('.'))) {
     fail('Unknown model name', 'The address asks for the model "' + modelParam +
          '", which is not a valid model folder name (letters, digits, ".", "_" and "-" only).',
          '', 'Open the page without ?model= to get the default model.');
@@ -171,10 +174,10 @@
     return;
   }
 
-  const modelBytes = Promise.all(modelFiles.map((f) => fetchBytes(modelDir + f,
+  const modelBytes = hfParam ? null : Promise.all(modelFiles.map((f) => fetchBytes(modelDir + f,
     'The model "' + modelParam + '" needs ' + modelFiles.join(', ') + ' in ' + modelDir +
     ' next to index.html. Check the model name in the address (?model=NAME) or rebuild dist with scripts/demo.sh.')));
-  modelBytes.catch(() => {});  // reported where awaited
+  if (modelBytes) modelBytes.catch(() => {});  // reported where awaited
 
   let runtimeReady;
   const runtime = new Promise((resolve) => { runtimeReady = resolve; });
@@ -226,6 +229,21 @@
   loadScript();
 
   (async () => {
+    if (hfParam) {
+      await runtime;
+      if (failed) return;
+      $('loader-title').textContent = 'Opening ' + hfParam + ' from the Hub...';
+      const r = await window.sinkscopeHub.openHub(hfParam, params.get('rev') || '', { startup: true });
+      if (r.error) {
+        fail(r.error.title, r.error.text, r.error.file, r.error.hint);
+        return;
+      }
+      $('loader').style.display = 'none';
+      $('canvas').focus();
+      tellParent({ sinkscope: 'ready' });
+      await startLesson(window.Module);
+      return;
+    }
     let bytes;
     try {
       bytes = await modelBytes;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "explorer/compare.h"
+#include "explorer/open_files.h"
 #include "explorer/ui_state.h"
 #include "core/url_query.h"
 
@@ -57,7 +58,8 @@ int apply_url_params(AppState& s, std::string_view q) {
 
 std::string build_url_params(const AppState& s) {
   const ExplorerUi& ui = explorer_ui();
-  std::string q = "model=" + url_encode(s.model_name) + "&prompt=" + url_encode(s.prompt) +
+  const std::string hub = hub_link(s.model_name);  // a model opened from the Hub reopens by its repo id
+  std::string q = (hub.empty() ? "model=" + url_encode(s.model_name) : hub) + "&prompt=" + url_encode(s.prompt) +
                   "&layer=" + std::to_string(s.sel.layer) + "&head=" + std::to_string(s.sel.head) +
                   "&panel=" + panel_key(ui.panel);
   if (ui.contrast) q += "&theme=contrast";

@@ -1,6 +1,6 @@
-// The C API the web page and the browser tests use: 148 functions, every
+// The C API the web page and the browser tests use: 158 functions, every
 // EMSCRIPTEN_KEEPALIVE definition in src/platform/webapi*.cpp, declared below in
-// 16 groups, each with what it returns or does, its units, the range of its
+// 17 groups, each with what it returns or does, its units, the range of its
 // arguments and what it answers before there is a model, a view or a result.
 // Call them with Module.ccall / Module.cwrap. Flat on purpose: numbers, UTF-8
 // strings and pointers into wasm memory only.
@@ -40,7 +40,8 @@
 //   14 Compare mode, training timeline, sink slot, models        18  webapi_twins.cpp
 //   15 The paper's second half: probes, sinks, clamp, pin        13  webapi_second_half.cpp
 //   16 Timing in the headless module (bench/gpu/run.mjs)          8  webapi_timing.cpp
-//                                                         total 148
+//   17 Opening a model: the Hub, dropped files (web/hub.js)      10  webapi_hub.cpp
+//                                                         total 158
 // Groups 11 and 16 are also in the headless module (cmake/headless.cmake),
 // which has no app: 16 only there.
 #pragma once
@@ -603,5 +604,69 @@ double ss_timing_tap_bytes();
 int ss_timing_incremental(const char* backend);
 // Why the last call failed ("" = it did not).
 const char* ss_timing_error();
+
+// ---- 17 Opening a model: the Hub, dropped files (10) -----------------------
+// webapi_hub.cpp: what web/hub.js asks while it opens a model the page does
+// not ship, by Hugging Face repo id (?hf=OWNER/NAME&rev=REV&hub=HOST, the
+// toolbar's "open model...") or from files dropped or picked. The page only
+// fetches and reads bytes; the rules are model/hub.h and model/file_set.h.
+// Files are staged (handed over one by one), then loaded together; a failed
+// load keeps the model that was there. JSON answers carry "error" ("" = fine).
+// None needs a model.
+
+// The most bytes of weights one model may take in this build (kMaxModelBytes,
+// src/model/safetensors.h: 1 GiB in wasm32).
+double ss_max_model_bytes();
+// Checks a repo reference (repo "OWNER/NAME"; rev "" = main; hub "" =
+// https://huggingface.co; see parse_hub_ref). {"error", "repo", "rev", "hub",
+// "base"}: base is HUB/OWNER/NAME/resolve/REV/ (the URL of every file is
+// base + FILE); on a bad reference only "error", naming the part.
+const char* ss_hub_ref(const char* repo, const char* rev, const char* hub);
+// What one answer of the Hub means for `file`: status = the HTTP status after
+// redirects (0 = the request failed: network, CORS, a redirect loop),
+// content_length in bytes (-1 = not sent), bytes_before = weight bytes
+// already fetched for this model, error_code = the X-Error-Code header ("" =
+// none). {"ok", "kind", "title", "text", "hint"}: kind one of gated,
+// repo_missing, revision_missing, file_missing, too_big, network, server,
+// unexpected ("" when ok); title, text and hint are the overlay's words.
+const char* ss_hub_judge(const char* repo, const char* rev, const char* hub, const char* file, int status,
+                         double content_length, double bytes_before, const char* error_code);
+// Stages one file: name = its name or its path inside a dropped folder,
+// bytes = a buffer of len bytes from _malloc, which the module now owns (it
+// frees it, also when refused). Returns the number of files staged, 0 =
+// refused (no name, len < 0, more than 100,000 files).
+int ss_stage_file(const char* name, uint8_t* bytes, int len);
+// Frees every staged file.
+void ss_stage_clear();
+// Which of a file set to read: names = len bytes of lines "PATH<TAB>BYTES"
+// (every file dropped or picked). {"error", "config", "tokenizer",
+// "weights", "index", "shards" [..], "needs_index", "total_size"}: indices
+// into the lines (-1 = absent); needs_index = 1 when the set is sharded and
+// model.safetensors.index.json is not staged yet (stage it, ask again; then
+// "shards" lists the files it names). error names what is missing ("config.json
+// is missing", "the index names F, which was not dropped ..."), and "too_big": 1
+// when the weights exceed ss_max_model_bytes().
+const char* ss_stage_plan(const char* names, int len);
+// The staged model.safetensors.index.json's shard files: {"error", "shards"
+// [names, sorted], "total_size" (metadata.total_size, 0 = not given)}; error
+// with "too_big": 1 when total_size exceeds ss_max_model_bytes().
+const char* ss_stage_shards();
+// The staged config.json checked alone (family, options) before any weights
+// are fetched: "" = runnable here, else the loader's message (e.g. "unknown
+// model_type 'mamba' ...").
+const char* ss_stage_check_config();
+// Loads the staged files as the app's model, shown as `name` (null or "" =
+// "model"), and clears the stage. repo, rev, hub: where it came from when it
+// is a Hub repo ("copy link" then writes hf=, rev=, hub= instead of model=);
+// "" for local files. "" = loaded (selection back to layer 0, head 0; the
+// prompt runs on the next frame), else the error (also in ss_last_error), and
+// the model that was there stays.
+const char* ss_stage_load(const char* name, const char* repo, const char* rev, const char* hub);
+// Where the toolbar's "open model..." control `item` was drawn in the last
+// frame (for tests that click it): item "button", or inside its popup "repo",
+// "rev", "fetch", "folder", "files"; which 0 x, 1 y, 2 width, 3 height, in
+// canvas pixels like ss_window_rect. -1 when not drawn (popup closed) or out
+// of range.
+double ss_open_model_rect(const char* item, int which);
 
 }  // extern "C"

@@ -85,6 +85,8 @@ void toolbar(AppState& s) {
   ImGui::SameLine();
   ui::draw_compare_picker(s);
   ImGui::SameLine();
+  ui::draw_open_model(s);
+  ImGui::SameLine();
   if (ImGui::SmallButton("?")) ui.show_overlay = true;
   ui::tooltip_for_last_item("What am I looking at?");
   if (!ui.toast.empty() && ImGui::GetTime() < ui.toast_until) {

@@ -163,3 +163,16 @@ export function decodePng(target, png = null, stride = 7) {
     return { w: bmp.width, h: bmp.height, colors: seen.size, sig: Array.from(bytes.slice(0, 8)) };
   }, { b64: png ? png.toString('base64') : null, stride });
 }
+
+// Sets the prompt and waits until the view shows it (the explorer's export
+// holds its ids and token count); returns the token ids.
+export async function setPromptIds(page, text) {
+  await api(page, 'ss_set_prompt', null, [text]);
+  for (let i = 0; i < 400; ++i) {
+    await frames(page, 1);
+    const j = JSON.parse(await api(page, 'ss_explorer_export_json', 'string') || '{}');
+    if (j.ids && (await api(page, 'ss_explorer_prompt', 'string')) === text && j.ids.length === (await api(page, 'ss_explorer_token_count')))
+      return j.ids;
+  }
+  throw new Error('the prompt never ran');
+}

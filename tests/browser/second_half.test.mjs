@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { api, dist, frames, launch, openPage, results, root, serve, testModel, waitReady } from './harness.mjs';
+import { api, dist, frames, launch, openPage, results, root, serve, setPromptIds, testModel, waitReady } from './harness.mjs';
 
 const model = testModel();
 const modelDir = path.join(dist, 'models', model);
@@ -31,17 +31,7 @@ after(async () => {
   if (server) server.stop();
 });
 
-// Sets the prompt and waits until the view shows it; returns the token ids.
-async function setPrompt(page, text) {
-  await api(page, 'ss_set_prompt', null, [text]);
-  for (let i = 0; i < 400; ++i) {
-    await frames(page, 1);
-    const j = JSON.parse(await api(page, 'ss_explorer_export_json', 'string') || '{}');
-    if (j.ids && (await api(page, 'ss_explorer_prompt', 'string')) === text && j.ids.length === (await api(page, 'ss_explorer_token_count')))
-      return j.ids;
-  }
-  throw new Error('the prompt never ran');
-}
+const setPrompt = setPromptIds;
 
 function cli(ids, extra = []) {
   const out = execFileSync(cliBin, ['analyze', '--model', modelDir, '--ids', ids.join(','), ...extra],

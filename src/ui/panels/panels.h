@@ -26,6 +26,7 @@ bool lesson_bar_visible();                         // a lesson is open, or one f
 void draw_compare(explorer::AppState& s);         // two models on one prompt, side by side (compare mode)
 bool draw_model_picker(explorer::AppState& s);    // the app's model, from the shipped ones; true = switching
 bool draw_compare_picker(explorer::AppState& s);  // "compare with...": a second model; true = picked
+bool draw_open_model(explorer::AppState& s);      // "open model...": a Hub repo or files from disk; true = started
 bool timeline_strip_shown();                      // the app's model is a training timeline
 void draw_timeline_strip(explorer::AppState& s, float height);  // checkpoint slider + training plots
 void draw_probes_view(explorer::AppState& s);     // tag probes: probe set and your own A/B labels
