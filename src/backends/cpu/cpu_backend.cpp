@@ -41,6 +41,7 @@
 
 #include "backends/cpu/kernels.h"
 #include "backends/cpu/ops.h"
+#include "core/allocator.h"
 #include "core/parallel.h"
 #include "core/tensor_storage.h"
 #include "engine/backend.h"
@@ -607,6 +608,9 @@ Expected<void> CpuBackend::compute(ss::Pass& pass) {
 
 }  // namespace
 
-std::unique_ptr<Backend> make_cpu_backend() { return std::make_unique<CpuBackend>(); }
+std::unique_ptr<Backend> make_cpu_backend() {
+  keep_freed_memory();  // the taps are reallocated every pass (core/allocator.h)
+  return std::make_unique<CpuBackend>();
+}
 
 }  // namespace ss
