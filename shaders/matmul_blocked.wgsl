@@ -5,10 +5,10 @@
 // consecutive floats of each), and every staged float serves 64 products
 // (the 16x16 tiled matmul.wgsl: 16). Products are summed in ascending k, as
 // in matmul.wgsl and matmul_rows.wgsl.
-struct P { n: u32, k: u32, m: u32, has_bias: u32 }
+struct P { n: u32, k: u32, m: u32, has_bias: u32, wt: u32 }  // wt: weights.wgsl
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> x: array<f32>;            // [n, k]
-@group(0) @binding(2) var<storage, read> w: array<f32>;            // [m, k]
+@group(0) @binding(2) var<storage, read> w: array<u32>;            // [m, k] as weights.wgsl reads it
 @group(0) @binding(3) var<storage, read> b: array<f32>;            // [m] (a dummy without bias)
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;      // [n, m]
 
@@ -37,7 +37,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       if (row0 + rr < p.n && gk < p.k) { xv = x[(row0 + rr) * p.k + gk]; }
       xs[kk][rr] = xv;
       var wv = 0.0;
-      if (col0 + rr < p.m && gk < p.k) { wv = w[(col0 + rr) * p.k + gk]; }
+      if (col0 + rr < p.m && gk < p.k) { wv = wload((col0 + rr) * p.k + gk, p.wt); }
       ws[kk][rr] = wv;
     }
     workgroupBarrier();

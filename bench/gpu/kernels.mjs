@@ -81,9 +81,11 @@ function groups(kernel, n, m) {
 }
 
 async function matmul(dev, root, kernel, n, k, m) {
-  const code = fs.readFileSync(path.join(root, 'shaders', `${kernel}.wgsl`), 'utf8');
+  // As src/backends/webgpu/gpu.cpp builds it: shaders/weights.wgsl (wload) first; float32 weights (wt 0).
+  const code = fs.readFileSync(path.join(root, 'shaders', 'weights.wgsl'), 'utf8') +
+               fs.readFileSync(path.join(root, 'shaders', `${kernel}.wgsl`), 'utf8');
   const pipe = dev.createComputePipeline({ layout: 'auto', compute: { module: dev.createShaderModule({ code }), entryPoint: 'main' } });
-  const u = new Uint32Array([n, k, m, 0]);
+  const u = new Uint32Array([n, k, m, 0, 0, 0, 0, 0]);
   const group = dev.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: [
     { binding: 0, resource: { buffer: uniform(dev, u) } },
     { binding: 1, resource: { buffer: storage(dev, n * k, true) } },

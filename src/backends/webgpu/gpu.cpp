@@ -1,6 +1,7 @@
 #include "backends/webgpu/gpu.h"
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 // Embedded by cmake/webgpu.cmake (sinkscope_embed): NUL-terminated WGSL text.
@@ -19,12 +20,13 @@ SS_WGSL(gate)
 SS_WGSL(head_out)
 SS_WGSL(add)
 SS_WGSL(mlp_act)
+SS_WGSL(weights)  // the prelude of the kernels that read a weight matrix
 #undef SS_WGSL
 
 namespace ss::webgpu {
 
 namespace {
-const char* wgsl(Kernel k) {
+const char* own_wgsl(Kernel k) {
   switch (k) {
     case Kernel::Embed: return reinterpret_cast<const char*>(ss_wgsl_embed);
     case Kernel::EmbedVectors: return reinterpret_cast<const char*>(ss_wgsl_embed_vectors);
@@ -43,7 +45,30 @@ const char* wgsl(Kernel k) {
   }
   return "";
 }
+
+// A kernel's WGSL module: its file, after shaders/weights.wgsl (wload: float32
+// or 16-bit weights) for the kernels that read a weight matrix.
+const char* wgsl(Kernel k) {
+  if (!reads_weights(k)) return own_wgsl(k);
+  static std::string with_prelude[int(Kernel::MlpAct) + 1];  // built once per kernel
+  std::string& s = with_prelude[int(k)];
+  if (s.empty()) s = std::string(reinterpret_cast<const char*>(ss_wgsl_weights)) + own_wgsl(k);
+  return s.c_str();
+}
 }  // namespace
+
+bool reads_weights(Kernel k) {
+  return k == Kernel::Matmul || k == Kernel::MatmulRows || k == Kernel::MatmulBlocked || k == Kernel::Embed ||
+         k == Kernel::HeadOut;
+}
+
+uint32_t weight_type(const Tensor& t) {
+  switch (t.storage) {
+    case Storage::f16: return 1;
+    case Storage::bf16: return 2;
+    default: return 0;
+  }
+}
 
 const char* kernel_name(Kernel k) {
   switch (k) {

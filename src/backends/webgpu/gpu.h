@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "core/tensor.h"
+
 extern "C" {
 // web/webgpu.js (--js-library); see there for what each does.
 int ss_wgpu_present();
@@ -74,6 +76,12 @@ enum class Kernel {
   Embed, EmbedVectors, Norm, Matmul, MatmulRows, MatmulBlocked, Rope, AttnScores, Softmax, AttnPv, Gate, HeadOut, Add,
   MlpAct
 };
+
+// The kernels that read a weight matrix through shaders/weights.wgsl (its
+// uniform's last word is the weight type), and that type for a tensor:
+// 0 float32, 1 IEEE half, 2 bfloat16 (core/tensor.h's storage).
+bool reads_weights(Kernel k);
+uint32_t weight_type(const Tensor& t);
 const char* kernel_name(Kernel k);
 
 // The matmul kernel for y [n, m] = x W^T. kAuto: matmul_rows on a software

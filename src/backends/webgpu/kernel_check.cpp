@@ -7,6 +7,7 @@
 
 #include "backends/cpu/kernels.h"
 #include "backends/cpu/ops.h"
+#include "core/tensor_storage.h"
 
 namespace ss::webgpu {
 
@@ -68,7 +69,7 @@ Case embed_case(Rng& rng) {
     for (int64_t j = 0; j < d; ++j) check.cpu.at(i, j) = emb.at(ids[i], j) + pos.at(i, j);
   check.inputs = {words(ids), words(emb), words(pos)};
   check.record = [=](const Bufs& in, const Buffer& out) {
-    dispatch_threads(Kernel::Embed, Params().u(n).u(d).u(1).u(0), {&in[0], &in[1], &in[2], &out}, n * d);
+    dispatch_threads(Kernel::Embed, Params().u(n).u(d).u(1).u(0).u(0), {&in[0], &in[1], &in[2], &out}, n * d);
   };
   return check;
 }
@@ -111,24 +112,45 @@ Case norm_case(const std::string& k, Rng& rng) {
   return check;
 }
 
+// A weight matrix as the kernels bind it (shaders/weights.wgsl): wt 0 float32
+// words; wt 1 / 2 its values rounded to IEEE half / bfloat16 first (so w then
+// holds exactly what the GPU widens) and two to a word, padded.
+std::vector<uint32_t> weight_words(Tensor& w, uint32_t wt) {
+  if (wt == 0) return words(w);
+  // |v| <= 2 on a grid of 2^-10 (half) or 2^-7 (bfloat16): 11 or 8
+  // significant bits at most, so every value is exactly one.
+  const float step = wt == 2 ? 128.0f : 1024.0f;
+  for (float& v : w.data) v = std::nearbyint(v * step) / step;
+  Tensor t = w;
+  if (!compact_16bit(t, wt == 2 ? Compact16{true, false} : Compact16{false, true})) return {};
+  std::vector<uint32_t> out((t.half.size() + 1) / 2, 0u);  // [ceil(numel / 2)]
+  std::memcpy(out.data(), t.half.data(), t.half.size() * 2);
+  return out;
+}
+
 // k: matmul (16 x 16 tiles), matmul_blocked (64 x 64 tiles of 4 x 4 blocks)
-// or matmul_rows (one thread per output, no barriers).
-Case matmul_case(const std::string& k, Rng& rng) {
-  // None a multiple of a tile; matmul_blocked gets two tiles each way.
+// or matmul_rows (one thread per output, no barriers); a suffix _f16 / _bf16
+// binds the weights 16-bit, as a 16-bit checkpoint's are.
+Case matmul_case(const std::string& name, Rng& rng) {
+  const uint32_t wt = name.ends_with("_bf16") ? 2 : name.ends_with("_f16") ? 1 : 0;
+  const std::string k = name.substr(0, name.size() - (wt == 2 ? 5 : wt == 1 ? 4 : 0));
+  // None a multiple of a tile; matmul_blocked gets two tiles each way; k odd
+  // for the 16-bit cases, so a row starts mid-word.
   const bool blocked = k == "matmul_blocked";
-  const int64_t n = blocked ? 97 : 37, kk = 70, m = blocked ? 75 : 45;
+  const int64_t n = blocked ? 97 : 37, kk = wt ? 71 : 70, m = blocked ? 75 : 45;
   Tensor x = rng.tensor({n, kk}), w = rng.tensor({m, kk}), b = rng.tensor({m});  // [n, kk], [m, kk], [m]
   Case check;
+  std::vector<uint32_t> wwords = weight_words(w, wt);
   check.cpu = Tensor({n, m});
   cpu::linear_plain(x.ptr(), n, kk, w.ptr(), m, b.ptr(), check.cpu.ptr());
-  check.inputs = {words(x), words(w), words(b)};
+  check.inputs = {words(x), std::move(wwords), words(b)};
   const Kernel kernel = k == "matmul_rows" ? Kernel::MatmulRows : blocked ? Kernel::MatmulBlocked : Kernel::Matmul;
   check.record = [=](const Bufs& in, const Buffer& out) {
     if (kernel == Kernel::MatmulRows) {
-      dispatch_threads(kernel, Params().u(n).u(kk).u(m).u(1), {&in[0], &in[1], &in[2], &out}, n * m);
+      dispatch_threads(kernel, Params().u(n).u(kk).u(m).u(1).u(wt), {&in[0], &in[1], &in[2], &out}, n * m);
     } else {
       const auto [gx, gy] = matmul_groups(kernel, n, m);
-      dispatch(kernel, Params().u(n).u(kk).u(m).u(1), {&in[0], &in[1], &in[2], &out}, gx, gy);
+      dispatch(kernel, Params().u(n).u(kk).u(m).u(1).u(wt), {&in[0], &in[1], &in[2], &out}, gx, gy);
     }
   };
   return check;
@@ -236,7 +258,7 @@ Case head_out_case(Rng& rng) {
       }
   check.inputs = {words(z), words(wo)};
   check.record = [=](const Bufs& in, const Buffer& out) {
-    dispatch_threads(Kernel::HeadOut, Params().u(n).u(H).u(dh).u(d), {&in[0], &in[1], &out}, H * n * d);
+    dispatch_threads(Kernel::HeadOut, Params().u(n).u(H).u(dh).u(d).u(0), {&in[0], &in[1], &out}, H * n * d);
   };
   return check;
 }
@@ -284,7 +306,7 @@ Expected<Case> make_case(const std::string& k, Rng& rng) {
   if (k == "embed") return embed_case(rng);
   if (k == "embed_vectors") return embed_vectors_case(rng);
   if (k == "norm_layer" || k == "norm_rms" || k == "norm_copy") return norm_case(k, rng);
-  if (k == "matmul" || k == "matmul_rows" || k == "matmul_blocked") return matmul_case(k, rng);
+  if (k.rfind("matmul", 0) == 0) return matmul_case(k, rng);
   if (k == "rope") return rope_case(rng);
   if (k == "attn_scores") return attn_scores_case(rng);
   if (k == "softmax" || k == "softmax_sink") return softmax_case(k, rng);
@@ -298,7 +320,8 @@ Expected<Case> make_case(const std::string& k, Rng& rng) {
 }  // namespace
 
 std::vector<std::string> KernelCheck::names() {
-  return {"embed", "embed_vectors", "norm_layer", "norm_rms", "norm_copy", "matmul", "matmul_rows", "matmul_blocked", "rope",
+  return {"embed", "embed_vectors", "norm_layer", "norm_rms", "norm_copy", "matmul", "matmul_rows", "matmul_blocked",
+          "matmul_f16", "matmul_rows_bf16", "matmul_blocked_f16", "rope",
           "attn_scores", "softmax", "softmax_sink", "attn_pv", "head_out", "add", "act_gelu_new", "act_gelu", "act_silu", "act_relu", "swiglu"};
 }
 

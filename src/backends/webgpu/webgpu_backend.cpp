@@ -230,10 +230,17 @@ const Buffer& WebGpuBackend::weight(const Tensor& t) {
   const void* key = t.is_f32() ? static_cast<const void*>(t.data.data()) : t.half.data();
   auto it = weights_.find(key);
   if (it != weights_.end()) return it->second;
-  // The kernels read float32: a 16-bit weight is widened for the upload.
-  const F32View v = f32_view(t);
-  Buffer b(size_t(t.numel()) * sizeof(float), false);
-  b.write(v.data(), size_t(t.numel()) * sizeof(float));
+  // 16-bit weights go up as they are, two to a 32-bit word (shaders/weights.wgsl
+  // widens them), padded to whole words.
+  const size_t bytes = t.is_f32() ? size_t(t.numel()) * sizeof(float) : (size_t(t.numel()) + 1) / 2 * 4;
+  Buffer b(bytes, false);
+  if (t.is_f32() || t.numel() % 2 == 0) {
+    b.write(key, t.is_f32() ? bytes : size_t(t.numel()) * 2);
+  } else {
+    std::vector<uint16_t> padded(t.half);  // [numel + 1]
+    padded.push_back(0);
+    b.write(padded.data(), bytes);
+  }
   return weights_.emplace(key, std::move(b)).first->second;
 }
 
@@ -333,7 +340,7 @@ struct WebGpuBackend::Walk : Dims {
       webgpu::dispatch_threads(Kernel::EmbedVectors, Params().u(n).u(d).u(c.input_width).u(c.learned_pos),
                                {a.in, &be.weight(w.tok_emb), &be.weight(w.pos_emb), xs}, n * d);
     else
-      webgpu::dispatch_threads(Kernel::Embed, Params().u(n).u(d).u(c.learned_pos).u(cached),
+      webgpu::dispatch_threads(Kernel::Embed, Params().u(n).u(d).u(c.learned_pos).u(cached).u(webgpu::weight_type(w.tok_emb)),
                                {a.in, &be.weight(w.tok_emb), &be.weight(w.pos_emb), xs}, n * d);
   }
 
@@ -398,7 +405,8 @@ struct WebGpuBackend::Walk : Dims {
   void head_out(int l, const LayerWeights& lw) {
     if (!r.filter.wants(tap_name(l, "head_out"))) return;
     if (rec)
-      webgpu::dispatch_threads(Kernel::HeadOut, Params().u(n).u(H).u(dh).u(d), {a.z, &be.weight(lw.wo), a.head_out},
+      webgpu::dispatch_threads(Kernel::HeadOut, Params().u(n).u(H).u(dh).u(d).u(webgpu::weight_type(lw.wo)),
+                               {a.z, &be.weight(lw.wo), a.head_out},
                                H * n * d);
     tap(l, "head_out", *a.head_out, {H, n, d});
   }
@@ -468,7 +476,7 @@ struct WebGpuBackend::Walk : Dims {
   void matmul(const Buffer& src, int64_t kdim, const Tensor& W, const Tensor& b, const Buffer& dst) {
     const int64_t m = W.dim(0);
     if (!rec) return;
-    const Params prm = Params().u(n).u(kdim).u(m).u(!b.empty());
+    const Params prm = Params().u(n).u(kdim).u(m).u(!b.empty()).u(webgpu::weight_type(W));
     const Kernel k = webgpu::matmul_kernel(n, m);  // gpu.h says which, when
     if (k == Kernel::MatmulRows) {
       webgpu::dispatch_threads(k, prm, {&src, &be.weight(W), &be.weight(b), &dst}, n * m);
