@@ -6,9 +6,11 @@ Two steps:
      writes training/tok_corpus/tokenizer_corpus.txt from /usr/share/common-licenses
      plus the multilingual lines below (a local, git-excluded folder).
   2. on the GPU machine (it has `tokenizers`), carrying training/tok_corpus:
-     python3 training/make_tokenizer_golden.py golden --out DIR
-     trains four small BPE tokenizers and writes, per tokenizer,
-     DIR/<name>/tokenizer.json and DIR/<name>/golden.json.
+     python3 training/make_tokenizer_golden.py golden --out DIR [--only NAME,NAME]
+     trains small BPE tokenizers in the styles of GPT-2, Llama 3, Llama 2 (also
+     Phi-3's and Mistral's), GPT-NeoX, Qwen2 and Gemma and writes, per tokenizer,
+     DIR/<name>/tokenizer.json and DIR/<name>/golden.json (--only: just these
+     names, so the others stay as committed).
 
 golden.json holds, for every hard string (as hex of its raw bytes, so invalid
 UTF-8 survives JSON), the ids and BYTE offsets `tokenizers` gives with and
@@ -175,7 +177,22 @@ def cases_for(special, bos):
     return cases
 
 
-def main_golden(out):
+def byte_fallback_layout(tok, specials):
+    """A trained BPE's vocabulary laid out as SentencePiece models are: the
+    special tokens, the 256 <0xNN> byte tokens, then the learned pieces in
+    order; and its merges as pairs."""
+    trained = json.loads(tok.to_str())["model"]
+    vocab = {t: i for i, t in enumerate(specials)}
+    for b in range(256):
+        vocab["<0x%02X>" % b] = len(vocab)
+    for t, _ in sorted(trained["vocab"].items(), key=lambda kv: kv[1]):
+        if t not in vocab:
+            vocab[t] = len(vocab)
+    merges = [tuple(m) if not isinstance(m, str) else tuple(m.split(" ")) for m in trained["merges"]]
+    return vocab, merges
+
+
+def main_golden(out, only=()):
     from tokenizers import (Regex, Tokenizer, decoders, models, normalizers,
                             pre_tokenizers, processors, trainers)
     import tokenizers
@@ -185,6 +202,8 @@ def main_golden(out):
     byte_alpha = pre_tokenizers.ByteLevel.alphabet()
 
     def save(name, tok, special, bos):
+        if only and name not in only:
+            return
         d = os.path.join(out, name)
         os.makedirs(d, exist_ok=True)
         tok.save(os.path.join(d, "tokenizer.json"), pretty=False)
@@ -247,14 +266,7 @@ def main_golden(out):
         tok.train_from_iterator(corpus, trainers.BpeTrainer(
             vocab_size=1500, min_frequency=2, special_tokens=["<unk>", "<s>", "</s>"],
             limit_alphabet=150, show_progress=False))
-        trained = json.loads(tok.to_str())["model"]
-        vocab = {"<unk>": 0, "<s>": 1, "</s>": 2}
-        for b in range(256):
-            vocab["<0x%02X>" % b] = len(vocab)
-        for t, _ in sorted(trained["vocab"].items(), key=lambda kv: kv[1]):
-            if t not in vocab:
-                vocab[t] = len(vocab)
-        merges = [tuple(m) if not isinstance(m, str) else tuple(m.split(" ")) for m in trained["merges"]]
+        vocab, merges = byte_fallback_layout(tok, ["<unk>", "<s>", "</s>"])
 
         def llama2(pipeline):
             t = Tokenizer(models.BPE(vocab=vocab, merges=merges, unk_token="<unk>",
@@ -294,6 +306,51 @@ def main_golden(out):
     except Exception:  # keep the other tokenizers' golden data
         traceback.print_exc()
 
+    def step4():
+        # (e) Qwen2 / Qwen2.5 style: NFC, Split with Qwen's regex (digits one at a time,
+        # unlike Llama 3's \p{N}{1,3}), ByteLevel without its own regex, no BOS.
+        pat = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+        tok = Tokenizer(models.BPE())
+        tok.normalizer = normalizers.NFC()
+        tok.pre_tokenizer = pre_tokenizers.Sequence([
+            pre_tokenizers.Split(Regex(pat), behavior="isolated", invert=False),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)])
+        tok.decoder = decoders.ByteLevel()
+        tok.post_processor = processors.ByteLevel(trim_offsets=False)
+        tok.train_from_iterator(corpus, trainers.BpeTrainer(
+            vocab_size=1600, min_frequency=2, special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+            initial_alphabet=byte_alpha, show_progress=False))
+        save("qwen2-style", tok, "<|im_end|>", "<|endoftext|>")
+    try:
+        step4()
+    except Exception:  # keep the other tokenizers' golden data
+        traceback.print_exc()
+
+    def step5():
+        # (f) Gemma style: spaces replaced by U+2581 with nothing prepended, no
+        # pre-tokenizer (so no split at spaces), BPE with <0xNN> byte fallback,
+        # <bos> by template; vocab laid out <pad> <eos> <bos> <unk>, bytes, merges.
+        tok = Tokenizer(models.BPE())
+        tok.normalizer = normalizers.Replace(" ", "\u2581")
+        tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="never", split=True)
+        tok.train_from_iterator(corpus, trainers.BpeTrainer(
+            vocab_size=1500, min_frequency=2, special_tokens=["<pad>", "<eos>", "<bos>", "<unk>"],
+            limit_alphabet=150, show_progress=False))
+        vocab, merges = byte_fallback_layout(tok, ["<pad>", "<eos>", "<bos>", "<unk>"])
+        t = Tokenizer(models.BPE(vocab=vocab, merges=merges, unk_token="<unk>", byte_fallback=True, fuse_unk=True))
+        t.add_special_tokens(["<pad>", "<eos>", "<bos>", "<unk>"])
+        t.normalizer = normalizers.Replace(" ", "\u2581")
+        t.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse()])
+        t.post_processor = processors.TemplateProcessing(
+            single="<bos> $A", pair="<bos> $A <bos> $B:1", special_tokens=[("<bos>", 2)])
+        save("gemma-style", t, "<eos>", "<bos>")
+    try:
+        step5()
+    except Exception:  # keep the other tokenizers' golden data
+        traceback.print_exc()
+
+    if only:
+        return
     # Real checkpoints' tokenizers, when a models/<name>/tokenizer.json is in the tree.
     for path in sorted(glob.glob("models/*/tokenizer.json")):
         name = "model-" + os.path.basename(os.path.dirname(path))
@@ -314,7 +371,8 @@ if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "corpus":
         make_corpus()
     elif len(sys.argv) >= 4 and sys.argv[1] == "golden" and sys.argv[2] == "--out":
-        main_golden(sys.argv[3])
+        only = sys.argv[5].split(",") if len(sys.argv) >= 6 and sys.argv[4] == "--only" else ()
+        main_golden(sys.argv[3], only)
     else:
         print(__doc__)
         sys.exit(2)

@@ -13,6 +13,9 @@ constexpr std::string_view kGpt2Pattern =
     R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 constexpr std::string_view kLlama3Pattern =
     R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+// Qwen2 / Qwen2.5 / Qwen3: Llama 3's with digits one at a time.
+constexpr std::string_view kQwen2Pattern =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 
 struct Cps {
   std::vector<uint32_t> cp;    // [n]
@@ -78,7 +81,8 @@ size_t match_gpt2(const Cps& c, size_t i) {
 
 bool is_crlf(uint32_t cp) { return cp == '\r' || cp == '\n'; }
 
-size_t match_llama3(const Cps& c, size_t i) {
+// Llama 3's pattern; max_digits 3 (\p{N}{1,3}), or 1 for Qwen2's \p{N}.
+size_t match_llama3(const Cps& c, size_t i, size_t max_digits) {
   const size_t n = c.cp.size();
   if (size_t e = contraction(c, i, true)) return e;
   // [^\r\n\p{L}\p{N}]?\p{L}+
@@ -86,10 +90,10 @@ size_t match_llama3(const Cps& c, size_t i) {
       i + 1 < n && c.cls[i + 1] == CharClass::kLetter)
     return run_of(c, i + 1, CharClass::kLetter);
   if (c.cls[i] == CharClass::kLetter) return run_of(c, i, CharClass::kLetter);
-  // \p{N}{1,3}
+  // \p{N}{1,3} (Qwen2: \p{N})
   if (c.cls[i] == CharClass::kNumber) {
     size_t j = i;
-    while (j < n && j < i + 3 && c.cls[j] == CharClass::kNumber) ++j;
+    while (j < n && j < i + max_digits && c.cls[j] == CharClass::kNumber) ++j;
     return j;
   }
   // ' ?[^\s\p{L}\p{N}]+[\r\n]*'
@@ -112,6 +116,7 @@ size_t match_llama3(const Cps& c, size_t i) {
 std::optional<SplitRegex> find_split_regex(std::string_view pattern) {
   if (pattern == kGpt2Pattern) return SplitRegex::kGpt2;
   if (pattern == kLlama3Pattern) return SplitRegex::kLlama3;
+  if (pattern == kQwen2Pattern) return SplitRegex::kQwen2;
   return std::nullopt;
 }
 
@@ -120,7 +125,7 @@ std::vector<std::pair<size_t, size_t>> split_isolated(SplitRegex re, std::string
   const Cps c = decode(s);
   const size_t n = c.cp.size();
   for (size_t i = 0; i < n;) {
-    const size_t e = re == SplitRegex::kGpt2 ? match_gpt2(c, i) : match_llama3(c, i);
+    const size_t e = re == SplitRegex::kGpt2 ? match_gpt2(c, i) : match_llama3(c, i, re == SplitRegex::kQwen2 ? 1 : 3);
     // Every code point is letter, number, space or other, so both regexes
     // match at every position; the guard keeps a future matcher from looping.
     const size_t end = e > i ? e : i + 1;

@@ -15,6 +15,7 @@ namespace ss::tok {
 enum class SplitRegex {
   kGpt2,    // 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
   kLlama3,  // (?i:'s|...)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+  kQwen2,   // Llama 3's with \p{N} (one digit) for \p{N}{1,3}: Qwen2, Qwen2.5, Qwen3
 };
 
 // The regex a tokenizer.json pattern string names, or nullopt when we have no
