@@ -1,6 +1,7 @@
 // Our linear() kernel against what this core can do: a measured peak of
 // 4-wide f32 mul+add (SIMD128 in wasm, SSE natively: the width both builds
-// target), then linear() on the shapes of models/demo-lm as a share of it.
+// target; 8-wide FMA with the AVX2 kernel, 16-wide with the AVX-512 one),
+// then linear() on the shapes of models/demo-lm as a share of it.
 // Prints one JSON object per line (scripts/bench.sh collects them); never
 // fails on speed.
 //   bench_gemm [REPS]
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <string>
 
+#include "backends/cpu/kernels_avx512.h"
 #include "backends/cpu/kernels_x86.h"
 #include "bench_peak.h"
 #include "bench_util.h"
@@ -22,11 +24,17 @@ int main(int argc, char** argv) {
   const int reps = argc > 1 ? std::atoi(argv[1]) : 9;
   double peak = ss::bench::peak_gflops(ss::bench::now_ms);
 #if !defined(__EMSCRIPTEN__)
-  // With the AVX2 + FMA kernel, its peak is 8-wide FMAs, not SSE mul+add.
-  if (std::string(ss::cpu::linear_path()) == "avx2-fma")
+  // With the AVX2 + FMA kernel, its peak is 8-wide FMAs, not SSE mul+add;
+  // with the AVX-512 one, 16-wide FMAs. SINKSCOPE_CPU_PATH=avx2 (or avx512)
+  // picks the kernel, so the two can be run in turn on one CPU.
+  const std::string kernel = ss::cpu::linear_path();
+  if (kernel == "avx2-fma")
     for (int r = 0; r < 5; ++r) peak = std::max(r ? peak : 0.0, ss::cpu::x86_fma_peak_gflops(ss::bench::now_ms, 20'000'000));
+  if (kernel == "avx512-fma")
+    for (int r = 0; r < 5; ++r) peak = std::max(r ? peak : 0.0, ss::cpu::avx512_fma_peak_gflops(ss::bench::now_ms, 20'000'000));
 #endif
-  std::printf("{\"bench\":\"peak\",\"path\":\"%s\",\"gflops\":%.3f}\n", ss::bench::platform(), peak);
+  std::printf("{\"bench\":\"peak\",\"path\":\"%s\",\"kernel\":\"%s\",\"gflops\":%.3f}\n", ss::bench::platform(),
+              ss::cpu::linear_path(), peak);
 
   struct Shape {
     const char* name;

@@ -14,7 +14,10 @@ const json = (f) => { const p = path.join(rawDir, f); return fs.existsSync(p) ? 
 const R = {
   machine: lines('machine.jsonl'),
   native: { gemm: lines('native_gemm.jsonl'), forward: lines('native_forward.jsonl').filter((r) => r.bench === 'forward'),
-            keystroke: lines('native_forward.jsonl').filter((r) => r.bench === 'keystroke'), ort_node: lines('ort_node.jsonl') },
+            keystroke: lines('native_forward.jsonl').filter((r) => r.bench === 'keystroke'), ort_node: lines('ort_node.jsonl'),
+            // The same benchmarks with the AVX2 kernel forced (SINKSCOPE_CPU_PATH=avx2), on a CPU with AVX-512.
+            gemm_avx2: lines('native_gemm_avx2.jsonl'),
+            forward_avx2: lines('native_forward_avx2.jsonl').filter((r) => r.bench === 'forward') },
   wasm_node: { gemm: lines('wasm_gemm.jsonl'), forward: lines('wasm_forward.jsonl').filter((r) => r.bench === 'forward'),
                keystroke: lines('wasm_forward.jsonl').filter((r) => r.bench === 'keystroke') },
   browser: json('browser.json'),
@@ -167,12 +170,13 @@ if (R.native.forward.length) {
   const x = r && o ? o.logits_ms / r.logits_ms : null;
   target('native forward vs onnxruntime-node, logits-only exports, T = 128', x == null ? 'n/a' : f2(x) + 'x', '>= 1.0x', x == null ? null : x >= 1.0);
 }
-for (const [label, src] of [['Native (AVX2 + FMA when the CPU has it, else Eigen)', R.native], ['wasm under node (TurboFan)', R.wasm_node]]) {
+for (const [label, src] of [['Native (AVX-512 or AVX2 + FMA, the widest the CPU has, else Eigen)', R.native], ['wasm under node (TurboFan)', R.wasm_node]]) {
   const peak = src.gemm.find((g) => g.bench === 'peak');
   if (!peak) continue;
   md.push(`## GEMM, ${label}`, '');
-  const fma = src.gemm.some((g) => g.kernel === 'avx2-fma');
-  md.push(`Measured ${fma ? '8-wide FMA' : '4-wide mul+add'} peak: ${f1(peak.gflops)} GFLOP/s (CPU time).`, '');
+  const kernel = (src.gemm.find((g) => g.bench === 'gemm') || {}).kernel;
+  const width = { 'avx512-fma': '16-wide FMA (AVX-512)', 'avx2-fma': '8-wide FMA' }[kernel] || '4-wide mul+add';
+  md.push(`Measured ${width} peak: ${f1(peak.gflops)} GFLOP/s (CPU time).`, '');
   md.push('| n | shape | kernel | GFLOP/s | share of peak |', '|---|---|---|---|---|');
   for (const g of src.gemm.filter((g) => g.bench === 'gemm'))
     md.push(`| ${g.n} | ${g.shape} (${g.in} x ${g.out}) | ${g.kernel} | ${f1(g.gflops)} | ${pct(g.share_of_peak)} |`);
@@ -181,6 +185,41 @@ for (const [label, src] of [['Native (AVX2 + FMA when the CPU has it, else Eigen
     md.push('| T | forward, all taps (ms) | logits only (ms) | taps kept (MB) |', '|---|---|---|---|');
     for (const r of src.forward) md.push(`| ${r.T} | ${f1(r.all_taps_ms)} | ${f1(r.logits_ms)} | ${f1(r.taps_mb)} |`);
     md.push('');
+  }
+}
+// AVX-512 against AVX2 on the same CPU: bench.sh runs bench_gemm and
+// bench_forward a second time with SINKSCOPE_CPU_PATH=avx2 when the CPU has AVX-512.
+{
+  const g512 = R.native.gemm.filter((g) => g.kernel === 'avx512-fma');
+  const g2 = R.native.gemm_avx2.filter((g) => g.kernel === 'avx2-fma');
+  const cpuHas512 = R.machine.some((m) => (m.cpu_flags || []).includes('avx512f'));
+  if (cpuHas512 || g512.length)
+    target('native AVX-512 path picked at run time where the CPU has it', g512.length ? 'avx512-fma' : R.native.gemm[0]?.kernel || 'n/a',
+           'avx512-fma', R.native.gemm.length ? g512.length > 0 : null);
+  const mix = g512.filter((g) => g.bench === 'gemm_mix' && g.n >= 64);
+  if (mix.length)
+    target('native AVX-512 matmul share of its measured 16-wide FMA peak (demo-lm mix at n = 64 / 128 / 256)',
+           mix.map((g) => pct(g.share_of_peak)).join(' / '), '>= 85%', mix.every((g) => g.share_of_peak >= 0.85));
+  if (g512.length && g2.length) {
+    const p512 = R.native.gemm.find((g) => g.bench === 'peak'), p2 = g2.find((g) => g.bench === 'peak');
+    md.push('## Native kernels: AVX-512 against AVX2 on the same CPU', '',
+            `The same benchmarks run a second time with the AVX2 kernel forced (\`SINKSCOPE_CPU_PATH=avx2\`). ` +
+            `Measured peaks: 16-wide FMA ${f1(p512?.gflops)} GFLOP/s, 8-wide FMA ${f1(p2?.gflops)} GFLOP/s.`, '',
+            '| n | shape | AVX2 GFLOP/s (share of its peak) | AVX-512 GFLOP/s (share of its peak) | AVX-512 / AVX2 |', '|---|---|---|---|---|');
+    for (const a of g512.filter((g) => g.bench === 'gemm' || g.bench === 'gemm_mix')) {
+      const b = g2.find((g) => g.bench === a.bench && g.n === a.n && g.shape === a.shape);
+      if (b) md.push(`| ${a.n} | ${a.shape || 'demo-lm mix'} | ${f1(b.gflops)} (${pct(b.share_of_peak)}) | ${f1(a.gflops)} (${pct(a.share_of_peak)}) | ${f2(a.gflops / b.gflops)}x |`);
+    }
+    md.push('');
+    const f2s = R.native.forward_avx2;
+    if (f2s.length) {
+      md.push('| T | AVX2 all taps (ms) | AVX2 logits (ms) | AVX-512 all taps (ms) | AVX-512 logits (ms) | AVX2 / AVX-512, logits |', '|---|---|---|---|---|---|');
+      for (const r of R.native.forward) {
+        const b = by(f2s, 'T', r.T);
+        if (b) md.push(`| ${r.T} | ${f1(b.all_taps_ms)} | ${f1(b.logits_ms)} | ${f1(r.all_taps_ms)} | ${f1(r.logits_ms)} | ${f2(b.logits_ms / r.logits_ms)}x |`);
+      }
+      md.push('');
+    }
   }
 }
 // 16-bit weights (bench_forward's keystroke row): every matrix kept 16-bit and

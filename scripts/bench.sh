@@ -44,6 +44,11 @@ fi
 echo "bench: native kernels and forward (thread CPU time)"
 "$NATIVE/bench/bench_gemm" > "$RAW/native_gemm.jsonl"
 "$NATIVE/bench/bench_forward" > "$RAW/native_forward.jsonl"
+if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then  # the AVX2 kernel forced on the same CPU, for comparison
+  echo "bench: native kernels and forward again with the AVX2 kernel (SINKSCOPE_CPU_PATH=avx2)"
+  SINKSCOPE_CPU_PATH=avx2 "$NATIVE/bench/bench_gemm" > "$RAW/native_gemm_avx2.jsonl"
+  SINKSCOPE_CPU_PATH=avx2 "$NATIVE/bench/bench_forward" > "$RAW/native_forward_avx2.jsonl"
+fi
 echo "bench: onnxruntime-node (process CPU time)"
 node bench/ort_node.mjs "$NATIVE" > "$RAW/ort_node.jsonl"
 # Under node, --no-liftoff compiles every function with TurboFan up front:

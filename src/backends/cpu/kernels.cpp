@@ -1,6 +1,10 @@
 #include "backends/cpu/kernels.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "core/half.h"
@@ -12,6 +16,7 @@
 #elif !defined(__EMSCRIPTEN__) && !defined(SS_PLAIN_KERNELS)
 #include <Eigen/Core>
 
+#include "backends/cpu/kernels_avx512.h"
 #include "backends/cpu/kernels_x86.h"
 #define SS_LINEAR_EIGEN 1
 #endif
@@ -191,18 +196,62 @@ static void linear_block(const float* x, int64_t n, int64_t in, const float* W, 
   }
 }
 const char* linear_path() { return "simd128"; }
+bool set_linear_path(const char* name) noexcept { return name && std::strcmp(name, "simd128") == 0; }
 
 #elif defined(SS_LINEAR_EIGEN)
 namespace {
-bool use_fma() {
-  static const bool yes = x86_fma_available();
-  return yes;
+// The x86 paths, fastest last. The best one this CPU has is picked at first
+// use, unless SINKSCOPE_CPU_PATH names another (avx512, avx2 or eigen: tests
+// and benchmarks compare them in one process with set_linear_path).
+enum X86Path : int { kEigen = 0, kAvx2 = 1, kAvx512 = 2 };
+constexpr const char* kPathNames[] = {"eigen", "avx2-fma", "avx512-fma"};
+
+bool path_available(int p) {
+  static const bool avx2 = x86_fma_available(), avx512 = avx2 && x86_avx512_available();
+  return p == kEigen || (p == kAvx2 && avx2) || (p == kAvx512 && avx512);
+}
+int path_by_name(const char* name) {  // "avx512" or "avx512-fma", "avx2" or "avx2-fma", "eigen"; -1 when unknown
+  for (int p = 0; p < 3; ++p) {
+    const size_t len = std::strlen(name), full = std::strlen(kPathNames[p]);
+    if (std::strcmp(name, kPathNames[p]) == 0 || (len > 0 && len + 4 == full && std::strncmp(name, kPathNames[p], len) == 0))
+      return p;
+  }
+  return -1;
+}
+int default_path() {
+  int best = path_available(kAvx512) ? kAvx512 : path_available(kAvx2) ? kAvx2 : kEigen;
+  if (const char* env = std::getenv("SINKSCOPE_CPU_PATH"); env && *env) {
+    const int p = path_by_name(env);
+    if (p >= 0 && path_available(p)) return p;
+    std::fprintf(stderr, "sinkscope: SINKSCOPE_CPU_PATH=%s is %s; using %s\n", env,
+                 p < 0 ? "not one of avx512, avx2, eigen" : "not supported by this CPU", kPathNames[best]);
+  }
+  return best;
+}
+std::atomic<int> g_path{-1};
+int x86_path() {
+  int p = g_path.load(std::memory_order_relaxed);
+  if (p < 0) g_path.store(p = default_path(), std::memory_order_relaxed);
+  return p;
 }
 }  // namespace
 
+bool set_linear_path(const char* name) noexcept {
+  const int p = name ? path_by_name(name) : -1;
+  if (p < 0 || !path_available(p)) return false;
+  g_path.store(p, std::memory_order_relaxed);
+  return true;
+}
+
 static void linear_block(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
                   int64_t ldy) {
-  if (use_fma()) {
+  const int path = x86_path();
+  if (path == kAvx512) {
+    thread_local std::vector<float> panel;  // [in, kAvx512Scratch] + 16: a packed panel of W, or x transposed
+    panel.resize(static_cast<size_t>(in) * kAvx512Scratch + 16);
+    return linear_avx512(x, n, in, W, out, b, y, ldy, panel.data());
+  }
+  if (path == kAvx2) {
     thread_local std::vector<float> panel;  // [in, 16]
     panel.resize(static_cast<size_t>(in) * 16);
     return linear_x86_fma(x, n, in, W, out, b, y, ldy, panel.data());
@@ -214,7 +263,7 @@ static void linear_block(const float* x, int64_t n, int64_t in, const float* W, 
   Y.noalias() = X * Wm.transpose();
   if (b) Y.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(b, out);
 }
-const char* linear_path() { return use_fma() ? "avx2-fma" : "eigen"; }
+const char* linear_path() { return kPathNames[x86_path()]; }
 
 #else
 static void linear_block(const float* x, int64_t n, int64_t in, const float* W, int64_t out, const float* b, float* y,
@@ -222,6 +271,7 @@ static void linear_block(const float* x, int64_t n, int64_t in, const float* W, 
   linear_plain_ld(x, n, in, W, out, b, y, ldy);
 }
 const char* linear_path() { return "plain"; }
+bool set_linear_path(const char* name) noexcept { return name && std::strcmp(name, "plain") == 0; }
 #endif
 
 #if defined(SS_LINEAR_SIMD128)
@@ -269,7 +319,8 @@ void linear(const float* x, int64_t n, int64_t in, const float* W, int64_t out, 
 
 static void widen_rows(const uint16_t* src, float* dst, int64_t n, bool bf16) {
 #if defined(SS_LINEAR_EIGEN)
-  if (use_fma()) return widen_16_x86(src, dst, n, bf16);
+  if (x86_path() == kAvx512) return widen_16_avx512(src, dst, n, bf16);
+  if (path_available(kAvx2)) return widen_16_x86(src, dst, n, bf16);
 #endif
   if (bf16) widen_bf16(src, dst, n);
   else widen_f16(src, dst, n);
@@ -277,16 +328,23 @@ static void widen_rows(const uint16_t* src, float* dst, int64_t n, bool bf16) {
 
 void widen(const uint16_t* src, float* dst, int64_t n, bool bf16) noexcept { widen_rows(src, dst, n, bf16); }
 
-// 16 rows: a multiple of every path's panel width (8 in SIMD128, 16 in
-// AVX2), so each panel the f32 path packs is the panel it packs for W in
-// float32, and the scratch (16 x in floats, 16-80 KB) stays in L1/L2.
+// 16 rows: a multiple of the path's panel width (8 in SIMD128, 16 in AVX2),
+// so each panel the f32 path packs is the panel it packs for W in float32,
+// and the scratch (16 x in floats, 16-80 KB) stays in L1/L2. The AVX-512
+// path widens inside its own kernels instead.
 static void linear_16_block(const float* x, int64_t n, int64_t in, const uint16_t* W, bool bf16, int64_t out,
                             const float* b, float* y, int64_t ldy) {
   // Few rows: the dot-product paths widen in their loads (no scratch pass).
 #if defined(SS_LINEAR_SIMD128)
   if (n < 4) return bf16 ? linear_dot<2>(x, n, in, W, out, b, y, ldy) : linear_dot<1>(x, n, in, W, out, b, y, ldy);
 #elif defined(SS_LINEAR_EIGEN)
-  if (n < 6 && use_fma()) return linear_rows_x86_16(x, n, in, W, bf16, out, b, y, ldy);
+  const int path = x86_path();
+  if (path == kAvx512) {  // widens as it reads (kernels_avx512.h)
+    thread_local std::vector<float> panel;  // [in, kAvx512Scratch] + 16
+    panel.resize(static_cast<size_t>(in) * kAvx512Scratch + 16);
+    return linear_avx512_16(x, n, in, W, bf16, out, b, y, ldy, panel.data());
+  }
+  if (path == kAvx2 && n < 6) return linear_rows_x86_16(x, n, in, W, bf16, out, b, y, ldy);
 #endif
   constexpr int64_t kRows = 16;
   thread_local std::vector<float> rows;  // [kRows, in] rows o0.. of W as float32

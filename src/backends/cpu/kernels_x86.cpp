@@ -74,7 +74,10 @@ void linear_rows(const float* x, int64_t n, int64_t in, const void* W, int64_t o
       }
       for (; k < in8; k += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xi + k), load8<K>(W, w + k), a0);
       float r = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-      for (; k < in; ++k) r += xi[k] * load1<K>(W, w + k);
+      // One explicit FMA per tail term: left to the compiler, the float32
+      // instance and the 16-bit ones came out differently and differed in
+      // the last bit when in % 8 >= 4.
+      for (; k < in; ++k) r = __builtin_fmaf(xi[k], load1<K>(W, w + k), r);
       y[i * ldy + o] = r + (b ? b[o] : 0.0f);
     }
   }
