@@ -64,6 +64,13 @@ inline float f16_to_float_fast(uint16_t h) {
   return f;
 }
 
+// The bit pattern of a float (tests compare results bit for bit).
+inline uint32_t float_bits(float f) {
+  uint32_t b;
+  std::memcpy(&b, &f, 4);
+  return b;
+}
+
 // dst[i] = the float of src[i], i < n.
 void widen_f16(const uint16_t* src, float* dst, int64_t n) noexcept;
 void widen_bf16(const uint16_t* src, float* dst, int64_t n) noexcept;

@@ -21,12 +21,6 @@ using namespace ss;
 
 namespace {
 
-uint32_t bits_of(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
-}
-
 // The largest error relative to 1 + |reference|, as cpu_kernels.cpp measures it.
 double max_rel_err(const std::vector<float>& y, const std::vector<float>& y0) {
   double err = 0;
@@ -73,7 +67,7 @@ void check_path(const std::string& path) {
           INFO((bf16 ? "bf16" : "f16"));
           for (int64_t i = 0; i < out * in; ++i) {
             const float w = N(rng) * 0.5f;
-            Wh[i] = bf16 ? uint16_t(bits_of(w) >> 16) : uint16_t(bits_of(w) >> 16 & 0x8000) | uint16_t(rng() & 0x3bff);
+            Wh[i] = bf16 ? uint16_t(float_bits(w) >> 16) : uint16_t(float_bits(w) >> 16 & 0x8000) | uint16_t(rng() & 0x3bff);
             W[i] = bf16 ? bf16_to_float(Wh[i]) : f16_to_float(Wh[i]);
           }
           cpu::linear(x.data(), n, in, W.data(), out, bp, y.data());

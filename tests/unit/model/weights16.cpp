@@ -20,12 +20,6 @@ using namespace ss;
 
 namespace {
 
-uint32_t bits_of(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
-}
-
 bool same_bits(const Tensor& a, const Tensor& b) {
   return a.shape == b.shape && a.data.size() == b.data.size() &&
          std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0;
@@ -54,10 +48,10 @@ TEST_CASE("half: every f16 and bf16 pattern widens exactly and narrows back", "[
   for (uint32_t h = 0; h < 65536; ++h) {
     const uint16_t x = uint16_t(h);
     const float slow = f16_to_float(x), fast = f16_to_float_fast(x);
-    REQUIRE(bits_of(slow) == bits_of(fast));  // NaN payloads included
+    REQUIRE(float_bits(slow) == float_bits(fast));  // NaN payloads included
     float w;
     widen_f16(&x, &w, 1);
-    REQUIRE(bits_of(w) == bits_of(slow));
+    REQUIRE(float_bits(w) == float_bits(slow));
     uint16_t back = 0;
     if (slow != slow) {
       CHECK_FALSE(float_to_f16_exact(slow, back));
@@ -101,7 +95,7 @@ TEST_CASE("linear_16 equals linear bit for bit on awkward shapes, 1 and 2 thread
         cpu::linear(x.data(), n, in, W.data(), out, b.data(), y32.data());
         cpu::linear_16(x.data(), n, in, Wh.data(), false, out, b.data(), y16.data());
         REQUIRE(std::memcmp(y32.data(), y16.data(), y32.size() * 4) == 0);
-        for (int64_t i = 0; i < out * in; ++i) Wh[i] = uint16_t(bits_of(W[i] * 0.01f) >> 16), W[i] = bf16_to_float(Wh[i]);
+        for (int64_t i = 0; i < out * in; ++i) Wh[i] = uint16_t(float_bits(W[i] * 0.01f) >> 16), W[i] = bf16_to_float(Wh[i]);
         cpu::linear(x.data(), n, in, W.data(), out, nullptr, y32.data());
         cpu::linear_16(x.data(), n, in, Wh.data(), true, out, nullptr, y16.data());
         REQUIRE(std::memcmp(y32.data(), y16.data(), y32.size() * 4) == 0);
@@ -158,7 +152,7 @@ TEST_CASE("a bf16 model: matrices kept bf16, forward bit for bit the float32 one
   widen_weights(m32.weights);
   // Round every matrix to bfloat16 values (still float32 storage), then a copy compacted.
   auto to_bf16_values = [](Tensor& t) {
-    for (float& v : t.data) v = bf16_to_float(uint16_t(bits_of(v) >> 16));
+    for (float& v : t.data) v = bf16_to_float(uint16_t(float_bits(v) >> 16));
   };
   for (LayerWeights& lw : m32.weights.layers)
     for (Tensor* t : {&lw.wq, &lw.wk, &lw.wv, &lw.wo, &lw.w_gate, &lw.w_up, &lw.w_down}) to_bf16_values(*t);
