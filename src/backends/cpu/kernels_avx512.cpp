@@ -8,6 +8,8 @@
 // for callers built for plain x86-64.
 #include "backends/cpu/kernels_avx512.h"
 
+#include "backends/cpu/kernels_x86.h"
+
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512DQ__) && defined(__AVX512VL__) && \
     defined(__FMA__) && defined(__F16C__)
 #include <immintrin.h>
@@ -263,7 +265,7 @@ bool x86_avx512_available() {
   // libgcc also checks that the OS saves the zmm registers (XCR0).
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma") &&
-         __builtin_cpu_supports("f16c");
+         x86_f16c_available();
 }
 
 void widen_16_avx512(const uint16_t* src, float* dst, int64_t n, bool bf16) {

@@ -10,6 +10,7 @@
 #include "backends/cpu/kernels.h"
 
 #if defined(__AVX2__) && defined(__FMA__)
+#include <cpuid.h>
 #include <immintrin.h>
 
 namespace ss::cpu {
@@ -152,9 +153,16 @@ double x86_fma_peak_gflops(double (*clock_ms)(), int64_t iters) {
   return double(iters) * 10 * 16 / (ms * 1e6);  // 16 flops per 8-wide FMA
 }
 
+// F16C from CPUID leaf 1 (ECX bit 29): clang's __builtin_cpu_supports has no
+// "f16c" (GCC's has), and every AVX2 CPU has it, but say so rather than assume.
+bool x86_f16c_available() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) != 0;
+}
+
 bool x86_fma_available() {
   __builtin_cpu_init();  // may run from a static initializer, before libgcc's own
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && x86_f16c_available();
 }
 
 void linear_rows_x86_16(const float* x, int64_t n, int64_t in, const uint16_t* W, bool bf16, int64_t out,
@@ -206,6 +214,7 @@ void linear_x86_fma(const float* x, int64_t n, int64_t in, const float* W, int64
 #else  // not built for x86-64 with AVX2 + FMA: never picked
 
 namespace ss::cpu {
+bool x86_f16c_available() { return false; }
 bool x86_fma_available() { return false; }
 void widen_16_x86(const uint16_t*, float*, int64_t, bool) {}
 void linear_rows_x86_16(const float*, int64_t, int64_t, const uint16_t*, bool, int64_t, const float*, float*, int64_t) {}

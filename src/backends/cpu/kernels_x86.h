@@ -5,6 +5,7 @@
 
 namespace ss::cpu {
 
+bool x86_f16c_available();  // CPUID: the half <-> float conversions
 bool x86_fma_available();  // AVX2, FMA and F16C
 // The few-row path (n < 6) of linear_x86_fma with W 16-bit (IEEE half, or
 // bfloat16 when bf16), widened in the loads; bit for bit the float32 result.
