@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "analysis/detail.h"
+#include "analysis/pattern.h"
 
 namespace ss {
 using namespace analysis_detail;
@@ -57,19 +58,19 @@ Analysis analyze(const Model& model, const Taps& taps, const AnalysisSettings& s
   const ModelConfig& c = model.config;
   Analysis an;
   an.n_layers = c.n_layers, an.n_heads = c.n_heads;
-  const Tensor* A0 = layer_tap(taps, 0, "attn_pattern");
-  an.T = A0 ? int(A0->dim(1)) : 0;
+  an.T = taps_length(taps);
   const int L = an.n_layers, H = an.n_heads, T = an.T;
   an.sink_score.assign(size_t(L) * H * T, 0.f);
   an.sink1_share_per_layer.assign(L, 0.f);
   const std::vector<float> uniform = uniform_scores(T);  // [T]
   int with_sink0 = 0;
+  std::vector<float> scratch;  // [T, T] a recomputed head, when the pattern was not kept
   for (int l = 0; l < L; ++l) {
-    const Tensor* A = layer_tap(taps, l, "attn_pattern");  // [H, T, T]
-    if (!A) continue;
+    const LayerPattern A(model, taps, l);  // [H, T, T]
+    if (!A.ok() || A.T() != T) continue;
     int layer_sink0 = 0;
     for (int h = 0; h < H; ++h) {
-      const float* Ah = A->ptr() + size_t(h) * T * T;
+      const float* Ah = A.head(h, scratch);  // [T, T]
       std::vector<float> sc = sink_scores(Ah, T);
       std::copy(sc.begin(), sc.end(), an.sink_score.begin() + (size_t(l) * H + h) * T);
       const size_t first = an.sinks.size();
@@ -125,12 +126,13 @@ HeadDetail analyze_head(const Model& model, const Taps& taps, int layer, int hea
   const Tensor ho = head_out_rows(model, taps, layer, head);  // [T, d]
   if (ho.rank() != 2) return HeadDetail{layer, head};
   HeadDetail hd = head_pca(ho, layer, head);
-  const Tensor* A = layer_tap(taps, layer, "attn_pattern");
+  const LayerPattern A(model, taps, layer);
   const Tensor* v = layer_tap(taps, layer, "v");
-  if (!A || !v) return hd;
-  const int T = int(A->dim(1));
+  if (!A.ok() || !v) return hd;
+  const int T = A.T();
   if (sink_key < 0) {  // the head's strongest sink by the significance rule
-    const std::vector<float> sc = sink_scores(A->ptr() + size_t(head) * T * T, T), uni = uniform_scores(T);
+    std::vector<float> scratch;  // [T, T] when recomputed
+    const std::vector<float> sc = sink_scores(A.head(head, scratch), T), uni = uniform_scores(T);
     for (int k = 0; k < T; ++k)
       if (is_sink(sc[k], uni[k], k, T, st) && (sink_key < 0 || sc[k] > sc[sink_key])) sink_key = k;
   }

@@ -2,6 +2,7 @@
 #pragma once
 #include <cmath>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analysis/analysis.h"
@@ -10,8 +11,14 @@ namespace ss::analysis_detail {
 
 // Tap of one layer, or nullptr. Builds the name here rather than through
 // tap_name() so the analysis links without the engine (tests build Taps by hand).
+// A missing resid_pre of layer l > 0 is layer l - 1's resid_post: the same
+// tensor in a pass without hooks, which the compact taps of a long prompt
+// (engine/taps.h compact_tap_filter) keep only once.
 inline const Tensor* layer_tap(const Taps& taps, int layer, const char* what) {
-  return taps.get("blocks." + std::to_string(layer) + "." + what);
+  const Tensor* t = taps.get("blocks." + std::to_string(layer) + "." + what);
+  if (!t && layer > 0 && std::string_view(what) == "resid_pre")
+    return taps.get("blocks." + std::to_string(layer - 1) + ".resid_post");
+  return t;
 }
 
 inline int kv_group(const ModelConfig& c, int head) {

@@ -12,12 +12,20 @@
 #include <tuple>
 
 #include "analysis/detail.h"
+#include "analysis/pattern.h"
 
 namespace ss {
 using namespace analysis_detail;
 
 namespace {
-constexpr int kSnapRows = 16;  // column-sum snapshot every this many query rows
+// Column-sum snapshot every this many query rows: an edit inside the prompt
+// re-adds at most this many rows above its position. Appending re-adds none
+// (HeadRows::col already sums every row). 64, not 16: the snapshots of a
+// head hold ~T^2 / (2 * 64) doubles, 20 MB over 144 heads at T = 2048.
+constexpr int kSnapRows = 64;
+// Pattern rows fetched at a time (recomputed when the pattern was not kept):
+// a [kBlockRows, T] scratch instead of the head's [T, T].
+constexpr int kBlockRows = 128;
 }
 
 void IncrementalAnalysis::reset() {
@@ -42,34 +50,48 @@ int IncrementalAnalysis::common_prefix(const Model& model, std::span<const int32
   return int(p);
 }
 
-void IncrementalAnalysis::update_head(HeadRows& hr, const float* A, int T, int p, float tau) {
-  // Column sums restart from the last snapshot inside the prefix; rows are
+void IncrementalAnalysis::update_head(HeadRows& hr, const LayerPattern& A, int h, int T, int p, float tau) {
+  // Column sums go on from every kept row when the prefix covers them (an
+  // append), else restart from the last snapshot inside the prefix; rows are
   // added in ascending order exactly as sink_scores() adds them.
-  const size_t j0 = std::min(size_t(p / kSnapRows), hr.snap.size());
-  hr.snap.resize(j0);
-  if (j0) hr.col.assign(hr.snap.back().begin(), hr.snap.back().end());
-  else hr.col.clear();
+  int col_from = hr.col_rows;
+  if (p < hr.col_rows) {
+    const size_t j0 = std::min(size_t(p / kSnapRows), hr.snap.size());
+    hr.snap.resize(j0);
+    if (j0) hr.col.assign(hr.snap.back().begin(), hr.snap.back().end());
+    else hr.col.clear();
+    col_from = int(j0) * kSnapRows;
+  }
   hr.col.resize(T, 0.0);
-  for (int i = int(j0) * kSnapRows; i < T; ++i) {
-    const float* row = A + size_t(i) * T;
-    for (int k = 0; k <= i; ++k) hr.col[k] += row[k];
-    if ((i + 1) % kSnapRows == 0) hr.snap.emplace_back(hr.col.begin(), hr.col.begin() + i + 1);
-  }
   hr.keys.resize(std::min<size_t>(hr.keys.size(), size_t(p)));
-  for (int i = int(hr.keys.size()); i < T; ++i) {
-    const float* row = A + size_t(i) * T;
-    std::vector<int> ks;
-    for (int k = 0; k <= i; ++k)
-      if (row[k] >= tau) ks.push_back(k);
-    hr.keys.push_back(std::move(ks));
+  const int keys_from = int(hr.keys.size());
+  std::vector<float>& rows = block_;  // [kBlockRows, T]
+  for (int b0 = std::min(col_from, keys_from); b0 < T; b0 += kBlockRows) {
+    const int b1 = std::min(T, b0 + kBlockRows);
+    rows.resize(size_t(b1 - b0) * T);
+    A.rows(h, b0, b1, rows.data());
+    for (int i = b0; i < b1; ++i) {
+      const float* row = rows.data() + size_t(i - b0) * T;  // [T]
+      if (i >= col_from) {
+        for (int k = 0; k <= i; ++k) hr.col[k] += row[k];
+        if ((i + 1) % kSnapRows == 0) hr.snap.emplace_back(hr.col.begin(), hr.col.begin() + i + 1);
+      }
+      if (i >= keys_from) {
+        std::vector<int> ks;
+        for (int k = 0; k <= i; ++k)
+          if (row[k] >= tau) ks.push_back(k);
+        hr.keys.push_back(std::move(ks));
+      }
+    }
   }
+  hr.col_rows = T;
 }
 
 // The median window (LayerRows::win): every magnitude in [lo, hi), sorted,
 // chosen around the ranks [first, mid] of the layer's magnitudes (lr.mag).
 void IncrementalAnalysis::rebuild_window(LayerRows& lr, size_t first, size_t mid) {
   const size_t n = lr.mag.size();
-  std::vector<float>& all = lr.spare;  // [n] scratch for the selections
+  std::vector<float>& all = spare_;  // [n] scratch for the selections
   all.assign(lr.mag.begin(), lr.mag.end());
   constexpr float kInf = std::numeric_limits<float>::infinity();
   const size_t r0 = first > median_window_ ? first - median_window_ : 0, r1 = mid + median_window_;
@@ -129,7 +151,7 @@ void IncrementalAnalysis::edit_window(LayerRows& lr, std::span<const float> gone
   // (win \ gone) merged with fresh; gone is a sub-multiset of win. Each value
   // that leaves or joins is found by a galloping search forward from the last
   // one, and the runs between them are copied whole.
-  std::vector<float>& merged = lr.spare;
+  std::vector<float>& merged = spare_;
   const float* a = lr.win.data();
   const size_t n_win = lr.win.size();
   auto find = [&](size_t lo, float x) {  // first i >= lo with a[i] >= x; a[i] < x for every i < lo
@@ -306,8 +328,7 @@ const Analysis& IncrementalAnalysis::update(const Model& model, const Taps& taps
                                             TagScope scope) {
   const ModelConfig& c = model.config;
   const int L = c.n_layers, H = c.n_heads;
-  const Tensor* A0 = layer_tap(taps, 0, "attn_pattern");
-  const int T = A0 ? int(A0->dim(1)) : 0;
+  const int T = taps_length(taps);
   int p = common_prefix(model, ids, st);
   if (size_t(T) != ids.size() || heads_.size() != size_t(L) * H || layers_.size() != size_t(L)) p = 0;
   p = std::min(p, T);
@@ -339,15 +360,15 @@ const Analysis& IncrementalAnalysis::update(const Model& model, const Taps& taps
   const std::vector<float> uniform = uniform_scores(T);  // [T]
   int with_sink0 = 0;
   for (int l = 0; l < L; ++l) {
-    const Tensor* A = layer_tap(taps, l, "attn_pattern");  // [H, T, T]
-    if (!A) {
+    const LayerPattern A(model, taps, l);  // [H, T, T], kept or recomputed
+    if (!A.ok() || A.T() != T) {
       for (int h = 0; h < H; ++h) heads_[size_t(l) * H + h] = HeadRows{};
       continue;
     }
     int layer_sink0 = 0;
     for (int h = 0; h < H; ++h) {
       HeadRows& hr = heads_[size_t(l) * H + h];
-      update_head(hr, A->ptr() + size_t(h) * T * T, T, p, st.catch_tau);
+      update_head(hr, A, h, T, p, st.catch_tau);
       float* sc = an.sink_score.data() + (size_t(l) * H + h) * T;  // [T]
       for (int k = 0; k < T; ++k) sc[k] = float(hr.col[k] / double(T - k));
       const size_t first = an.sinks.size();

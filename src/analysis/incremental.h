@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "analysis/analysis.h"
+#include "analysis/pattern.h"
 
 namespace ss {
 
@@ -70,8 +71,9 @@ class IncrementalAnalysis {
 
  private:
   struct HeadRows {
-    std::vector<std::vector<double>> snap;  // snap[j]: column sums of rows [0, 16 (j + 1)), size 16 (j + 1)
-    std::vector<double> col;                // [T] column sums of every row
+    std::vector<std::vector<double>> snap;  // snap[j]: column sums of rows [0, 64 (j + 1)), size 64 (j + 1)
+    std::vector<double> col;                // [T] column sums of rows [0, col_rows)
+    int col_rows = 0;
     std::vector<std::vector<int>> keys;     // [T] keys k <= i with A[i, k] >= catch_tau, ascending
   };
   struct LayerRows {
@@ -87,7 +89,7 @@ class IncrementalAnalysis {
     std::vector<float> row_max;  // [T]
     std::vector<float> row_norm; // [T]
     std::vector<int> row_top;    // [T, k] columns of the row's top-k, by (|h| desc, column asc)
-    std::vector<float> gone, gone_win, fresh_win, spare;  // scratch, kept to skip reallocating
+    std::vector<float> gone, gone_win, fresh_win;  // scratch, kept to skip reallocating
     std::vector<int> cols;                                // [d] scratch
   };
   struct TagRows {
@@ -98,7 +100,7 @@ class IncrementalAnalysis {
   };
 
   int common_prefix(const Model& model, std::span<const int32_t> ids, const AnalysisSettings& st) const;
-  void update_head(HeadRows& hr, const float* A, int T, int p, float tau);
+  void update_head(HeadRows& hr, const LayerPattern& A, int h, int T, int p, float tau);
   void update_layer(LayerRows& lr, const Tensor& resid, int layer, int T, int p, int k, LayerMassive& out,
                     const AnalysisSettings& st);
   void rebuild_window(LayerRows& lr, size_t first, size_t mid);
@@ -110,6 +112,8 @@ class IncrementalAnalysis {
   std::vector<LayerRows> layers_;  // [L]
   std::map<std::tuple<int, int, int>, TagRows> tags_;  // (layer, head, key)
   std::vector<float> resid_norm_, resid_max_;           // [L, T]
+  std::vector<float> spare_;  // [T * d] scratch of the median selections, shared by the layers
+  std::vector<float> block_;  // [128, T] pattern rows of one head (update_head)
   // What the kept state was computed from.
   const Model* model_ = nullptr;
   uint64_t weights_version_ = 0;

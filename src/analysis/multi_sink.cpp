@@ -6,37 +6,48 @@
 #include <numeric>
 
 #include "analysis/detail.h"
+#include "analysis/pattern.h"
 
 namespace ss {
 using analysis_detail::cosine;
-using analysis_detail::layer_tap;
 
-std::vector<Handoff> handoffs(const float* A, int T, const std::vector<int>& keys, int layer, int head) {
+namespace {
+// The handoffs of one head, given at(i, n) = A[i, keys[n]]: only the sink
+// keys' columns are read, so a pattern that was not kept costs T dh per key.
+template <class At>
+std::vector<Handoff> handoffs_by(At at, int T, const std::vector<int>& keys, int layer, int head) {
   std::vector<Handoff> out;
   if (keys.size() < 2) return out;
-  int prev = -1;  // owner of the previous query
+  int prev = -1;  // index in keys of the previous query's owner
   for (int i = keys[0]; i < T; ++i) {
-    const float* row = A + size_t(i) * T;  // [T]
-    int owner = keys[0];
-    for (int s : keys) {
-      if (s > i) break;  // keys ascend: the later ones are not seen yet
-      if (row[s] > row[owner]) owner = s;  // strict: the lower key keeps a tie
+    int owner = 0;
+    for (size_t n = 0; n < keys.size(); ++n) {
+      if (keys[n] > i) break;  // keys ascend: the later ones are not seen yet
+      if (at(i, n) > at(i, owner)) owner = int(n);  // strict: the lower key keeps a tie
     }
-    if (prev >= 0 && owner != prev) out.push_back({layer, head, i, prev, owner, row[prev], row[owner]});
+    if (prev >= 0 && owner != prev) out.push_back({layer, head, i, keys[prev], keys[owner], at(i, prev), at(i, owner)});
     prev = owner;
   }
   return out;
 }
+}  // namespace
 
-std::vector<Handoff> all_handoffs(const Analysis& an, const Taps& taps) {
+std::vector<Handoff> handoffs(const float* A, int T, const std::vector<int>& keys, int layer, int head) {
+  return handoffs_by([&](int i, size_t n) { return A[size_t(i) * T + keys[n]]; }, T, keys, layer, head);
+}
+
+std::vector<Handoff> all_handoffs(const Model& model, const Analysis& an, const Taps& taps) {
   std::map<std::pair<int, int>, std::vector<int>> keys;  // (layer, head) -> sink keys, ascending (an.sinks is sorted)
   for (const Sink& s : an.sinks) keys[{s.layer, s.head}].push_back(s.key);
   std::vector<Handoff> out;
   for (const auto& [lh, ks] : keys) {
-    const Tensor* A = layer_tap(taps, lh.first, "attn_pattern");  // [H, T, T]
-    if (!A || ks.size() < 2) continue;
-    const int T = int(A->dim(1));
-    const std::vector<Handoff> h = handoffs(A->ptr() + size_t(lh.second) * T * T, T, ks, lh.first, lh.second);
+    if (ks.size() < 2) continue;
+    const LayerPattern A(model, taps, lh.first);  // [H, T, T], kept or recomputed
+    if (!A.ok()) continue;
+    std::vector<std::vector<float>> cols;  // [keys][T] the sink keys' columns
+    for (int k : ks) cols.push_back(A.column(lh.second, k));
+    const std::vector<Handoff> h =
+        handoffs_by([&](int i, size_t n) { return cols[n][size_t(i)]; }, A.T(), ks, lh.first, lh.second);
     out.insert(out.end(), h.begin(), h.end());
   }
   return out;

@@ -20,8 +20,9 @@ struct Handoff {
 // The handoffs of one head's pattern A [T, T] (rows = queries) among its
 // sink keys (ascending); none with fewer than two sinks.
 std::vector<Handoff> handoffs(const float* A, int T, const std::vector<int>& sink_keys, int layer, int head);
-// Every head's handoffs, from the analysis's sinks and the attn_pattern taps.
-std::vector<Handoff> all_handoffs(const Analysis& an, const Taps& taps);
+// Every head's handoffs, from the analysis's sinks and the attention
+// patterns (kept or recomputed: analysis/pattern.h).
+std::vector<Handoff> all_handoffs(const Model& model, const Analysis& an, const Taps& taps);
 
 struct SinkRef {
   int layer = 0, head = 0, key = 0;

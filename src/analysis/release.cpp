@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "analysis/detail.h"
+#include "analysis/pattern.h"
 #include "core/tensor_storage.h"
 
 namespace ss {
@@ -135,10 +136,11 @@ void analyze_release(const Model& model, const Taps& taps, const AnalysisSetting
   std::vector<float> unit(c.d_model, 0.f);  // [d]  t^
   if (sink.tag_norm > 0)
     for (int j = 0; j < c.d_model; ++j) unit[j] = sink.tag[j] / sink.tag_norm;
+  std::vector<float> scratch;  // [T, T] a recomputed head, when the pattern was not kept
   for (int lp = sink.layer + 1; lp < c.n_layers; ++lp) {
-    const Tensor* A = layer_tap(taps, lp, "attn_pattern");  // [H, T, T]
-    if (!A) continue;
-    const int T = int(A->dim(1));
+    const LayerPattern A(model, taps, lp);  // [H, T, T]
+    if (!A.ok()) continue;
+    const int T = A.T();
     const Tensor* q = layer_tap(taps, lp, "q");          // [T, H, dh]
     const Tensor* k = layer_tap(taps, lp, "k");          // [T, Hkv, dh]
     const Tensor* x = layer_tap(taps, lp, "resid_pre");  // [T, d]
@@ -147,7 +149,7 @@ void analyze_release(const Model& model, const Taps& taps, const AnalysisSetting
     for (int h = 0; h < c.n_heads; ++h) {
       Release r;
       r.layer = lp, r.head = h;
-      const float* Ah = A->ptr() + size_t(h) * T * T;  // [T, T]
+      const float* Ah = A.head(h, scratch);  // [T, T]
       lift(Ah, T, C, sink.key, r);
       if (scores) {
         const int g = kv_group(c, h);

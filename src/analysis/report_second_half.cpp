@@ -61,7 +61,7 @@ J probes_json(const std::vector<ProbeResult>& ps) {
 SecondHalf second_half(const Model& model, const Taps& taps, const Analysis& an, const AnalysisSettings& st,
                        int tag_cosine_heads, int key_dims_top) {
   SecondHalf sh;
-  sh.handoffs = all_handoffs(an, taps);
+  sh.handoffs = all_handoffs(model, an, taps);
   sh.tag_cosines = tag_cosines(an, tag_cosine_heads);
   sh.key_dimensions = all_key_dimensions(model, taps, an, st, key_dims_top);
   return sh;

@@ -5,8 +5,28 @@
 #include "analysis/analysis.h"
 #include "analysis/detail.h"
 
+#include <cmath>
+
 namespace ss {
 using analysis_detail::layer_tap;
+
+namespace {
+// Without the pattern (the compact taps, analysis/pattern.h): the slot's
+// share of row i is its softmax term itself, exp(sink_logit - lse_i), since
+// lse includes the slot. out [H].
+void missing_from_lse(const Model& model, const Taps& taps, int l, int T, float* out) {
+  const Tensor* lse = layer_tap(taps, l, "attn_lse");  // [T, H]
+  const int H = model.config.n_heads;
+  if (!lse || lse->rank() != 2 || lse->dim(0) != T || size_t(l) >= model.weights.layers.size()) return;
+  const Tensor& sinks = model.weights.layers[size_t(l)].sink_logits;  // [H]
+  if (sinks.numel() != H) return;
+  for (int h = 0; h < H; ++h) {
+    double total = 0;
+    for (int i = 0; i < T; ++i) total += std::exp(double(sinks.data[h]) - lse->data[size_t(i) * H + h]);
+    out[h] = float(total / T);
+  }
+}
+}  // namespace
 
 std::vector<float> sink_slot_shares(const Model& model, const Taps& taps, int T) {
   const ModelConfig& c = model.config;
@@ -15,7 +35,10 @@ std::vector<float> sink_slot_shares(const Model& model, const Taps& taps, int T)
   std::vector<float> out(size_t(L) * H, 0.f);  // [L * H]
   for (int l = 0; l < L; ++l) {
     const Tensor* A = layer_tap(taps, l, "attn_pattern");  // [H, T, T]
-    if (!A || A->dim(1) != T) continue;
+    if (!A || A->dim(1) != T) {
+      missing_from_lse(model, taps, l, T, out.data() + size_t(l) * H);
+      continue;
+    }
     for (int h = 0; h < H; ++h) {
       double total = 0;
       for (int i = 0; i < T; ++i) {

@@ -40,6 +40,15 @@ bool TapFilter::wants(const std::string& full_name) const {
   return all || listed(names, full_name);
 }
 
+TapFilter compact_tap_filter() {
+  TapFilter f;
+  f.all = false;
+  // resid_pre only for layer 0: later layers' is the layer before's resid_post
+  // (analysis_detail::layer_tap reads it there; no hooks in such a pass).
+  f.names = {"blocks.0.resid_pre", "q", "k", "v", "attn_lse", "z", "resid_post", "logits"};
+  return f;
+}
+
 TapFilter tap_filter_from_list(std::string_view list) {
   TapFilter f;
   if (list.empty()) return f;

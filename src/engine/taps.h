@@ -8,6 +8,9 @@
 //   blocks.{l}.v            [T, Hkv, dh]
 //   blocks.{l}.attn_scores  [H, T, T]      (scaled, causal mask = -inf)
 //   blocks.{l}.attn_pattern [H, T, T]      (rows = queries, sum to 1)
+//   blocks.{l}.attn_lse     [T, H]         (each row's softmax log-sum-exp: pattern = exp(scores - lse);
+//                                           with attn_pattern skipped, a pattern is recomputed from q, k
+//                                           and this: analysis/pattern.h; CPU only)
 //   blocks.{l}.z            [T, H, dh]
 //   blocks.{l}.head_out     [H, T, d]      (z_h W_O^h: where a tag lives; no bias)
 //   blocks.{l}.attn_out     [T, d]         (sum of head_out + b_O)
@@ -34,7 +37,7 @@ std::string tap_name(int layer, const char* what);  // "blocks.{layer}.{what}"
 
 // The kinds in the table above, in forward order: per layer, then the model's own.
 inline constexpr const char* kLayerTapKinds[] = {"resid_pre", "ln1",      "q",         "k",       "v",
-                                                 "attn_scores", "attn_pattern", "z", "head_out", "attn_out",
+                                                 "attn_scores", "attn_pattern", "attn_lse", "z", "head_out", "attn_out",
                                                  "resid_mid", "ln2",      "mlp_pre",   "mlp_post", "mlp_out",
                                                  "resid_post"};
 inline constexpr const char* kModelTapKinds[] = {"ln_final", "logits"};
@@ -59,6 +62,15 @@ struct TapFilter {
   std::set<std::string, std::less<>> skip;   // never kept, even with all (same naming); "logits" is always kept
   bool wants(const std::string& full_name) const;
 };
+
+// The compact taps of a long prompt: no [H, T, T] tensor (a pattern is
+// recomputed from q, k and attn_lse when something reads it:
+// analysis/pattern.h) and, of the [T, *] taps, only those the analysis and
+// the panels read (q, k, v, z, resid_post, logits, and layer 0's resid_pre:
+// a later layer's is the layer before's resid_post). At T = 2048 on
+// a 12-layer, 12-head, 768-wide model: 0.39 GB plus the logits [T, V], where
+// every tap (scores and patterns 4.8 GB of it) is 5.9 GB.
+TapFilter compact_tap_filter();
 
 // A filter from a comma-separated list of tap names ("" = every tap), as the
 // C API's callers pass it: "logits,attn_pattern" keeps logits and every

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "analysis/pattern.h"
 #include "explorer/model_fetch.h"
 #include "explorer/session.h"
 #include "explorer/summary.h"
@@ -33,19 +34,19 @@ void fill_outliers(CompareSide& c, const Analysis& an, const Taps& taps) {
 
 // The selected head's sinks and the sink that caught each token (the one that
 // gives it the most attention), as the token strip colours them.
-void fill_head(CompareSide& c, const Analysis& an, const Taps& taps) {
+void fill_head(CompareSide& c, const Model& model, const Analysis& an, const Taps& taps) {
   c.head_sink_keys.clear();
   c.caught_by.assign(c.T, -1);
   std::vector<const Sink*> hs;
   for (const Sink& s : an.sinks)
     if (s.layer == c.layer && s.head == c.head) hs.push_back(&s), c.head_sink_keys.push_back(s.key);
-  const Tensor* a = taps.get(c.layer, "attn_pattern");  // [H, T, T]
-  if (!a) return;
-  for (int i = 0; i < c.T && i < a->dim(1); ++i) {
+  const LayerPattern a(model, taps, c.layer);  // [H, T, T], kept or recomputed
+  if (!a.ok() || c.head >= a.heads()) return;
+  for (int i = 0; i < c.T && i < a.T(); ++i) {
     float best = -1;
     for (size_t k = 0; k < hs.size(); ++k) {
       if (!std::binary_search(hs[k]->caught.begin(), hs[k]->caught.end(), i)) continue;
-      const float w = a->at(c.head, i, hs[k]->key);
+      const float w = a.at(c.head, i, hs[k]->key);
       if (w > best) best = w, c.caught_by[i] = int(k);
     }
   }
@@ -156,7 +157,7 @@ void compare_step(AppState& s) {
     fill_outliers(c, g_analysis, taps);
   }
   c.layer = layer, c.head = head;
-  fill_head(c, g_analysis, taps);
+  fill_head(c, cs.model->model, g_analysis, taps);
   g_layer = layer, g_head = head;
   g_model = cs.model.get();
   g_cmp.prompt_version = cs.results->prompt_version;

@@ -14,6 +14,25 @@ namespace ss::explorer {
 // Tokens the app runs at most; configs without max_positions get this cap.
 inline constexpr int kDefaultContext = 2048;
 
+// Bytes of one [H, T, T] tap over every layer (the attention patterns).
+inline double square_tap_bytes(const ModelConfig& c, size_t T) {
+  return double(c.n_layers) * c.n_heads * double(T) * double(T) * sizeof(float);
+}
+// Past this, the live pass keeps the compact taps (engine/taps.h
+// compact_tap_filter: patterns recomputed on demand) instead of every tap:
+// demo-lm (8 x 6 heads, context 512) never crosses it; a 12 x 12-head model
+// does at T = 683.
+// 256 MB: a quarter of the page's 1 GB, the rest being weights and the
+// [T, d] taps.
+inline constexpr double kSquareTapBudget = 256.0 * 1024 * 1024;
+inline bool long_prompt(const ModelConfig& c, size_t T) { return square_tap_bytes(c, T) > kSquareTapBudget; }
+// The longest prompt that is not long_prompt().
+inline size_t max_intervention_tokens(const ModelConfig& c) {
+  size_t T = 1;
+  while (!long_prompt(c, T + 1)) ++T;
+  return T;
+}
+
 inline int context_limit(const ModelConfig& c) { return c.max_positions > 0 ? c.max_positions : kDefaultContext; }
 
 // Keeps the first `limit` tokens (BOS included); returns the notice to show,

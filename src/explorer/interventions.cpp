@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "engine/backend.h"
+#include "explorer/context_limit.h"
 #include "explorer/second_half.h"
 #include "explorer/view.h"
 
@@ -32,6 +33,15 @@ void run_after(ExplorerView& v, const ExplorerUi& ui, const AnalysisSettings& st
   Hooks hooks = intervention_hooks(v, ui, v.after_label);
   if (hooks.empty()) return;
   if (!cpu) cpu = make_cpu_backend();
+  // A hooked pass keeps every tap (a RemoveKey renormalises patterns after
+  // the softmax, so they cannot be recomputed from attn_lse): past the long
+  // prompt's size that would not fit the page, so it says so instead.
+  if (const size_t T = v.in.ids->size(); long_prompt(v.in.model->config, T)) {
+    v.after_error = "interventions run on prompts of up to " + std::to_string(max_intervention_tokens(v.in.model->config)) +
+                    " tokens with this model (this one has " + std::to_string(T) +
+                    "): the hooked pass keeps every attention pattern";
+    return;
+  }
   Taps taps;
   auto r = cpu->forward(*v.in.model, *v.in.ids, hooks, TapFilter{}, taps);  // every tap: the analysis reads most
   if (!r) {
@@ -40,7 +50,8 @@ void run_after(ExplorerView& v, const ExplorerUi& ui, const AnalysisSettings& st
   }
   v.after_analysis = analyze(*v.in.model, taps, st, v.in.texts);
   LossRows rows;
-  v.after = summarize(taps, *v.in.ids, v.in.tokenizer, rows, v.in.model, v.in.model->weights.version, v.layer, v.head);
+  v.after = summarize(taps, *v.in.ids, v.in.tokenizer, rows, v.in.model, v.in.model->weights.version);
+  v.after.pattern = head_pattern(*v.in.model, taps, v.layer, v.head);
   v.has_after = true;
 }
 

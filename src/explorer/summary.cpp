@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "analysis/pattern.h"
 #include "explorer/token_text.h"
 #include "tokenizer/tokenizer.h"
 
@@ -53,17 +54,18 @@ void update_rows(LossRows& rows, const Tensor& logits, const std::vector<int32_t
 
 }  // namespace
 
-std::vector<float> head_pattern(const Taps& taps, int layer, int head) {
-  const Tensor* a = layer >= 0 ? taps.get(layer, "attn_pattern") : nullptr;  // [H, T, T]
-  if (!a || head < 0 || head >= a->dim(0)) return {};
-  const int64_t T = a->dim(1);
-  return std::vector<float>(a->ptr() + head * T * T, a->ptr() + (head + 1) * T * T);
+std::vector<float> head_pattern(const Model& model, const Taps& taps, int layer, int head) {
+  if (layer < 0 || head < 0) return {};
+  const LayerPattern a(model, taps, layer);  // [H, T, T]
+  if (!a.ok() || head >= a.heads()) return {};
+  std::vector<float> out(size_t(a.T()) * a.T());  // [T, T]
+  a.rows(head, 0, a.T(), out.data());
+  return out;
 }
 
 RunSummary summarize(const Taps& taps, const std::vector<int32_t>& ids, const Tokenizer* tok, LossRows& rows,
-                     const void* model, uint64_t version, int layer, int head) {
+                     const void* model, uint64_t version) {
   RunSummary r;
-  r.pattern = head_pattern(taps, layer, head);
   const Tensor* logits = taps.get("logits");  // [T, V]
   if (!logits || logits->rank() != 2 || logits->dim(0) <= 0) return r;
   const int64_t T = logits->dim(0), V = logits->dim(1);

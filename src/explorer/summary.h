@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/taps.h"
+#include "model/weights.h"
 
 namespace ss {
 class Tokenizer;
@@ -38,11 +39,13 @@ struct LossRows {
 
 // loss and top-k next tokens from the taps' logits (rows of `rows` reused
 // where its ids, model and weights version match; pass a fresh LossRows for
-// a one-off); the pattern of (layer, head) when layer >= 0.
+// a one-off). The pattern is left to head_pattern().
 RunSummary summarize(const Taps& taps, const std::vector<int32_t>& ids, const Tokenizer* tok, LossRows& rows,
-                     const void* model, uint64_t version, int layer = -1, int head = -1);
+                     const void* model, uint64_t version);
 
-// The pattern [T, T] of (layer, head) from attn_pattern [H, T, T]; empty when absent.
-std::vector<float> head_pattern(const Taps& taps, int layer, int head);
+// The pattern [T, T] of (layer, head): attn_pattern's, or recomputed from
+// q, k and attn_lse when the pass kept the compact taps (analysis/pattern.h:
+// T^2 dh multiply-adds, tens of ms at T = 2048); empty when neither is there.
+std::vector<float> head_pattern(const Model& model, const Taps& taps, int layer, int head);
 
 }  // namespace ss::explorer

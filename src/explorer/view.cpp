@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "analysis/incremental.h"
+#include "analysis/pattern.h"
 #include "explorer/compare.h"
 #include "explorer/interventions.h"
 #include "explorer/second_half.h"
@@ -53,7 +54,7 @@ void fill_residual(ExplorerView& v, const IncrementalAnalysis& live) {
 }
 
 // The selected head's attention map (the base side of every map panel).
-void fill_pattern(ExplorerView& v) { v.base.pattern = head_pattern(*v.in.taps, v.layer, v.head); }
+void fill_pattern(ExplorerView& v) { v.base.pattern = head_pattern(*v.in.model, *v.in.taps, v.layer, v.head); }
 
 // The selected head's sinks and which of them caught each token: cheap, done
 // on every change. Its PCA and release are the costly parts: ensure_detail()
@@ -70,14 +71,14 @@ void fill_head(ExplorerView& v) {
   }
   // A token caught by several sinks of the head is coloured by the one that
   // gives it the most attention.
-  if (const Tensor* a = v.in.taps->get(v.layer, "attn_pattern")) {  // [H, T, T]
-    const int64_t T = a->dim(1);
+  if (const LayerPattern a(*v.in.model, *v.in.taps, v.layer); a.ok() && v.head < a.heads()) {  // [H, T, T]
+    const int64_t T = a.T();
     for (int i = 0; i < v.T && i < T; ++i) {
       float best = -1;
       for (size_t k = 0; k < v.head_sinks.size(); ++k) {
         const Sink& s = v.analysis.sinks[v.head_sinks[k]];
         if (!std::binary_search(s.caught.begin(), s.caught.end(), i)) continue;
-        float w = a->at(v.head, i, s.key);
+        float w = a.at(v.head, i, s.key);
         if (w > best) best = w, v.caught_by[i] = static_cast<int>(k);
       }
     }

@@ -270,11 +270,17 @@ struct Qkv {
   Tensor v;  // [n, Hkv*dh]
 };
 
-// One layer's attention for the n new queries over all T keys.
+// One layer's attention for the n new queries over all T keys. Without
+// `square` (neither attn_scores nor attn_pattern is kept: the compact taps of
+// a long prompt), scores and pattern stay empty and each thread works in a
+// [n, T] scratch per head instead of the [H, n, T] pair: at T = 2048 and 12
+// heads that pair is 400 MB, more than a wasm page can spare.
 struct Attention {
+  bool square = true;
   Tensor scores;   // [H, n, T] scaled; keys after the query's position = -inf
   Tensor pattern;  // [H, n, T] softmax of scores (0 past the query's position)
   Tensor z;        // [n, H*dh] pattern-weighted sums of the values
+  Tensor lse;      // [n, H] each row's log-sum-exp: pattern = exp(score - lse)
 };
 
 // What the attention products read, all row-major.
@@ -316,12 +322,13 @@ Qkv qkv_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor& ln1) {
 // over the keys left (max subtracted, sum in double), with the head's sink
 // logit in the denominator when the model has one (sink = nullptr: none).
 // Masked keys get pattern 0. srow, prow [T].
-void causal_softmax_row(float* srow, float* prow, int64_t qi, int64_t T, const float* sink, int64_t window) noexcept {
+// Returns the row's log-sum-exp.
+float causal_softmax_row(float* srow, float* prow, int64_t qi, int64_t T, const float* sink, int64_t window) noexcept {
   for (int64_t j = qi + 1; j < T; ++j) srow[j] = kNegInf;
   const int64_t lo = window > 0 ? std::max<int64_t>(0, qi - window + 1) : 0;  // first key in the window
   for (int64_t j = 0; j < lo; ++j) srow[j] = kNegInf, prow[j] = 0.0f;
-  if (sink) cpu::softmax_prefix_sink(srow + lo, prow + lo, qi + 1 - lo, *sink);
-  else cpu::softmax_prefix(srow + lo, prow + lo, qi + 1 - lo);
+  if (sink) return cpu::softmax_prefix_sink(srow + lo, prow + lo, qi + 1 - lo, *sink);
+  return cpu::softmax_prefix(srow + lo, prow + lo, qi + 1 - lo);
 }
 
 // Gemma 2's soft-capping: x = cap * tanh(x / cap), bounding scores (and
@@ -330,18 +337,18 @@ void softcap(float* x, int64_t n, float cap) noexcept {
   for (int64_t i = 0; i < n; ++i) x[i] = cap * std::tanh(x[i] / cap);
 }
 
-// Head h: raw products Q K^T in scores -> scaled scores, causal softmax into
-// pattern, then the RemoveKey hooks.
-void softmax_head(const Rows& p, int l, int64_t h, const float* sinks, Attention& a) noexcept {
-  float* S = a.scores.ptr() + h * p.n * p.T;   // [n, T]
-  float* P = a.pattern.ptr() + h * p.n * p.T;  // [n, T]
+// Head h: raw products Q K^T in S [n, T] -> scaled scores, causal softmax
+// into P [n, T] and each row's log-sum-exp into a.lse, then the RemoveKey
+// hooks (which renormalise P after the fact: attn_lse is the softmax's, so a
+// pattern recomputed from it is the one before those hooks).
+void softmax_head(const Rows& p, int l, int64_t h, const float* sinks, float* S, float* P, Attention& a) noexcept {
   Eigen::Map<Mat>(S, p.n, p.T) *= p.scale;
   if (p.c.attn_softcap > 0) softcap(S, p.n * p.T, p.c.attn_softcap);
   const int64_t window = attention_window(p.c, l);
   const float* sink = sinks ? sinks + h : nullptr;  // the head's sink logit, if the model has them
   for (int64_t i = 0; i < p.n; ++i) {
     const int64_t qi = p.s + i;  // this query's position: it sees keys 0..qi
-    causal_softmax_row(S + i * p.T, P + i * p.T, qi, p.T, sink, window);
+    a.lse.data[i * p.H + h] = causal_softmax_row(S + i * p.T, P + i * p.T, qi, p.T, sink, window);
     remove_key_hooks(p, l, h, qi, P + i * p.T);
   }
 }
@@ -360,7 +367,8 @@ void attend_few(const Rows& p, int l, const AttnIn& in, Attention& a, int64_t h0
       for (int64_t h = h0; h < h1; ++h)
         a.scores.data[(h * n + i) * T + j] = cpu::dot(in.q + (i * H + h) * dh, krow + (h / p.group) * dh, dh);
     }
-  for (int64_t h = h0; h < h1; ++h) softmax_head(p, l, h, in.sinks, a);
+  for (int64_t h = h0; h < h1; ++h)
+    softmax_head(p, l, h, in.sinks, a.scores.ptr() + h * n * T, a.pattern.ptr() + h * n * T, a);
   for (int64_t i = 0; i < n; ++i) {
     for (int64_t h = h0; h < h1; ++h) std::fill_n(a.z.ptr() + (i * H + h) * dh, dh, 0.0f);
     for (int64_t j = 0; j <= p.s + i; ++j) {
@@ -378,23 +386,28 @@ void attend_few(const Rows& p, int l, const AttnIn& in, Attention& a, int64_t h0
 void attend_many(const Rows& p, int l, const AttnIn& in, Attention& a, int64_t h0, int64_t h1) {
   const int64_t n = p.n, T = p.T, dh = p.dh;
   std::vector<float> qh(n * dh), kg(T * dh), vt(dh * T), zh(n * dh);  // [n,dh] [T,dh] [dh,T] [n,dh]
+  std::vector<float> sp(a.square ? 0 : 2 * n * T);  // [2, n, T] this thread's S and P when they are not kept
   for (int64_t h = h0; h < h1; ++h) {
     const int64_t g = h / p.group;
+    float* S = a.square ? a.scores.ptr() + h * n * T : sp.data();       // [n, T]
+    float* P = a.square ? a.pattern.ptr() + h * n * T : sp.data() + n * T;  // [n, T]
     gather_head(in.q, n, p.H, dh, h, qh.data());
     gather_head(in.K, T, p.Hkv, dh, g, kg.data());
-    cpu::linear(qh.data(), n, dh, kg.data(), T, nullptr, a.scores.ptr() + h * n * T);  // S = Qh Kg^T
-    softmax_head(p, l, h, in.sinks, a);
+    cpu::linear(qh.data(), n, dh, kg.data(), T, nullptr, S);  // S = Qh Kg^T
+    softmax_head(p, l, h, in.sinks, S, P, a);
     transpose_head(in.V, T, p.Hkv, dh, g, vt.data());
-    cpu::linear(a.pattern.ptr() + h * n * T, n, T, vt.data(), dh, nullptr, zh.data());  // Zh = P Vg
+    cpu::linear(P, n, T, vt.data(), dh, nullptr, zh.data());  // Zh = P Vg
     scatter_head(zh.data(), n, p.H, dh, h, a.z.ptr());
   }
 }
 
-// Scores, pattern and z of the new queries. Heads are independent: threads
-// take whole heads, each with its own scratch, and write only their heads'
-// slices of scores, pattern and z.
-Attention attend(const Rows& p, int l, const AttnIn& in) {
-  Attention a{Tensor({p.H, p.n, p.T}), Tensor({p.H, p.n, p.T}), Tensor({p.n, p.H * p.dh})};
+// Scores, pattern, z and log-sum-exps of the new queries. Heads are
+// independent: threads take whole heads, each with its own scratch, and write
+// only their heads' slices. A few rows always get the [H, n, T] pair (small).
+Attention attend(const Rows& p, int l, const AttnIn& in, bool square) {
+  square = square || p.n < kFewRows;
+  Attention a{square, square ? Tensor({p.H, p.n, p.T}) : Tensor(), square ? Tensor({p.H, p.n, p.T}) : Tensor(),
+              Tensor({p.n, p.H * p.dh}), Tensor({p.n, p.H})};
   parallel_for(p.H, 1, [&](int64_t h0, int64_t h1) {
     if (p.n < kFewRows)
       attend_few(p, l, in, a, h0, h1);
@@ -412,8 +425,8 @@ void gate_heads(const LayerWeights& lw, const Tensor& ln1, Tensor& z) {
 }
 
 // q/k/v of the new rows; k and v appended to the layer's cache; attention
-// of the new queries over all T rows. Keeps q, k, v, attn_scores and
-// attn_pattern; returns z [n, H*dh] with the ZeroHead hooks applied.
+// of the new queries over all T rows. Keeps q, k, v, attn_scores,
+// attn_pattern and attn_lse; returns z [n, H*dh] with the ZeroHead hooks applied.
 Tensor attention_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor& ln1, KvCache& cache,
                       const TapWriter& taps) {
   Qkv qkv = qkv_rows(p, lw, l, ln1);
@@ -423,11 +436,13 @@ Tensor attention_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor
   append_rows(cache.k[l], p.s, std::move(qkv.k), RowAxis::First, 0.0f);  // K [T, Hkv*dh]
   append_rows(cache.v[l], p.s, std::move(qkv.v), RowAxis::First, 0.0f);  // V [T, Hkv*dh]
   const float* sinks = lw.sink_logits.empty() ? nullptr : lw.sink_logits.ptr();
-  Attention a = attend(p, l, AttnIn{qkv.q.ptr(), cache.k[l].ptr(), cache.v[l].ptr(), sinks});
+  const bool square = taps.wants(l, "attn_scores") || taps.wants(l, "attn_pattern");
+  Attention a = attend(p, l, AttnIn{qkv.q.ptr(), cache.k[l].ptr(), cache.v[l].ptr(), sinks}, square);
   if (p.c.attn_gate) gate_heads(lw, ln1, a.z);
   zero_head_hooks(p, l, a.z);
   taps.keep(l, "attn_scores", std::move(a.scores));
   taps.keep(l, "attn_pattern", std::move(a.pattern));
+  taps.keep(l, "attn_lse", std::move(a.lse));
   return std::move(a.z);
 }
 

@@ -87,22 +87,24 @@ void activate(Tensor& x, Activation act) {
   });
 }
 
-void softmax_prefix(const float* srow, float* prow, int64_t count) noexcept {
+float softmax_prefix(const float* srow, float* prow, int64_t count) noexcept {
   float mx = -std::numeric_limits<float>::infinity();
   for (int64_t j = 0; j < count; ++j) mx = std::max(mx, srow[j]);
   double sum = 0;
   for (int64_t j = 0; j < count; ++j) sum += prow[j] = std::exp(srow[j] - mx);
   const float inv = static_cast<float>(1.0 / sum);
   for (int64_t j = 0; j < count; ++j) prow[j] *= inv;
+  return static_cast<float>(double(mx) + std::log(sum));
 }
 
-void softmax_prefix_sink(const float* srow, float* prow, int64_t count, float sink) noexcept {
+float softmax_prefix_sink(const float* srow, float* prow, int64_t count, float sink) noexcept {
   float mx = sink;
   for (int64_t j = 0; j < count; ++j) mx = std::max(mx, srow[j]);
   double sum = std::exp(double(sink) - mx);
   for (int64_t j = 0; j < count; ++j) sum += prow[j] = std::exp(srow[j] - mx);
   const float inv = static_cast<float>(1.0 / sum);
   for (int64_t j = 0; j < count; ++j) prow[j] *= inv;
+  return static_cast<float>(double(mx) + std::log(sum));
 }
 
 }  // namespace ss::cpu

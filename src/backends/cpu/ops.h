@@ -22,9 +22,12 @@ void activate(Tensor& x, Activation act);
 
 // prow[0, count) = softmax(srow[0, count)), summed in double in key order
 // (the causal row of a query that sees `count` keys; the rest is untouched).
-void softmax_prefix(const float* srow, float* prow, int64_t count) noexcept;
+// Returns the row's log-sum-exp (max + log of the sum), so that any entry is
+// exp(srow[j] - lse): what a pattern recomputed from q and k needs.
+float softmax_prefix(const float* srow, float* prow, int64_t count) noexcept;
 // The same with one more logit in the row that takes its share and is
-// dropped (a learned per-head sink logit): prow sums to less than 1.
-void softmax_prefix_sink(const float* srow, float* prow, int64_t count, float sink) noexcept;
+// dropped (a learned per-head sink logit): prow sums to less than 1. The
+// log-sum-exp returned includes the sink's term.
+float softmax_prefix_sink(const float* srow, float* prow, int64_t count, float sink) noexcept;
 
 }  // namespace ss::cpu

@@ -149,7 +149,8 @@ Capabilities webgpu_capabilities() {
   Capabilities caps;
   caps.families = {Family::GPT2, Family::Llama, Family::NeoX, Family::Averaging};
   for (const char* k : kLayerTapKinds)
-    if (std::string_view(k) != "ln1" && std::string_view(k) != "ln2") caps.taps.push_back(k);
+    if (std::string_view(k) != "ln1" && std::string_view(k) != "ln2" && std::string_view(k) != "attn_lse")
+      caps.taps.push_back(k);
   for (const char* k : kModelTapKinds) caps.taps.push_back(k);
   caps.hooks = {HookKind::ZeroHead};
   caps.incremental = true;  // the KV cache stays on the device (language models; vectors run whole)

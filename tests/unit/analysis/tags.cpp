@@ -106,8 +106,10 @@ TEST_CASE("handoffs and tag_cosines reach the JSON and CSV", "[tag_cosines][hand
   Tensor A({1, 14, 14});
   A.data = three_sink_pattern(14);
   taps.named["blocks.0.attn_pattern"] = A;
+  Model model;  // one layer, one head: all LayerPattern reads of a kept pattern
+  model.config.n_layers = 1, model.config.n_heads = 1;
   SecondHalf sh;
-  sh.handoffs = all_handoffs(an, taps);
+  sh.handoffs = all_handoffs(model, an, taps);
   sh.tag_cosines = tag_cosines(an);
   REQUIRE(sh.handoffs.size() == 3);
   nlohmann::json j;
