@@ -130,8 +130,10 @@ void publish(AppState& s, std::shared_ptr<Results> r) {
 // Every tap but two that a keystroke would otherwise re-lay out in full (an
 // appended token moves every row of [H, T, *] taps): the pre-softmax scores,
 // which nothing reads, and head_out, which the analysis computes from z for
-// the few heads it shows (head_out_rows) where the backend fills z.
-TapFilter live_filter(const Backend& be) {
+// the few heads it shows (head_out_rows) where the backend fills z. A long
+// prompt on a backend that fills attn_lse keeps the compact taps instead.
+TapFilter live_filter(const Backend& be, const ModelConfig& c, size_t T) {
+  if (long_prompt(c, T) && be.capabilities().fills("attn_lse")) return compact_tap_filter();
   TapFilter f;
   f.skip = {"attn_scores"};
   if (be.capabilities().fills("z")) f.skip.insert("head_out");
@@ -143,7 +145,7 @@ TapFilter live_filter(const Backend& be) {
 void run_on_cpu(AppState& s, std::shared_ptr<Results> r) {
   static Engine cpu;
   const auto t0 = Clock::now();
-  auto taps = cpu.run(s.model->model, r->tokens.ids, {}, live_filter(cpu.backend()));
+  auto taps = cpu.run(s.model->model, r->tokens.ids, {}, live_filter(cpu.backend(), s.model->model.config, r->tokens.ids.size()));
   r->forward_ms = ms_since(t0);
   ++live(s).stats.sync_passes;
   if (taps) r->taps = *taps.value(), r->has_taps = true;
@@ -196,7 +198,7 @@ bool collect(AppState& s, Live& l) {
 // Starts the prompt's pass; a synchronous backend finishes it here.
 void submit(AppState& s, Live& l, std::shared_ptr<Results> r) {
   const auto t0 = Clock::now();
-  auto ok = l.engine->submit(s.model->model, ForwardInput{r->tokens.ids, nullptr}, {}, live_filter(l.engine->backend()),
+  auto ok = l.engine->submit(s.model->model, ForwardInput{r->tokens.ids, nullptr}, {}, live_filter(l.engine->backend(), s.model->model.config, r->tokens.ids.size()),
                              [&](bool replaced) { detach_engine_taps(s, replaced); });
   if (!ok) {
     if (synchronous(l)) {  // the CPU refused the input: say why, keep the tokens
