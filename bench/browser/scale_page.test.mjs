@@ -12,8 +12,8 @@ import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { api, dist, launch, openPage, results, root, serve, waitReady } from './harness.mjs';
-import { startMockHub } from './mock_hub.mjs';
+import { api, dist, launch, openPage, results, root, serve, waitReady } from '../../tests/browser/harness.mjs';
+import { startMockHub } from '../../tests/browser/mock_hub.mjs';
 
 // The prompt length the issue asks for: 2048 (the engine's compact taps make
 // it fit). SINKSCOPE_SCALE_T=512 runs it shorter (while developing).
