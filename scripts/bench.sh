@@ -91,9 +91,9 @@ run_stages() {
     "$NATIVE/bench/bench_scale" "$SCALE_MODEL" >> "$OUTDIR/native_forward.jsonl"
     (cd "$WASM/bench" && node --no-experimental-fetch --no-liftoff bench_scale.js "$SCALE_ABS") \
       >> "$OUTDIR/wasm_forward.jsonl"
-    echo "bench: scale in the page: a 2048-token prompt of that model (bench/browser/scale_page.test.mjs)"
+    echo "bench: scale in the page: a 2048-token prompt of that model (tests/browser/scale.test.mjs)"
     rm -f test-results/scale_page.json  # written even when the memory bound fails: the report says met or missed
-    node --test bench/browser/scale_page.test.mjs > "$OUTDIR/scale_page.log" 2>&1 || echo "bench: the scale page failed (see scale_page.log)"
+    node --test tests/browser/scale.test.mjs > "$OUTDIR/scale_page.log" 2>&1 || echo "bench: the scale page failed (see scale_page.log)"
     [[ -f test-results/scale_page.json ]] && cp test-results/scale_page.json "$OUTDIR/scale_page.json"
   fi
   machine end >> "$OUTDIR/machine.jsonl"

@@ -81,6 +81,11 @@ struct Pass {
   // nullptr or length 0 = a full pass.
   KvCache* cache = nullptr;
   Taps taps;
+  // The k and v taps are the cache's rows: the backend keeps them in the
+  // cache only, and the Engine moves the cache into the taps after the pass
+  // (Engine::fold_cache), so K and V are held once. CPU passes through an
+  // Engine set it.
+  bool kv_in_cache = false;
 };
 
 class Backend {

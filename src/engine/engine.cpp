@@ -95,10 +95,12 @@ Expected<void> Engine::submit(const Model& model, const ForwardInput& input, con
     // gets a copy of the kept rows instead (one copy per edit).
     const bool sync = caps.synchronous;
     if (sync && before_change) before_change(true);
+    pending_.kv_in_cache = pass.kv_in_cache = sync;
     if (pending_.prefix > 0) {
       Taps earlier;
       if (!sync) earlier = taps_;
       Taps& kept = sync ? taps_ : earlier;
+      if (sync) unfold_cache(kept);
       resize_taps(kept, pending_.prefix, T);
       for (auto& k : cache_.k) truncate_rows(k, pending_.prefix, RowAxis::First);
       for (auto& v : cache_.v) truncate_rows(v, pending_.prefix, RowAxis::First);
@@ -140,7 +142,34 @@ Backend::Poll Engine::poll(std::string& error, const BeforeChange& before_change
   }
   taps_ = std::move(incoming);
   commit(pending_);
+  if (pending_.kv_in_cache) fold_cache(pending_);
   return st;
+}
+
+void Engine::fold_cache(const Pending& p) {
+  const ModelConfig& c = p.model->config;
+  const int64_t hkv = c.n_kv_heads > 0 ? c.n_kv_heads : c.n_heads;
+  for (size_t l = 0; l < cache_.k.size() && l < cache_.v.size(); ++l)
+    for (auto [what, t] : {std::pair{"k", &cache_.k[l]}, std::pair{"v", &cache_.v[l]}}) {
+      const std::string name = tap_name(int(l), what);
+      if (t->empty() || !p.filter.wants(name)) continue;
+      Tensor moved = std::move(*t);
+      *t = Tensor();  // folded: unfold_cache() finds it in the taps
+      moved.shape = {cache_.length, hkv, c.d_head};
+      taps_.named[name] = std::move(moved);
+    }
+}
+
+void Engine::unfold_cache(Taps& kept) {
+  for (size_t l = 0; l < cache_.k.size() && l < cache_.v.size(); ++l)
+    for (auto [what, t] : {std::pair{"k", &cache_.k[l]}, std::pair{"v", &cache_.v[l]}}) {
+      auto it = kept.named.find(tap_name(int(l), what));
+      if (!t->empty() || it == kept.named.end() || it->second.rank() != 3) continue;
+      Tensor back = std::move(it->second);
+      kept.named.erase(it);
+      back.shape = {back.dim(0), back.dim(1) * back.dim(2)};
+      *t = std::move(back);
+    }
 }
 
 void Engine::commit(const Pending& p) {

@@ -65,8 +65,16 @@ class Engine {
     bool vectors = false;
     int64_t length = 0, prefix = 0;
     bool hit = false;  // same as the cached pass: nothing to run
+    bool kv_in_cache = false;  // the pass keeps k and v in cache_ only (Pass::kv_in_cache)
   };
   void commit(const Pending& p);
+  // The KV cache and the k / v taps are the same rows. A synchronous pass
+  // keeps them once: after it, fold_cache() moves each wanted layer's cache
+  // tensor into its tap ([T, Hkv*dh] -> [T, Hkv, dh], no copy); before the
+  // next, unfold_cache() moves them back. At T = 2048 on a 12 x 768 model
+  // that is 151 MB not held twice.
+  void fold_cache(const Pending& p);
+  void unfold_cache(Taps& kept);
 
   std::unique_ptr<Backend> backend_;
   bool in_flight_ = false;

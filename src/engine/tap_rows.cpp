@@ -47,9 +47,17 @@ static int64_t rows_of(const Tensor& t, RowAxis axis) {
   return axis == RowAxis::First ? t.dim(0) : t.rank() >= 2 ? t.dim(1) : 0;
 }
 
+// A big [T, ...] tap made by a full pass gets room for kSlack more rows
+// now, while the buffer it leaves is exactly the size of the next layer's
+// fresh tap (which reuses it): growing it at the first keystroke instead
+// would move every tap at once into new memory, past holes none of them fits
+// (408 MB more wasm memory at T = 2048 on a 12 x 768 model).
+static void make_room(Tensor& t, RowAxis axis);
+
 void append_rows(Tensor& dst, int64_t s, Tensor&& fresh, RowAxis axis, float fill) {
   if (s == 0 || dst.empty()) {
     dst = std::move(fresh);
+    make_room(dst, axis);
     return;
   }
   const int64_t n = axis == RowAxis::First ? fresh.dim(0) : fresh.dim(1);
@@ -84,6 +92,13 @@ constexpr int64_t kSlack = 16;
 static void grow(std::vector<float>& v, int64_t need, int64_t roomy) {
   if (need > static_cast<int64_t>(v.capacity())) v.reserve(roomy);
   v.resize(need);
+}
+
+static void make_room(Tensor& t, RowAxis axis) {
+  constexpr size_t kBig = size_t(1) << 18;  // floats (1 MB): small taps regrow cheaply
+  if (axis != RowAxis::First || t.rank() == 0 || t.data.size() < kBig || t.dim(0) == 0) return;
+  const size_t row = t.data.size() / size_t(t.dim(0));
+  t.data.reserve(t.data.size() + kSlack * row);
 }
 
 void resize_rows(Tensor& t, int64_t p, int64_t T, RowAxis axis, float fill) {

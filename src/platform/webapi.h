@@ -201,7 +201,8 @@ const char* ss_backend_notice();
 int ss_async_in_flight();
 // Asynchronous-backend requests since start: which 0 submitted, 1 delivered
 // (results published), 2 failed (the prompt ran on the CPU), 3 fallbacks to
-// "cpu"; -1 for any other which.
+// "cpu", 4 copies of the engine's taps given to results still held when the
+// engine changed them (any backend); -1 for any other which.
 double ss_async_count(int which);
 
 // ---- 7 Timing (7) ----------------------------------------------------------

@@ -53,6 +53,7 @@ EMSCRIPTEN_KEEPALIVE double ss_async_count(int which) {
     case 1: return static_cast<double>(a.delivered);
     case 2: return static_cast<double>(a.failed);
     case 3: return static_cast<double>(a.fallbacks);
+    case 4: return static_cast<double>(a.tap_copies);
     default: return -1;
   }
 }

@@ -70,6 +70,7 @@ struct Rows {
   int64_t d, H, Hkv, dh;
   int64_t group;    // query heads per key-value head (H / Hkv)
   float scale;      // 1 / sqrt(dh) (gemma2: query_pre_attn_scalar^-1/2), the attention scores' scale
+  bool kv_taps = true;  // keep the k and v taps (false: they are the cache's rows, Pass::kv_in_cache)
 };
 
 Rows make_rows(const ModelConfig& c, const Hooks& hooks, int64_t T, int64_t s) {
@@ -431,8 +432,10 @@ Tensor attention_rows(const Rows& p, const LayerWeights& lw, int l, const Tensor
                       const TapWriter& taps) {
   Qkv qkv = qkv_rows(p, lw, l, ln1);
   taps.keep(l, "q", reshaped(qkv.q, {p.n, p.H, p.dh}));
-  taps.keep(l, "k", reshaped(qkv.k, {p.n, p.Hkv, p.dh}));
-  taps.keep(l, "v", reshaped(qkv.v, {p.n, p.Hkv, p.dh}));
+  if (p.kv_taps) {
+    taps.keep(l, "k", reshaped(qkv.k, {p.n, p.Hkv, p.dh}));
+    taps.keep(l, "v", reshaped(qkv.v, {p.n, p.Hkv, p.dh}));
+  }
   append_rows(cache.k[l], p.s, std::move(qkv.k), RowAxis::First, 0.0f);  // K [T, Hkv*dh]
   append_rows(cache.v[l], p.s, std::move(qkv.v), RowAxis::First, 0.0f);  // V [T, Hkv*dh]
   const float* sinks = lw.sink_logits.empty() ? nullptr : lw.sink_logits.ptr();
@@ -606,7 +609,8 @@ Expected<void> CpuBackend::compute(ss::Pass& pass) {
     cache.clear();
     cache.k.resize(c.n_layers), cache.v.resize(c.n_layers);
   }
-  const Rows p = make_rows(c, pass.hooks, pass.input.length(), cache.length);
+  Rows p = make_rows(c, pass.hooks, pass.input.length(), cache.length);
+  p.kv_taps = !(pass.kv_in_cache && pass.cache);
   if (p.n == 0) return {};
   Stopwatch clock(timings_);
   const TapWriter taps{pass.filter, out, p.s};
