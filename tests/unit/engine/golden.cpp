@@ -60,6 +60,19 @@ TEST_CASE("engine matches HF: llama tied, F16 weights, rope theta 500", "[engine
 TEST_CASE("engine matches HF: gpt_neox (parallel residual, rotary 0.5, BF16)", "[engine][golden]") { check_family("neox"); }
 TEST_CASE("engine matches HF: gpt_neox (sequential residual, rotary 0.25)", "[engine][golden]") { check_family("neox_seq"); }
 TEST_CASE("engine matches torch reference: averaging model", "[engine][golden]") { check_family("averaging"); }
+// The newer families, each a tiny random config saved by transformers itself
+// (training/make_tiny_golden.py on the GPU machine, eager attention).
+TEST_CASE("engine matches HF: qwen2 (q/k/v biases, tied)", "[engine][golden][families]") { check_family("qwen2"); }
+TEST_CASE("engine matches HF: qwen2 sharded (index + 2 shards)", "[engine][golden][families]") { check_family("qwen2_sharded"); }
+TEST_CASE("engine matches HF: mistral (sliding window shorter than the input)", "[engine][golden][families]") { check_family("mistral"); }
+TEST_CASE("engine matches HF: qwen3 (q/k norms, decoupled head_dim)", "[engine][golden][families]") { check_family("qwen3"); }
+TEST_CASE("engine matches HF: gemma (GeGLU, (1 + w) norms, sqrt(d) embeddings)", "[engine][golden][families]") { check_family("gemma"); }
+TEST_CASE("engine matches HF: gemma2 (soft-capping, pre+post norms, sliding/global)", "[engine][golden][families]") { check_family("gemma2"); }
+TEST_CASE("engine matches HF: phi3 (fused qkv_proj and gate_up_proj)", "[engine][golden][families]") { check_family("phi3"); }
+TEST_CASE("engine matches HF: olmo2 (post norms, q/k norms)", "[engine][golden][families]") { check_family("olmo2"); }
+TEST_CASE("engine matches HF: opt (learned positions at offset 2, ReLU)", "[engine][golden][families]") { check_family("opt"); }
+TEST_CASE("engine matches HF: llama with linear RoPE scaling", "[engine][golden][families]") { check_family("llama_rope_linear"); }
+TEST_CASE("engine matches HF: llama with llama3 RoPE scaling", "[engine][golden][families]") { check_family("llama_rope_llama3"); }
 
 TEST_CASE("tap shapes follow taps.h", "[engine]") {
   auto model = load_model_dir(tiny_dir("llama"));

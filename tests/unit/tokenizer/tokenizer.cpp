@@ -44,7 +44,7 @@ std::vector<std::pair<int32_t, int32_t>> offsets_of(const json& j) {
   return out;
 }
 
-const char* kGolden[] = {"gpt2-style", "llama3-style", "llama2-style", "llama2-metaspace", "neox-style"};
+const char* kGolden[] = {"gpt2-style", "llama3-style", "llama2-style", "llama2-metaspace", "neox-style", "qwen2-style", "gemma-style"};
 
 }  // namespace
 
