@@ -27,8 +27,9 @@ function storage(dev, floats, fill) {
   return b;
 }
 
-function uniform(dev, words) {
-  const b = dev.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+function uniform(dev, words) {  // sized to the words (the matmuls' P is 5 words since weights.wgsl's wt)
+  const b = dev.createBuffer({ size: Math.max(16, Math.ceil(words.byteLength / 16) * 16),
+                               usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   dev.queue.writeBuffer(b, 0, words);
   return b;
 }
@@ -84,6 +85,8 @@ async function matmul(dev, root, kernel, n, k, m) {
   // As src/backends/webgpu/gpu.cpp builds it: shaders/weights.wgsl (wload) first; float32 weights (wt 0).
   const code = fs.readFileSync(path.join(root, 'shaders', 'weights.wgsl'), 'utf8') +
                fs.readFileSync(path.join(root, 'shaders', `${kernel}.wgsl`), 'utf8');
+  // A dispatch the device refuses times nothing: its validation error fails the row.
+  dev.pushErrorScope('validation');
   const pipe = dev.createComputePipeline({ layout: 'auto', compute: { module: dev.createShaderModule({ code }), entryPoint: 'main' } });
   const u = new Uint32Array([n, k, m, 0, 0, 0, 0, 0]);
   const group = dev.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: [
@@ -95,6 +98,8 @@ async function matmul(dev, root, kernel, n, k, m) {
   const flops = 2 * n * k * m;
   const R = Math.max(5, Math.min(200, Math.round(2e10 / flops)));
   const ms = await timeDispatches(dev, pipe, group, groups(kernel, n, m), R);
+  const invalid = await dev.popErrorScope();
+  if (invalid) throw new Error(`${kernel} [${n} x ${k}] x [${k} x ${m}]: ${invalid.message.split('\n')[0]}`);
   return { kernel, n, k, m, ms, gflops: flops / (ms * 1e6) };
 }
 
@@ -113,7 +118,14 @@ export async function kernelTimings(root, quick, log) {
   const rows = [];
   for (const [what, n, k, m] of quick ? shapes.slice(0, 2) : shapes) {
     for (const kernel of ['matmul', 'matmul_blocked', 'matmul_rows']) {
-      const r = { what, ...(await matmul(dev, root, kernel, n, k, m)) };
+      let r;
+      try {
+        r = { what, ...(await matmul(dev, root, kernel, n, k, m)) };
+      } catch (e) {
+        rows.push({ what, kernel, n, k, m, error: String(e.message || e) });
+        log(`${kernel.padEnd(14)} ${what}: ERROR ${e.message || e}`);
+        continue;
+      }
       r.share_of_peak = r.gflops / p.gflops;
       rows.push(r);
       log(`${kernel.padEnd(14)} ${what} [${n} x ${k}] x [${k} x ${m}]: ${r.ms.toFixed(3)} ms, ` +
