@@ -7,25 +7,22 @@
 #include <cmath>
 #include <string>
 
+#include "analysis/detail.h"
 #include "backends/cpu/kernels.h"
 
 namespace ss {
 
-namespace {
-const Tensor* tap(const Taps& taps, int layer, const char* what) {
-  return taps.get("blocks." + std::to_string(layer) + "." + what);
-}
-}  // namespace
+using analysis_detail::layer_tap;
 
 LayerPattern::LayerPattern(const Model& model, const Taps& taps, int layer) {
   const ModelConfig& c = model.config;
   H_ = c.n_heads;
-  if ((A_ = tap(taps, layer, "attn_pattern")) && A_->rank() == 3) {
+  if ((A_ = layer_tap(taps, layer, "attn_pattern")) && A_->rank() == 3) {
     T_ = int(A_->dim(1));
     return;
   }
   A_ = nullptr;
-  q_ = tap(taps, layer, "q"), k_ = tap(taps, layer, "k"), lse_ = tap(taps, layer, "attn_lse");
+  q_ = layer_tap(taps, layer, "q"), k_ = layer_tap(taps, layer, "k"), lse_ = layer_tap(taps, layer, "attn_lse");
   if (!q_ || !k_ || !lse_ || q_->rank() != 3 || k_->rank() != 3 || lse_->rank() != 2) {
     q_ = k_ = lse_ = nullptr;
     return;
