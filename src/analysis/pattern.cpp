@@ -30,7 +30,7 @@ LayerPattern::LayerPattern(const Model& model, const Taps& taps, int layer) {
   T_ = int(q_->dim(0)), dh_ = int(q_->dim(2)), Hkv_ = int(k_->dim(1));
   group_ = Hkv_ > 0 ? std::max(1, H_ / Hkv_) : 1;
   window_ = attention_window(c, layer);
-  scale_ = c.attn_scale > 0 ? c.attn_scale : 1.0f / std::sqrt(static_cast<float>(c.d_head));
+  scale_ = attention_scale(c);
   softcap_ = c.attn_softcap;
 }
 

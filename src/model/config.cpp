@@ -470,6 +470,10 @@ int attention_window(const ModelConfig& c, int l) {
   return l >= 0 && l < static_cast<int>(c.layer_window.size()) ? c.layer_window[l] : 0;
 }
 
+float attention_scale(const ModelConfig& c) {
+  return c.attn_scale > 0 ? c.attn_scale : 1.0f / std::sqrt(static_cast<float>(c.d_head));
+}
+
 const char* family_name(Family f) {
   switch (f) {
     case Family::GPT2: return "gpt2";

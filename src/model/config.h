@@ -92,4 +92,9 @@ std::vector<float> rope_frequencies(const ModelConfig& c);
 // Layer l's attention window (0 = none): keys j with qi - j >= window are masked.
 int attention_window(const ModelConfig& c, int l);
 
+// The attention scores' scale: attn_scale when the config sets one (gemma2:
+// query_pre_attn_scalar^-1/2), else 1 / sqrt(d_head). Every backend and
+// analysis/pattern.h's recomputed scores use this one.
+float attention_scale(const ModelConfig& c);
+
 }  // namespace ss

@@ -74,8 +74,8 @@ struct Rows {
 };
 
 Rows make_rows(const ModelConfig& c, const Hooks& hooks, int64_t T, int64_t s) {
-  const float scale = c.attn_scale > 0 ? c.attn_scale : 1.0f / std::sqrt(static_cast<float>(c.d_head));
-  return Rows{c, hooks, T, s, T - s, c.d_model, c.n_heads, c.n_kv_heads, c.d_head, c.n_heads / c.n_kv_heads, scale};
+  return Rows{c, hooks, T, s, T - s, c.d_model, c.n_heads, c.n_kv_heads, c.d_head, c.n_heads / c.n_kv_heads,
+              attention_scale(c)};
 }
 
 // Appends the n new rows of a tap to `out`, when the filter wants it.
