@@ -3,7 +3,9 @@
 // longer matches browsers: docs/toolchain.md). The C++ side
 // (src/backends/webgpu/) calls the ss_wgpu_* functions below with integer
 // handles; nothing here ever blocks: device start-up and buffer readback are
-// promises whose state C++ polls once a frame.
+// promises whose state C++ polls once a frame. Every wasm address is read
+// `>>> 0` (unsigned): the headless module may grow past 2 GB (a 0.5B model's
+// 16-bit weights), where a signed address would be negative.
 //
 // For pages and tests (after the module started):
 //   Module.sinkscopeWebGPU.device            the GPUDevice (null until ready); a test
@@ -35,8 +37,17 @@ mergeInto(LibraryManager.library, {
     objects: [null],   // handle -> GPUBuffer (0 = none)
     free: [],
     pipelines: {},     // name -> GPUComputePipeline (per device)
-    uniforms: [],      // pool of 64-byte uniform buffers, reused every pass
+    byPtr: new Map(),  // the C name's address -> pipeline: names are string literals (gpu.cpp)
+    // Every dispatch's 64 bytes of parameters, in slots of 256 bytes (the
+    // uniform offset alignment) of 64 KB chunks that never move: the record
+    // walk stages them in JS, and one writeBuffer per chunk goes up at submit
+    // (not one per dispatch). Slot i is the i-th dispatch of a pass.
+    uniforms: [],      // [{ buf: GPUBuffer, staging: Uint8Array }], 256 slots each
     uniformNext: 0,
+    // Bind groups by (pipeline, slot, buffer handles): a pass over the same
+    // buffers as the last (every keystroke) makes none. Cleared when a
+    // buffer is destroyed (its handle may come back as another buffer).
+    groups: new Map(),
     enc: null,
     pass: null,
     readbacks: {},     // ticket -> {state: 0 pending / 1 done / -1 failed, data, error}
@@ -68,7 +79,9 @@ mergeInto(LibraryManager.library, {
         } }).then(function(device) {
           SSGPU.device = device;
           SSGPU.pipelines = {};
+          SSGPU.byPtr = new Map();
           SSGPU.uniforms = [];
+          SSGPU.groups = new Map();
           SSGPU.state = 1;
           SSGPU.starting = false;
           device.lost.then(function(info) {
@@ -101,8 +114,8 @@ mergeInto(LibraryManager.library, {
     runTimed: function(ids, opts) {
       const taps = opts.taps === undefined ? 'logits' : opts.taps;
       const n = ids.length;
-      const p = _malloc(4 * Math.max(1, n));
-      HEAP32.set(Int32Array.from(ids), p >> 2);
+      const p = _malloc(4 * Math.max(1, n)) >>> 0;  // >>> 0: addresses past 2 GB (a 4 GB module) read unsigned
+      HEAP32.set(Int32Array.from(ids), p >>> 2);
       const ok = Module.ccall('ss_webgpu_run', 'number', ['number', 'number', 'string'], [p, n, taps]);
       _free(p);
       if (!ok) return Promise.reject(new Error(Module.ccall('ss_webgpu_error', 'string', [], [])));
@@ -143,7 +156,7 @@ mergeInto(LibraryManager.library, {
 
   // The last error in words: written into `buf` (cap bytes, NUL-terminated).
   ss_wgpu_error__deps: ['$SSGPU'],
-  ss_wgpu_error: function(buf, cap) { stringToUTF8(SSGPU.error || '', buf, cap); },
+  ss_wgpu_error: function(buf, cap) { stringToUTF8(SSGPU.error || '', buf >>> 0, cap); },
 
   // usage: 0 storage (copy dst and src), 1 readback (map read, copy dst).
   ss_wgpu_buffer_create__deps: ['$SSGPU'],
@@ -166,13 +179,14 @@ mergeInto(LibraryManager.library, {
     try { b.destroy(); } catch (e) {}
     SSGPU.objects[h] = null;
     SSGPU.free.push(h);
+    SSGPU.groups.clear();
   },
 
   // Copies `bytes` bytes from wasm memory at `src` (now: queue.writeBuffer copies at once).
   ss_wgpu_buffer_write__deps: ['$SSGPU'],
   ss_wgpu_buffer_write: function(h, offset, src, bytes) {
     if (SSGPU.state !== 1 || !SSGPU.objects[h]) return;
-    SSGPU.device.queue.writeBuffer(SSGPU.objects[h], offset, HEAPU8, src, bytes);
+    SSGPU.device.queue.writeBuffer(SSGPU.objects[h], offset, HEAPU8, src >>> 0, bytes);
   },
 
   ss_wgpu_begin__deps: ['$SSGPU'],
@@ -192,18 +206,29 @@ mergeInto(LibraryManager.library, {
   ss_wgpu_dispatch: function(name, wgsl, params, binds, nbind, gx, gy) {
     if (!SSGPU.enc) return;
     const dev = SSGPU.device;
-    const pipe = SSGPU.pipeline(UTF8ToString(name), UTF8ToString(wgsl));
-    let u = SSGPU.uniforms[SSGPU.uniformNext];
-    if (!u) {
-      u = dev.createBuffer({ size: 64, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-      SSGPU.uniforms.push(u);
+    let pipe = SSGPU.byPtr.get(name);
+    if (!pipe) {
+      pipe = SSGPU.pipeline(UTF8ToString(name >>> 0), UTF8ToString(wgsl >>> 0));
+      SSGPU.byPtr.set(name, pipe);
     }
-    SSGPU.uniformNext++;
-    dev.queue.writeBuffer(u, 0, HEAPU8, params, 64);
-    const entries = [{ binding: 0, resource: { buffer: u } }];
-    for (let i = 0; i < nbind; ++i)
-      entries.push({ binding: i + 1, resource: { buffer: SSGPU.objects[HEAP32[(binds >> 2) + i]] } });
-    const group = dev.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: entries });
+    const slot = SSGPU.uniformNext++;
+    const chunk = slot >> 8, off = (slot & 255) * 256;
+    if (!SSGPU.uniforms[chunk])
+      SSGPU.uniforms[chunk] = { buf: dev.createBuffer({ size: 65536, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
+                                staging: new Uint8Array(65536), used: 0 };
+    const u = SSGPU.uniforms[chunk];
+    u.staging.set(HEAPU8.subarray(params >>> 0, (params >>> 0) + 64), off);
+    u.used = off + 64;
+    let key = name + ':' + slot;
+    for (let i = 0; i < nbind; ++i) key += ',' + HEAP32[(binds >>> 2) + i];
+    let group = SSGPU.groups.get(key);
+    if (!group) {
+      const entries = [{ binding: 0, resource: { buffer: u.buf, offset: off, size: 64 } }];
+      for (let i = 0; i < nbind; ++i)
+        entries.push({ binding: i + 1, resource: { buffer: SSGPU.objects[HEAP32[(binds >>> 2) + i]] } });
+      group = dev.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: entries });
+      SSGPU.groups.set(key, group);
+    }
     if (!SSGPU.pass) SSGPU.pass = SSGPU.enc.beginComputePass();
     SSGPU.pass.setPipeline(pipe);
     SSGPU.pass.setBindGroup(0, group);
@@ -226,11 +251,19 @@ mergeInto(LibraryManager.library, {
     SSGPU.endPass();
     const dev = SSGPU.device;
     const ticket = SSGPU.nextTicket++;
-    const r = { state: 0, data: null, error: '' };
+    // performance.now() at submit, at the map's resolution and at the take:
+    // where a pass's time goes (bench/gpu/run.mjs reads Module.sinkscopeGpuLast).
+    const times = { submit_ms: performance.now(), submitted_ms: 0, mapped_ms: 0, taken_ms: 0, bytes: bytes };
+    Module['sinkscopeGpuLast'] = times;
+    const r = { state: 0, data: null, error: '', times: times };
     SSGPU.readbacks[ticket] = r;
     try {
+      // The parameters of every dispatch recorded (ss_wgpu_dispatch), one write per chunk.
+      for (const u of SSGPU.uniforms)
+        if (u.used) dev.queue.writeBuffer(u.buf, 0, u.staging, 0, u.used), (u.used = 0);
       dev.queue.submit([SSGPU.enc.finish()]);
     } catch (e) { r.state = -1; r.error = 'submit: ' + e; }
+    times.submitted_ms = performance.now();
     SSGPU.enc = null;
     const buf = SSGPU.objects[readback];
     const scope = dev.popErrorScope();
@@ -244,6 +277,7 @@ mergeInto(LibraryManager.library, {
       }
       r.data = buf.getMappedRange(0, Math.ceil(bytes / 4) * 4).slice(0);
       buf.unmap();
+      r.times.mapped_ms = performance.now();
       r.state = 1;
     }).catch(function(e) {
       if (r.state === 0) { r.state = -1; r.error = SSGPU.state === -2 ? SSGPU.error : 'readback: ' + e; }
@@ -261,7 +295,7 @@ mergeInto(LibraryManager.library, {
   ss_wgpu_readback_error__deps: ['$SSGPU'],
   ss_wgpu_readback_error: function(ticket, buf, cap) {
     const r = SSGPU.readbacks[ticket];
-    stringToUTF8(r ? r.error : 'unknown readback', buf, cap);
+    stringToUTF8(r ? r.error : 'unknown readback', buf >>> 0, cap);
   },
 
   // Copies a finished readback into wasm memory at `dst` (synchronously: the
@@ -273,7 +307,8 @@ mergeInto(LibraryManager.library, {
     delete SSGPU.readbacks[ticket];
     if (!r || r.state !== 1) return 0;
     const n = Math.min(cap, r.data.byteLength);
-    HEAPU8.set(new Uint8Array(r.data, 0, n), dst);
+    HEAPU8.set(new Uint8Array(r.data, 0, n), dst >>> 0);
+    r.times.taken_ms = performance.now();
     return n;
   },
 

@@ -10,7 +10,7 @@
 //   blocks.{l}.attn_pattern [H, T, T]      (rows = queries, sum to 1)
 //   blocks.{l}.attn_lse     [T, H]         (each row's softmax log-sum-exp: pattern = exp(scores - lse);
 //                                           with attn_pattern skipped, a pattern is recomputed from q, k
-//                                           and this: analysis/pattern.h; CPU only)
+//                                           and this: analysis/pattern.h; CPU and WebGPU)
 //   blocks.{l}.z            [T, H, dh]
 //   blocks.{l}.head_out     [H, T, d]      (z_h W_O^h: where a tag lives; no bias)
 //   blocks.{l}.attn_out     [T, d]         (sum of head_out + b_O)
@@ -74,7 +74,9 @@ TapFilter compact_tap_filter();
 
 // A filter from a comma-separated list of tap names ("" = every tap), as the
 // C API's callers pass it: "logits,attn_pattern" keeps logits and every
-// layer's pattern.
+// layer's pattern; a name after "-" is skipped, and a list of skips only
+// keeps every other tap ("-attn_scores,-head_out": the app's live taps of a
+// short prompt, explorer/session.cpp live_filter).
 TapFilter tap_filter_from_list(std::string_view list);
 
 }  // namespace ss

@@ -8,10 +8,11 @@
 
 namespace ss {
 
-Expected<Model> load_model(std::string_view config_json, std::span<const uint8_t> bytes, std::string name) {
+Expected<Model> load_model(std::string_view config_json, std::span<const uint8_t> bytes, std::string name,
+                           uint64_t max_bytes) {
   auto config = parse_config(config_json);
   if (!config) return config.error();
-  auto file = SafeTensors::parse(bytes, "model.safetensors");
+  auto file = SafeTensors::parse(bytes, "model.safetensors", max_bytes);
   if (!file) return file.error();
   auto weights = map_weights(*config, *file);
   if (!weights) return make_error("model.safetensors: " + weights.error().message);

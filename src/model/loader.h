@@ -16,7 +16,10 @@
 
 namespace ss {
 
-Expected<Model> load_model(std::string_view config_json, std::span<const uint8_t> safetensors_bytes, std::string name);
+// max_bytes: the most tensor data (and float32 weights) to accept; the
+// headless module, with 4 GB of memory, passes more (webapi_timing.cpp).
+Expected<Model> load_model(std::string_view config_json, std::span<const uint8_t> safetensors_bytes, std::string name,
+                           uint64_t max_bytes = kMaxModelBytes);
 
 // One file of a sharded checkpoint: its name as the index spells it, and its bytes.
 struct ShardBytes {

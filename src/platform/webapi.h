@@ -318,9 +318,9 @@ int ss_webgpu_run(const int32_t* ids, int n, const char* taps);
 // The same on input vectors [T, cols] of floats, row-major (averaging models:
 // cols = the model's input width); T, cols >= 1.
 int ss_webgpu_run_inputs(const float* values, int T, int cols, const char* taps);
-// Starts one WGSL kernel (embed, embed_vectors, norm_layer, norm_rms,
-// norm_copy, matmul, matmul_rows, rope, attn_scores, softmax, attn_pv,
-// head_out, add, act_gelu_new, act_gelu, act_silu, act_relu, swiglu) on
+// Starts one WGSL kernel (a name of KernelCheck::names(),
+// src/backends/webgpu/kernel_check.h: every kernel, the matmuls also with
+// 16-bit weights) on
 // random inputs from `seed` against the CPU reference: 1 = started, 0 =
 // refused (ss_webgpu_error). Then poll, and ss_webgpu_max_diff("out").
 int ss_webgpu_kernel_check(const char* kernel, int seed);

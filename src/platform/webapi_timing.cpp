@@ -66,7 +66,12 @@ EMSCRIPTEN_KEEPALIVE const char* ss_timing_load(const char* cfg, int cfg_len, co
   b.backend = nullptr;
   b.cache.clear();
   b.taps.named.clear();
-  auto m = ss::load_model(std::string_view(cfg, cfg_len), std::span<const uint8_t>(st, st_len), "bench");
+  // Up to 3 GB of tensor data: this module may grow to 4 GB (cmake/headless.cmake),
+  // where the app's 2 GB page takes 1 GB (kMaxModelBytes). A 0.5B bf16 model's
+  // weights stay 16-bit (1 GB) next to its file's bytes while loading.
+  constexpr uint64_t kHeadlessModelBytes = 3ull << 30;
+  auto m = ss::load_model(std::string_view(cfg, cfg_len), std::span<const uint8_t>(st, st_len), "bench",
+                          kHeadlessModelBytes);
   if (!m) return (b.error = m.error().message).c_str();
   b.model = std::make_unique<ss::Model>(std::move(*m));
   return "";

@@ -52,7 +52,7 @@ after(async () => {
 test('every WGSL kernel matches its CPU reference on random inputs', async () => {
   // *_f16 / *_bf16: the weights bound 16-bit, two to a word (shaders/weights.wgsl), as a 16-bit checkpoint's are.
   const kernels = ['embed', 'embed_vectors', 'norm_layer', 'norm_rms', 'norm_copy', 'matmul', 'matmul_rows', 'matmul_blocked',
-                   'matmul_f16', 'matmul_rows_bf16', 'matmul_blocked_f16', 'rope', 'attn_scores', 'softmax', 'softmax_sink', 'attn_pv', 'head_out', 'add', 'act_gelu_new', 'act_gelu', 'act_silu',
+                   'matmul_f16', 'matmul_rows_bf16', 'matmul_blocked_f16', 'matmul_vec', 'matmul_vec_bf16', 'rope', 'attn_scores', 'softmax', 'softmax_sink', 'attn_pv', 'head_out', 'add', 'act_gelu_new', 'act_gelu', 'act_silu',
                    'act_relu', 'swiglu'];
   const report = [];
   for (const k of kernels) {

@@ -73,7 +73,7 @@ export function parityCases(root, { tinyLength = 23 } = {}) {
 
 // Copies bytes into the module's memory; the caller frees the pointer.
 export function put(M, u8) {
-  const p = M._malloc(Math.max(1, u8.byteLength));
+  const p = M._malloc(Math.max(1, u8.byteLength)) >>> 0;  // unsigned: the headless module may pass 2 GB
   M.HEAPU8.set(new Uint8Array(u8.buffer, u8.byteOffset, u8.byteLength), p);
   return p;
 }

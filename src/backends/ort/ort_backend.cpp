@@ -20,8 +20,8 @@ EM_JS(void, ss_ort_js_submit, (int req, const char* model, int webgpu, int logit
                                const void* data, int rows, int width), {
   const reqs = globalThis.__ssOrtReqs || (globalThis.__ssOrtReqs = {});
   reqs[req] = { state: 0 };
-  const input = vectors ? HEAPF32.slice(data >> 2, (data >> 2) + rows * width)
-                        : HEAP32.slice(data >> 2, (data >> 2) + rows);
+  const input = vectors ? HEAPF32.slice(data >>> 2, (data >>> 2) + rows * width)
+                        : HEAP32.slice(data >>> 2, (data >>> 2) + rows);
   const name = UTF8ToString(model);
   if (!globalThis.__ssOrtBridge) {
     globalThis.__ssOrtBridge = new Promise(function(resolve, reject) {
@@ -87,7 +87,7 @@ EM_JS(double, ss_ort_js_dim, (int req, int i, int a), { return globalThis.__ssOr
 // Copies output i (float32) into [dst, dst + size). HEAPF32 is re-read here:
 // the heap may have grown since the request started.
 EM_JS(void, ss_ort_js_copy, (int req, int i, float* dst), {
-  HEAPF32.set(globalThis.__ssOrtReqs[req].outputs[i].data, dst >> 2);
+  HEAPF32.set(globalThis.__ssOrtReqs[req].outputs[i].data, dst >>> 2);
 });
 
 EM_JS(void, ss_ort_js_release, (int req), {

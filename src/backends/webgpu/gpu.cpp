@@ -12,6 +12,7 @@ SS_WGSL(norm)
 SS_WGSL(matmul)
 SS_WGSL(matmul_rows)
 SS_WGSL(matmul_blocked)
+SS_WGSL(matmul_vec)
 SS_WGSL(rope)
 SS_WGSL(attn_scores)
 SS_WGSL(softmax)
@@ -34,6 +35,7 @@ const char* own_wgsl(Kernel k) {
     case Kernel::Matmul: return reinterpret_cast<const char*>(ss_wgsl_matmul);
     case Kernel::MatmulRows: return reinterpret_cast<const char*>(ss_wgsl_matmul_rows);
     case Kernel::MatmulBlocked: return reinterpret_cast<const char*>(ss_wgsl_matmul_blocked);
+    case Kernel::MatmulVec: return reinterpret_cast<const char*>(ss_wgsl_matmul_vec);
     case Kernel::Rope: return reinterpret_cast<const char*>(ss_wgsl_rope);
     case Kernel::AttnScores: return reinterpret_cast<const char*>(ss_wgsl_attn_scores);
     case Kernel::Softmax: return reinterpret_cast<const char*>(ss_wgsl_softmax);
@@ -58,8 +60,8 @@ const char* wgsl(Kernel k) {
 }  // namespace
 
 bool reads_weights(Kernel k) {
-  return k == Kernel::Matmul || k == Kernel::MatmulRows || k == Kernel::MatmulBlocked || k == Kernel::Embed ||
-         k == Kernel::HeadOut;
+  return k == Kernel::Matmul || k == Kernel::MatmulRows || k == Kernel::MatmulBlocked || k == Kernel::MatmulVec ||
+         k == Kernel::Embed || k == Kernel::HeadOut;
 }
 
 uint32_t weight_type(const Tensor& t) {
@@ -78,6 +80,7 @@ const char* kernel_name(Kernel k) {
     case Kernel::Matmul: return "matmul";
     case Kernel::MatmulRows: return "matmul_rows";
     case Kernel::MatmulBlocked: return "matmul_blocked";
+    case Kernel::MatmulVec: return "matmul_vec";
     case Kernel::Rope: return "rope";
     case Kernel::AttnScores: return "attn_scores";
     case Kernel::Softmax: return "softmax";
@@ -105,11 +108,16 @@ Kernel matmul_kernel(int64_t n, int64_t m) {
     case KernelSet::kBarrierFree: return Kernel::MatmulRows;
     case KernelSet::kAuto: break;
   }
-  if (software_adapter() || n < 16) return Kernel::MatmulRows;
+  if (software_adapter()) return Kernel::MatmulRows;
+  if (n < 16) return Kernel::MatmulVec;
   return n >= 64 && m >= 64 ? Kernel::MatmulBlocked : Kernel::Matmul;
 }
 
 std::pair<uint32_t, uint32_t> matmul_groups(Kernel k, int64_t n, int64_t m) {
+  if (k == Kernel::MatmulVec) {  // one workgroup per output, wrapped at 65535 a row
+    const int64_t g = n * m, gx = std::min<int64_t>(g, 65535);
+    return {static_cast<uint32_t>(gx), static_cast<uint32_t>((g + gx - 1) / std::max<int64_t>(gx, 1))};
+  }
   const int64_t tile = k == Kernel::MatmulBlocked ? 64 : 16;
   return {static_cast<uint32_t>((m + tile - 1) / tile), static_cast<uint32_t>((n + tile - 1) / tile)};
 }

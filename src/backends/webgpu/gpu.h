@@ -73,8 +73,8 @@ class Buffer {
 };
 
 enum class Kernel {
-  Embed, EmbedVectors, Norm, Matmul, MatmulRows, MatmulBlocked, Rope, AttnScores, Softmax, AttnPv, Gate, HeadOut, Add,
-  MlpAct
+  Embed, EmbedVectors, Norm, Matmul, MatmulRows, MatmulBlocked, MatmulVec, Rope, AttnScores, Softmax, AttnPv, Gate,
+  HeadOut, Add, MlpAct
 };
 
 // The kernels that read a weight matrix through shaders/weights.wgsl (its
@@ -85,10 +85,11 @@ uint32_t weight_type(const Tensor& t);
 const char* kernel_name(Kernel k);
 
 // The matmul kernel for y [n, m] = x W^T. kAuto: matmul_rows on a software
-// adapter (SwiftShader emulates barriers: 7x faster there) and for n < 16
-// rows (a keystroke's one row: a matrix-vector product, where tiles idle);
-// 64x64 blocks from n >= 64; 16x16 tiles between. Not yet tuned on
-// hardware: bench/gpu/run.mjs times all three at the models' shapes.
+// adapter (SwiftShader emulates barriers: 7x faster there); matmul_vec for
+// n < 16 rows (a keystroke's one row: a matrix-vector product, where tiles
+// idle and matmul_rows' one thread per output walks k serially); 64x64
+// blocks from n >= 64; 16x16 tiles between. bench/gpu/run.mjs times them all
+// at the models' shapes on hardware (bench/gpu/results/).
 Kernel matmul_kernel(int64_t n, int64_t m);
 // Workgroups of a matmul dispatch of kernel k.
 std::pair<uint32_t, uint32_t> matmul_groups(Kernel k, int64_t n, int64_t m);

@@ -128,23 +128,27 @@ std::vector<uint32_t> weight_words(Tensor& w, uint32_t wt) {
   return out;
 }
 
-// k: matmul (16 x 16 tiles), matmul_blocked (64 x 64 tiles of 4 x 4 blocks)
-// or matmul_rows (one thread per output, no barriers); a suffix _f16 / _bf16
+// k: matmul (16 x 16 tiles), matmul_blocked (64 x 64 tiles of 4 x 4 blocks),
+// matmul_rows (one thread per output, no barriers) or matmul_vec (one
+// workgroup per output, for a few rows); a suffix _f16 / _bf16
 // binds the weights 16-bit, as a 16-bit checkpoint's are.
 Case matmul_case(const std::string& name, Rng& rng) {
   const uint32_t wt = name.ends_with("_bf16") ? 2 : name.ends_with("_f16") ? 1 : 0;
   const std::string k = name.substr(0, name.size() - (wt == 2 ? 5 : wt == 1 ? 4 : 0));
   // None a multiple of a tile; matmul_blocked gets two tiles each way; k odd
   // for the 16-bit cases, so a row starts mid-word.
-  const bool blocked = k == "matmul_blocked";
-  const int64_t n = blocked ? 97 : 37, kk = wt ? 71 : 70, m = blocked ? 75 : 45;
+  const bool blocked = k == "matmul_blocked", vec = k == "matmul_vec";
+  const int64_t n = blocked ? 97 : vec ? 3 : 37, kk = wt ? 71 : vec ? 150 : 70, m = blocked ? 75 : 45;
   Tensor x = rng.tensor({n, kk}), w = rng.tensor({m, kk}), b = rng.tensor({m});  // [n, kk], [m, kk], [m]
   Case check;
   std::vector<uint32_t> wwords = weight_words(w, wt);
   check.cpu = Tensor({n, m});
   cpu::linear_plain(x.ptr(), n, kk, w.ptr(), m, b.ptr(), check.cpu.ptr());
   check.inputs = {words(x), std::move(wwords), words(b)};
-  const Kernel kernel = k == "matmul_rows" ? Kernel::MatmulRows : blocked ? Kernel::MatmulBlocked : Kernel::Matmul;
+  const Kernel kernel = k == "matmul_rows" ? Kernel::MatmulRows
+                        : blocked           ? Kernel::MatmulBlocked
+                        : vec               ? Kernel::MatmulVec
+                                            : Kernel::Matmul;
   check.record = [=](const Bufs& in, const Buffer& out) {
     if (kernel == Kernel::MatmulRows) {
       dispatch_threads(kernel, Params().u(n).u(kk).u(m).u(1).u(wt), {&in[0], &in[1], &in[2], &out}, n * m);
@@ -214,9 +218,10 @@ Case softmax_case(const std::string& k, Rng& rng) {
   if (sink)
     for (int64_t r = 0; r < H * n; ++r)
       cpu::softmax_prefix_sink(s.ptr() + r * n, check.cpu.ptr() + r * n, r % n + 1, sinks.data[r / n]);
-  check.inputs = {words(s), words(sinks)};
+  // in[2]: the rows' log-sum-exp (the attn_lse tap; the parity table checks it).
+  check.inputs = {words(s), words(sinks), words(Tensor({n, H}))};
   check.record = [=](const Bufs& in, const Buffer& out) {
-    dispatch_rows(Kernel::Softmax, Params().u(H * n).u(n).u(n).u(0).u(sink), {&in[0], &out, &in[1]}, H * n);
+    dispatch_rows(Kernel::Softmax, Params().u(H * n).u(n).u(n).u(0).u(sink), {&in[0], &out, &in[1], &in[2]}, H * n);
   };
   return check;
 }
@@ -321,7 +326,7 @@ Expected<Case> make_case(const std::string& k, Rng& rng) {
 
 std::vector<std::string> KernelCheck::names() {
   return {"embed", "embed_vectors", "norm_layer", "norm_rms", "norm_copy", "matmul", "matmul_rows", "matmul_blocked",
-          "matmul_f16", "matmul_rows_bf16", "matmul_blocked_f16", "rope",
+          "matmul_f16", "matmul_rows_bf16", "matmul_blocked_f16", "matmul_vec", "matmul_vec_bf16", "rope",
           "attn_scores", "softmax", "softmax_sink", "attn_pv", "head_out", "add", "act_gelu_new", "act_gelu", "act_silu", "act_relu", "swiglu"};
 }
 

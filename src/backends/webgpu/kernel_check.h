@@ -17,9 +17,10 @@ namespace ss::webgpu {
 
 class KernelCheck {
  public:
-  // embed, embed_vectors, norm_layer, norm_rms, norm_copy, matmul, matmul_rows, rope,
-  // attn_scores, softmax, attn_pv, head_out, add, act_gelu_new, act_gelu,
-  // act_silu, act_relu, swiglu
+  // embed, embed_vectors, norm_layer, norm_rms, norm_copy, the four matmuls
+  // (matmul, matmul_rows, matmul_blocked, matmul_vec; some also _f16 / _bf16:
+  // 16-bit weights), rope, attn_scores, softmax(_sink), attn_pv, head_out,
+  // add, act_gelu_new, act_gelu, act_silu, act_relu, swiglu
   static std::vector<std::string> names();
 
   Expected<void> start(const std::string& kernel, uint32_t seed);

@@ -65,6 +65,7 @@ struct Acts {
   const Buffer* v = nullptr;           // [n, Hkv*dh]
   const Buffer* scores = nullptr;      // [H, n, total]
   const Buffer* pattern = nullptr;     // [H, n, total]
+  const Buffer* lse = nullptr;         // [n, H] each row's softmax log-sum-exp
   const Buffer* z = nullptr;           // [n, H*dh]
   const Buffer* gate = nullptr;        // [n, H*dh] gated attention: ln1 W_g^T before the sigmoid
   const Buffer* head_out = nullptr;    // [H, n, d]
@@ -149,7 +150,7 @@ Capabilities webgpu_capabilities() {
   Capabilities caps;
   caps.families = {Family::GPT2, Family::Llama, Family::NeoX, Family::Averaging};
   for (const char* k : kLayerTapKinds)
-    if (std::string_view(k) != "ln1" && std::string_view(k) != "ln2" && std::string_view(k) != "attn_lse")
+    if (std::string_view(k) != "ln1" && std::string_view(k) != "ln2")
       caps.taps.push_back(k);
   for (const char* k : kModelTapKinds) caps.taps.push_back(k);
   caps.hooks = {HookKind::ZeroHead};
@@ -375,11 +376,11 @@ struct WebGpuBackend::Walk : Dims {
     ss_wgpu_copy(a.v->handle(), 0, be.kv_v_[l].handle(), cached * row, n * row);
   }
 
-  // scores = q k^T / sqrt(dh) (causal) of the n new queries against all
+  // scores = q k^T * attention_scale (causal) of the n new queries against all
   // `total` keys, pattern = softmax(scores), z = pattern v (z = 0 for this
   // layer's ZeroHead heads).
   void attention(int l) {
-    const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
+    const float scale = attention_scale(c);
     if (rec) {
       const Buffer* K = &be.kv_k_[l];  // [total, Hkv*dh]
       const Buffer* V = &be.kv_v_[l];  // [total, Hkv*dh]
@@ -387,7 +388,7 @@ struct WebGpuBackend::Walk : Dims {
                                {a.q, K, a.scores}, H * n * total);
       const Tensor& sinks = w.layers[l].sink_logits;  // [H] attention_sink_logit, else empty
       webgpu::dispatch_rows(Kernel::Softmax, Params().u(H * n).u(total).u(n).u(cached).u(!sinks.empty()),
-                            {a.scores, a.pattern, &be.weight(sinks)}, H * n);
+                            {a.scores, a.pattern, &be.weight(sinks), a.lse}, H * n);
       webgpu::dispatch_threads(Kernel::AttnPv, Params().u(n).u(H).u(Hkv).u(dh).u(r.zero_mask[l]).u(total).u(cached),
                                {a.pattern, V, a.z}, n * H * dh);
     }
@@ -399,6 +400,7 @@ struct WebGpuBackend::Walk : Dims {
     }
     tap(l, "attn_scores", *a.scores, {H, n, total});
     tap(l, "attn_pattern", *a.pattern, {H, n, total});
+    tap(l, "attn_lse", *a.lse, {n, H});
   }
 
   // Each head's own output z_h W_O^h: computed only when someone taps it
@@ -511,6 +513,7 @@ Expected<void> WebGpuBackend::alloc_acts(const Dims& s, Acts& a) {
   a.v = &act("v", n * Hkv * dh);
   a.scores = &act("scores", H * n * s.total);
   a.pattern = &act("pattern", H * n * s.total);
+  a.lse = &act("lse", n * H);
   a.z = &act("z", n * H * dh);
   a.gate = &act("gate", n * H * dh);
   a.head_out = &act("head_out", H * n * d);
