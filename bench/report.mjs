@@ -1,6 +1,7 @@
 // Collects the raw outputs of scripts/bench.sh into one JSON file and writes
 // BENCHMARKS.md: issue #22's goals as met / missed with each run's spread,
-// round 1's targets, the scale table and plot (bench/scale.svg), the tables.
+// round 1's targets, the scale table and plot (bench/scale.svg), the GPU
+// machine's newest WebGPU run (bench/gpu/results, report_gpu.mjs), the tables.
 //   node bench/report.mjs RAW_DIR OUT_JSON OUT_MD
 // RAW_DIR holds run1/, run2/, ... (one per measurement run of bench.sh), or the
 // raw files themselves (a flat dir = one run). The plot goes next to OUT_JSON.
@@ -19,6 +20,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gpuSection } from './report_gpu.mjs';
 import { scaleSection } from './report_scale.mjs';
 
 const [rawDir, outJson, outMd] = process.argv.slice(2);
@@ -531,6 +533,9 @@ const md = ['# Benchmarks', '',
   `${runs.length} measurement run${runs.length > 1 ? 's' : ''} of one build; round 1's targets; the scale table and plot; ` +
   'the numbers behind them. Raw numbers of every run in `bench/results.json`. Numbers, not tests: nothing here fails CI.', '',
   ...goalsTable(runs), ...round1Table(r1), ...machineSection(runs), ...scale.md];
+// The GPU machine's newest run (made by hand: scripts/gpu_bench.sh), committed in bench/gpu/results.
+const gpuDir = fileURLToPath(new URL('./gpu/results', import.meta.url));
+md.push(...gpuSection(gpuDir, path.relative(path.dirname(path.resolve(outMd)), gpuDir).split(path.sep).join('/')));
 if (runs.length > 1) md.push(`The tables below are ${runs[0].run}'s (of ${runs.length} runs); the targets above give every run.`, '');
 md.push(...details);
 const notes = fileURLToPath(new URL('./NOTES.md', import.meta.url));

@@ -1,7 +1,8 @@
 // Kernel timings on the adapter navigator.gpu gives (bench/gpu/run.mjs): the
-// three matmul kernels the WebGPU backend picks from (shaders/matmul.wgsl
-// 16x16 tiles, matmul_blocked.wgsl 64x64 tiles of 4x4 blocks, matmul_rows.wgsl
-// one thread per output: the same files the module embeds; which one runs
+// matmul kernels the WebGPU backend picks from (shaders/matmul.wgsl 16x16
+// tiles, matmul_blocked.wgsl 64x64 tiles of 4x4 blocks, matmul_rows.wgsl one
+// thread per output, and at one row matmul_vec.wgsl, one workgroup per
+// output: the same files the module embeds; which one runs
 // when is matmul_kernel() in src/backends/webgpu/gpu.h) at the shapes of
 // demo-lm and of a GPT-2-small-shaped model, and at one row (a keystroke),
 // against the adapter's own measured f32 peak (bench/gpu/peak_fma.wgsl). Wall time of R dispatches recorded in one pass,
@@ -73,6 +74,10 @@ async function peak(dev, log) {
 
 // Workgroups of each kernel for y [n, m] (as gpu.cpp dispatches them).
 function groups(kernel, n, m) {
+  if (kernel === 'matmul_vec') {  // one workgroup per output
+    const gx = Math.min(n * m, 65535);
+    return [gx, Math.ceil((n * m) / gx)];
+  }
   if (kernel === 'matmul_rows') {
     const g = Math.ceil((n * m) / 256), gx = Math.min(g, 65535);
     return [gx, Math.ceil(g / gx)];
@@ -113,11 +118,14 @@ export async function kernelTimings(root, quick, log) {
     ['demo-lm lm_head', 256, 384, 4096],
     ['124M qkv', 512, 768, 2304], ['124M mlp up', 512, 768, 3072], ['124M mlp down', 512, 3072, 768],
     ['124M lm_head', 512, 768, 50257],
-    ['keystroke demo-lm mlp up', 1, 384, 832], ['keystroke 124M mlp up', 1, 768, 3072],
+    ['keystroke demo-lm mlp up', 1, 384, 832], ['keystroke demo-lm mlp down', 1, 832, 384],
+    ['keystroke 124M mlp up', 1, 768, 3072], ['keystroke 124M mlp down', 1, 3072, 768],
+    ['keystroke 124M lm_head', 1, 768, 50257],
   ];
   const rows = [];
   for (const [what, n, k, m] of quick ? shapes.slice(0, 2) : shapes) {
-    for (const kernel of ['matmul', 'matmul_blocked', 'matmul_rows']) {
+    const kernels = n < 16 ? ['matmul', 'matmul_blocked', 'matmul_rows', 'matmul_vec'] : ['matmul', 'matmul_blocked', 'matmul_rows'];
+    for (const kernel of kernels) {
       let r;
       try {
         r = { what, ...(await matmul(dev, root, kernel, n, k, m)) };

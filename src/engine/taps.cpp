@@ -51,14 +51,14 @@ TapFilter compact_tap_filter() {
 
 TapFilter tap_filter_from_list(std::string_view list) {
   TapFilter f;
-  if (list.empty()) return f;
-  f.all = false;
   while (!list.empty()) {
     const size_t comma = list.find(',');
     const std::string_view name = list.substr(0, comma);
-    if (!name.empty()) f.names.insert(std::string(name));
+    if (name.size() > 1 && name[0] == '-') f.skip.insert(std::string(name.substr(1)));
+    else if (!name.empty()) f.names.insert(std::string(name));
     list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
   }
+  f.all = f.names.empty();  // "" or skips only: every tap but the skipped
   return f;
 }
 

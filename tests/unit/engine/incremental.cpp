@@ -226,3 +226,25 @@ TEST_CASE("TapFilter: skip drops taps even with all, never logits", "[engine][ta
   CHECK(few.get("logits") != nullptr);
   CHECK(few.get(1, "q") == nullptr);
 }
+
+TEST_CASE("tap_filter_from_list: names keep, a leading '-' skips", "[engine][taps]") {
+  const TapFilter every = tap_filter_from_list("");
+  CHECK(every.all);
+  CHECK(every.wants("blocks.3.attn_scores"));
+  const TapFilter some = tap_filter_from_list("attn_pattern,blocks.0.q");
+  CHECK_FALSE(some.all);
+  CHECK(some.wants("blocks.2.attn_pattern"));
+  CHECK(some.wants("blocks.0.q"));
+  CHECK_FALSE(some.wants("blocks.1.q"));
+  CHECK(some.wants("logits"));  // always
+  const TapFilter live = tap_filter_from_list("-attn_scores,-head_out");  // the app's live taps
+  CHECK(live.all);
+  CHECK_FALSE(live.wants("blocks.0.attn_scores"));
+  CHECK_FALSE(live.wants("blocks.5.head_out"));
+  CHECK(live.wants("blocks.5.attn_pattern"));
+  const TapFilter mixed = tap_filter_from_list("q,-blocks.1.q");
+  CHECK_FALSE(mixed.all);
+  CHECK(mixed.wants("blocks.0.q"));
+  CHECK_FALSE(mixed.wants("blocks.1.q"));
+  CHECK_FALSE(mixed.wants("blocks.0.k"));
+}
