@@ -266,7 +266,7 @@ function goalsTable(runs) {
     ? `| steady numbers: every measured row within 5% across three runs | ${steady.length} of ${measured.length} rows | | all | ${steady.length === measured.length ? 'met' : 'missed'} | | |`
     : `| steady numbers: every measured row within 5% across three runs | not measured | | all | not measured | | needs three runs (this report has ${runs.length}) |`);
   md.push('', `${count('met')} of ${judged.length} measured goals are met and ${count('missed')} missed; ` +
-          `${rows.length - measured.length} rows are not measured. ` +
+          `${rows.length - measured.length} ${rows.length - measured.length === 1 ? 'row is' : 'rows are'} not measured. ` +
           (runs.length >= 3 ? `${steady.length} of ${measured.length} measured rows are steady (within 5% across the runs); the others moved more, so read their status with the spread.`
             : `Steadiness needs three runs; this report has ${runs.length}.`), '');
   return md;

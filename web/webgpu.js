@@ -42,7 +42,7 @@ mergeInto(LibraryManager.library, {
     // uniform offset alignment) of 64 KB chunks that never move: the record
     // walk stages them in JS, and one writeBuffer per chunk goes up at submit
     // (not one per dispatch). Slot i is the i-th dispatch of a pass.
-    uniforms: [],      // [{ buf: GPUBuffer, staging: Uint8Array }], 256 slots each
+    uniforms: [],      // [{ buf: GPUBuffer, staging: Uint8Array, used: bytes staged }], 256 slots each
     uniformNext: 0,
     // Bind groups by (pipeline, slot, buffer handles): a pass over the same
     // buffers as the last (every keystroke) makes none. Cleared when a

@@ -103,7 +103,7 @@ async function main() {
       await page.waitForFunction(() => window.sinkscopeBench && window.createSinkscopeBench, null, { timeout: 60000 });
       result.bench_load = await page.evaluate((m) => window.sinkscopeBench.ready({ model: m }), model);
       prompt128 = await page.evaluate(() => window.sinkscopeBench.promptOf(128));
-      const Ts = quick ? [16] : [16, 64, 128, 256];
+      const Ts = quick ? [16] : [16, 64, 128, 256, 512];  // 512: demo-lm's whole context
       if (!threadsOnly) {
       result.forwards = await page.evaluate((o) => window.sinkscopeBench.forwards(o),
                                             { model, Ts, reps, warmup: quick ? 0 : 2,
