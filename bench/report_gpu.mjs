@@ -14,11 +14,17 @@ const status = (ok) => (ok == null ? 'not measured' : ok ? 'met' : 'missed');
 function newest(dir) {
   if (!fs.existsSync(dir)) return null;
   let best = null;
-  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.json'))) {
+  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.json') && !x.endsWith('-peers.json'))) {
     const d = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
     if (d.adapter && d.forward && (!best || d.when > best.d.when)) best = { f, d };
   }
   return best;
+}
+
+// bench/gpu/peer_gpu.py's output beside a run (same date prefix): the GPU peers' rows.
+function peersOf(dir, runFile) {
+  const f = runFile.replace(/-run\d+\.json$/, '-peers.json');
+  return f !== runFile && fs.existsSync(path.join(dir, f)) ? { f, rows: JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).rows } : null;
 }
 
 const phases = (p) => (p ? ['record', 'submit', 'gpu', 'wait', 'merge'].map((k) => f1(p[k])).join(' / ') : 'n/a');
@@ -63,8 +69,27 @@ export function gpuSection(resultsDir, relDir) {
           `${status(q05 ? q05.keystroke?.webgpu_compact?.median_ms <= 15 : null)} |`);
   md.push(`| matmul >= 25% of the f32 peak at 124M shapes | ${share124.map((x) => (100 * x).toFixed(0) + '%').join(' / ')} ` +
           `(qkv / mlp up / mlp down / lm_head, best kernel) | ${status(share124.every((x) => x >= 0.25))} |`);
-  md.push('| ONNX Runtime\'s GPU path | not run: onnxruntime-web\'s WebGPU EP is not in the pack, and the GPU machine has no ' +
-          'browser | not measured |', '');
+  const peers = peersOf(resultsDir, f), ortRows = (peers?.rows || []).filter((r) => r.peer === 'ort');
+  md.push('| ONNX Runtime\'s GPU path: ours >= 1.0x logits only, >= 1.5x every tap | ' +
+          (ortRows.length ? `${ortRows.length} rows in \`${peers.f}\`` : 'not run: onnxruntime-web\'s WebGPU EP needs a browser ' +
+           'or ORT\'s own Dawn build under node (not in the pack), and the GPU machine\'s onnxruntime is the CPU build ' +
+           '(providers Azure and CPU). PyTorch on CUDA stands in below') + ` | ${ortRows.length ? 'see below' : 'not measured'} |`, '');
+  const torch = (peers?.rows || []).filter((r) => r.peer === 'torch');
+  if (torch.length) {
+    md.push(`A GPU peer on the same card (\`bench/gpu/peer_gpu.py\`, \`${relDir}/${peers.f}\`): PyTorch + transformers on CUDA, ` +
+            'float32, eager attention, every output copied to the host; "every tap" there is every attention pattern and ' +
+            'hidden state (fewer taps than ours). Ratio = its time / ours: above 1, ours is faster.', '');
+    md.push('| model | T | ours logits | torch logits | ratio | ours every tap | torch patterns + hidden states | ratio |',
+            '|---|---|---|---|---|---|---|---|');
+    for (const r of torch.filter((x) => x.graph === 'logits')) {
+      const every = torch.find((x) => x.graph === 'every_tap' && x.model === r.model && x.T === r.T);
+      const ours = at(rowsOf(r.model), r.T);
+      const ratio = (a, b) => (a && b ? f2(a / b) + 'x' : 'n/a');
+      md.push(`| ${r.model} | ${r.T} | ${ms(ours?.webgpu_logits)} | ${f1(r.median_ms)} | ${ratio(r.median_ms, ours?.webgpu_logits?.median_ms)} | ` +
+              `${ms(ours?.webgpu_all)} | ${f1(every?.median_ms)} | ${ratio(every?.median_ms, ours?.webgpu_all?.median_ms)} |`);
+    }
+    md.push('');
+  }
 
   md.push('Forwards (median ms; compact = the taps the app keeps for a long prompt, `engine/taps.h` `compact_tap_filter`):', '');
   md.push('| model | T | WebGPU every tap | WebGPU compact | WebGPU logits | cpu every tap | cpu compact | cpu logits |',
